@@ -1,0 +1,100 @@
+"""Paper betting: value bets at prices that existed, settled on the result.
+
+A strategy looks at one moment's model probabilities and that same moment's
+odds; it backs the outcome with the largest expected value when
+``probability * odds > 1 + edge``.
+
+>>> flat = FlatStake(edge=0.05, stake=1.0)
+>>> flat.decide((0.5, 0.3, 0.2), (2.4, 3.3, 4.0), bankroll=100.0)
+Decision(outcome=0, odds=2.4, probability=0.5, stake=1.0)
+>>> kelly_fraction(0.5, 2.4)
+0.14285714285714285
+>>> settle(Decision(0, 2.4, 0.5, 10.0), outcome=0)
+14.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+INITIAL_BANKROLL = 100.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: int
+    odds: float
+    probability: float
+    stake: float
+
+
+def kelly_fraction(probability: float, odds: float) -> float:
+    """Share of the bankroll that maximises expected log growth (0 if no edge)."""
+    if odds <= 1.0:
+        return 0.0
+    return max((probability * odds - 1.0) / (odds - 1.0), 0.0)
+
+
+def best_value(probs: Sequence[float], odds: Sequence[float]) -> tuple[int, float]:
+    """The outcome with the largest expected return per unit, and that return."""
+    values = [p * o - 1.0 for p, o in zip(probs, odds)]
+    outcome = max(range(3), key=lambda k: (values[k], -k))
+    return outcome, values[outcome]
+
+
+def settle(decision: Decision, outcome: int) -> float:
+    """Profit of a settled bet in units (negative stake when it loses)."""
+    if decision.outcome == outcome:
+        return decision.stake * (decision.odds - 1.0)
+    return -decision.stake
+
+
+def closing_line_value(taken: float, closing: float) -> float:
+    """How much better the taken price was than the closing one (0.05 = 5%)."""
+    return taken / closing - 1.0
+
+
+@dataclass(frozen=True)
+class FlatStake:
+    """Back value at a fixed stake, whatever the bankroll (a paper ledger)."""
+
+    edge: float = 0.05
+    stake: float = 1.0
+    name: str = "flat"
+
+    def decide(self, probs: Sequence[float], odds: Sequence[float],
+               bankroll: float) -> Decision | None:
+        outcome, value = best_value(probs, odds)
+        if value <= self.edge:
+            return None
+        return Decision(outcome, odds[outcome], probs[outcome], self.stake)
+
+
+@dataclass(frozen=True)
+class FractionalKelly:
+    """Back value with a fraction of the Kelly stake, capped per bet.
+
+    >>> FractionalKelly(fraction=0.25, cap=0.02).decide((0.5, 0.3, 0.2), (2.4, 3.3, 4.0), 100.0)
+    Decision(outcome=0, odds=2.4, probability=0.5, stake=2.0)
+    """
+
+    edge: float = 0.05
+    fraction: float = 0.25
+    cap: float = 0.05
+    name: str = "kelly"
+
+    def decide(self, probs: Sequence[float], odds: Sequence[float],
+               bankroll: float) -> Decision | None:
+        outcome, value = best_value(probs, odds)
+        if value <= self.edge or bankroll <= 0:
+            return None
+        share = min(self.fraction * kelly_fraction(probs[outcome], odds[outcome]), self.cap)
+        stake = round(share * bankroll, 6)
+        if stake <= 0:
+            return None
+        return Decision(outcome, odds[outcome], probs[outcome], stake)
+
+
+def default_strategies(edge: float = 0.05) -> tuple[FlatStake, FractionalKelly]:
+    return (FlatStake(edge=edge), FractionalKelly(edge=edge))

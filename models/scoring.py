@@ -1,0 +1,103 @@
+"""Proper scoring rules for 3-way (home, draw, away) probability forecasts.
+
+Outcomes are indices: 0 home win, 1 draw, 2 away win. Probabilities are
+sequences of three floats summing to one.
+
+>>> round(rps((0.5, 0.3, 0.2), 0), 4)
+0.145
+>>> round(log_loss((0.5, 0.3, 0.2), 0), 4)
+0.6931
+>>> round(brier((0.5, 0.3, 0.2), 0), 4)
+0.38
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+EPSILON = 1e-15
+
+
+def rps(probs: Sequence[float], outcome: int) -> float:
+    """Ranked probability score: outcomes are ordered, so a draw is nearer a
+    home win than an away win is. 0 is perfect, lower is better."""
+    cum_p = cum_o = total = 0.0
+    for k in range(2):
+        cum_p += probs[k]
+        cum_o += 1.0 if outcome == k else 0.0
+        total += (cum_p - cum_o) ** 2
+    return total / 2.0
+
+
+def log_loss(probs: Sequence[float], outcome: int) -> float:
+    """3-class cross-entropy of the observed outcome (natural log)."""
+    return -math.log(min(max(probs[outcome], EPSILON), 1.0))
+
+
+def brier(probs: Sequence[float], outcome: int) -> float:
+    """Multi-class Brier score: squared distance to the one-hot outcome."""
+    return sum((p - (1.0 if k == outcome else 0.0)) ** 2 for k, p in enumerate(probs))
+
+
+def is_correct(probs: Sequence[float], outcome: int) -> bool:
+    """True when the most probable outcome happened (ties go to H, then D)."""
+    return max(range(3), key=lambda k: (probs[k], -k)) == outcome
+
+
+@dataclass(frozen=True)
+class MatchScore:
+    rps: float
+    log_loss: float
+    brier: float
+    correct: bool
+
+    @classmethod
+    def of(cls, probs: Sequence[float], outcome: int) -> MatchScore:
+        return cls(rps(probs, outcome), log_loss(probs, outcome), brier(probs, outcome),
+                   is_correct(probs, outcome))
+
+
+@dataclass
+class Prequential:
+    """Cumulative and rolling means of per-match scores, updated test-then-train.
+
+    >>> p = Prequential(window=2)
+    >>> for probs, y in [((1, 0, 0), 0), ((0, 0, 1), 0), ((1, 0, 0), 0)]:
+    ...     _ = p.update(MatchScore.of(probs, y))
+    >>> p.n, round(p.cumulative("rps"), 3), p.rolling("rps")
+    (3, 0.333, 0.5)
+    """
+
+    window: int = 100
+    n: int = 0
+    _sums: dict[str, float] = field(default_factory=lambda: dict.fromkeys(_FIELDS, 0.0))
+    _recent: deque = field(default_factory=deque)
+
+    def update(self, score: MatchScore) -> Prequential:
+        values = _values(score)
+        self.n += 1
+        for name, value in values.items():
+            self._sums[name] += value
+        self._recent.append(values)
+        if len(self._recent) > self.window:
+            self._recent.popleft()
+        return self
+
+    def cumulative(self, name: str) -> float:
+        return self._sums[name] / self.n if self.n else float("nan")
+
+    def rolling(self, name: str) -> float:
+        if not self._recent:
+            return float("nan")
+        return sum(v[name] for v in self._recent) / len(self._recent)
+
+
+_FIELDS = ("rps", "log_loss", "brier", "accuracy")
+
+
+def _values(score: MatchScore) -> dict[str, float]:
+    return {"rps": score.rps, "log_loss": score.log_loss, "brier": score.brier,
+            "accuracy": 1.0 if score.correct else 0.0}

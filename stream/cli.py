@@ -1,0 +1,133 @@
+"""``matchflow``: the command line. Flags override ``MATCHFLOW_*`` variables.
+
+Bad arguments exit 2 with a message that names the flag.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from stream.config import Settings
+from stream.selection import (SelectionError, check_season, choose_leagues, choose_seasons,
+                              seasons_in_range)
+
+app = typer.Typer(help="Live football prediction: Kafka -> Bytewax -> River -> store.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+err = Console(stderr=True)
+out = Console()
+
+LeaguesOpt = Annotated[Optional[str], typer.Option("--leagues", help="Comma-separated codes, e.g. E0,SP1 (default: all).")]
+SeasonsOpt = Annotated[Optional[str], typer.Option("--seasons", help="FIRST:LAST, e.g. 2005-06:2022-23, or one season.")]
+ScoreFromOpt = Annotated[Optional[str], typer.Option("--score-from", help="Score only seasons from this one on.")]
+DbOpt = Annotated[Optional[str], typer.Option("--db", help="sqlite:///FILE or postgresql://... [env MATCHFLOW_DB]")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(2)
+
+
+def _score_from(text: str | None) -> str | None:
+    return check_season(text, "--score-from") if text else None
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[bold]replay"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[rate]:>8} events/s"), TimeElapsedColumn(),
+                    console=err, transient=False)
+
+
+@app.command()
+def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
+           score_from: ScoreFromOpt = None,
+           data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="<DIR>/<league>/<season>.csv (default: bundled data).")] = None,
+           db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Replay seasons as a stream through the dataflow into the store."""
+    from stream.loader import available, load
+    from stream.replay import replay_events
+    from stream.storage import open_store
+    from stream.storage.base import StoreError
+    from stream.summary import summarize
+
+    settings = Settings()
+    directory = data_dir or settings.data_dir
+    if not directory.is_dir():
+        _fail(f"--data-dir: {directory} is not a directory")
+    found = available(directory)
+    try:
+        codes = choose_leagues(leagues, found)
+        wanted = seasons_in_range(choose_seasons(seasons), found, codes)
+        scored_from = _score_from(score_from)
+    except SelectionError as exc:
+        _fail(str(exc))
+    url = db or settings.db
+    try:
+        open_store(url).close()
+    except StoreError as exc:
+        _fail(str(exc))
+    loaded = load(directory, codes, wanted)
+    payloads = [event.to_json() for event in replay_events(loaded.rows)]
+    stats = _run_with_progress(payloads, url, settings, quiet=as_json)
+    with open_store(url) as store:
+        summary = summarize(store, scored_from, codes)
+    summary = {"events": stats.events, "skipped_rows": loaded.skipped,
+               "seconds": round(stats.seconds, 3),
+               "events_per_second": round(stats.events_per_second, 1), **summary}
+    _emit(summary, as_json)
+
+
+def _run_with_progress(payloads: list[str], url: str, settings: Settings, quiet: bool):
+    from stream.embedded import run_payloads
+
+    config = settings.flow_config()
+    with _progress() as progress:
+        task = progress.add_task("replay", total=len(payloads), rate="-")
+
+        def advance(n: int) -> None:
+            progress.advance(task, n)
+            elapsed = progress.tasks[0].elapsed or 0
+            if elapsed > 0:
+                progress.update(task, rate=f"{progress.tasks[0].completed / elapsed:,.0f}")
+
+        return run_payloads(payloads, url, config, settings.batch_size, advance)
+
+
+def _emit(summary: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary, indent=2, sort_keys=False))
+        return
+    from stream.display import print_summary
+
+    print_summary(out, summary)
+
+
+@app.command()
+def summary(db: DbOpt = None, score_from: ScoreFromOpt = None, leagues: LeaguesOpt = None,
+            as_json: JsonOpt = False) -> None:
+    """Print the summary of what a store holds."""
+    from stream.storage import open_store
+    from stream.storage.base import StoreError
+    from stream.summary import summarize
+
+    try:
+        scored_from = _score_from(score_from)
+    except SelectionError as exc:
+        _fail(str(exc))
+    chosen = [c.strip() for c in leagues.split(",")] if leagues else None
+    try:
+        with open_store(db or Settings().db, create=False) as store:
+            result = summarize(store, scored_from, chosen)
+    except StoreError as exc:
+        _fail(str(exc))
+    _emit({"events": None, **result}, as_json)
+
+
+if __name__ == "__main__":
+    app()

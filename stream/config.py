@@ -1,0 +1,59 @@
+"""Settings: one pydantic-settings class for the process, one frozen
+:class:`FlowConfig` carried into every league's state.
+
+Every setting can be given as a flag or as ``MATCHFLOW_<NAME>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from models.betting import FlatStake, FractionalKelly
+from models.factory import ArfConfig, build_models
+from stream.loader import BUNDLED_DATA
+
+
+class Settings(BaseSettings):
+    """Process-wide defaults, overridable by ``MATCHFLOW_*`` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="MATCHFLOW_", extra="ignore")
+
+    db: str = "sqlite:///matchflow.db"
+    data_dir: Path = BUNDLED_DATA
+    seed: int = 42
+    rolling_window: int = 100
+    edge: float = 0.10
+    kelly_fraction: float = 0.25
+    kelly_cap: float = 0.05
+    flat_stake: float = 1.0
+    batch_size: int = 500
+
+    def flow_config(self) -> FlowConfig:
+        return FlowConfig(seed=self.seed, rolling_window=self.rolling_window, edge=self.edge,
+                          kelly_fraction=self.kelly_fraction, kelly_cap=self.kelly_cap,
+                          flat_stake=self.flat_stake)
+
+
+@dataclass(frozen=True)
+class FlowConfig:
+    """What a league's processor needs to build its models and strategies."""
+
+    seed: int = 42
+    rolling_window: int = 100
+    monitor_delta: float = 0.002
+    edge: float = 0.10
+    kelly_fraction: float = 0.25
+    kelly_cap: float = 0.05
+    flat_stake: float = 1.0
+    arf: ArfConfig = field(default_factory=ArfConfig)
+
+    def build_models(self) -> dict[str, object]:
+        return build_models(self.seed, self.arf)
+
+    def build_strategies(self) -> tuple[FlatStake, FractionalKelly]:
+        return (FlatStake(edge=self.edge, stake=self.flat_stake),
+                FractionalKelly(edge=self.edge, fraction=self.kelly_fraction,
+                                cap=self.kelly_cap))

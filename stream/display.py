@@ -1,0 +1,61 @@
+"""Rich rendering of summaries: one table of model scores and one of bets per
+league, so a run can be judged at a glance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _fmt(value: Any, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def models_table(code: str, league: dict[str, Any]) -> Table:
+    table = Table(title=f"{code}: {league['scored_matches']} scored matches, "
+                        f"{league['drift_events']} drift events, "
+                        f"{league['dead_letters']} dead letters", title_justify="left")
+    for header in ("model", "pre RPS", "pre log loss", "pre acc", "close RPS",
+                   "close log loss", "close acc"):
+        table.add_column(header, justify="left" if header == "model" else "right")
+    market = league["models"].get("market", {})
+    for name, phases in league["models"].items():
+        cells = [name]
+        for phase in ("pre", "close"):
+            scores = phases.get(phase)
+            if scores is None:
+                cells += ["-", "-", "-"]
+                continue
+            rps = _fmt(scores["rps"], ".4f")
+            if name != "market" and phase in market:
+                delta = scores["rps"] - market[phase]["rps"]
+                rps += f" ({'+' if delta >= 0 else ''}{delta:.4f})"
+            cells += [rps, _fmt(scores["log_loss"], ".4f"), _fmt(scores["accuracy"], ".1%")]
+        table.add_row(*cells)
+    return table
+
+
+def betting_table(code: str, league: dict[str, Any]) -> Table:
+    table = Table(title=f"{code}: paper betting", title_justify="left")
+    for header in ("strategy", "bets", "staked", "profit", "ROI", "max drawdown", "CLV"):
+        table.add_column(header, justify="left" if header == "strategy" else "right")
+    for name, b in league["betting"].items():
+        table.add_row(name, str(b["bets"]), _fmt(b["staked"], ".1f"), _fmt(b["profit"], "+.2f"),
+                      _fmt(b["roi"], "+.1%"), _fmt(b["max_drawdown"], ".2f"),
+                      _fmt(b["clv"], "+.2%"))
+    return table
+
+
+def print_summary(console: Console, summary: dict[str, Any]) -> None:
+    for code, league in summary["leagues"].items():
+        console.print(models_table(code, league))
+        if league["betting"]:
+            console.print(betting_table(code, league))
+    head = f"{summary['matches']} matches"
+    if summary.get("events") is not None:
+        head += (f", {summary['events']} events in {summary['seconds']:.1f} s "
+                 f"({summary['events_per_second']:.0f} events/s)")
+    console.print(head)
+    console.print("RPS in brackets: model minus market (negative beats the bookmaker).")

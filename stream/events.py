@@ -1,0 +1,178 @@
+"""The event schema: fixtures, odds and results, one JSON object per message.
+
+Every event carries ``v`` (schema version), ``type``, ``match_id``, ``league``,
+``season`` and ``ts`` (event time, UTC). Parsing is strict: an event that breaks
+the schema raises :class:`EventError` whose message names the offending field,
+so the dataflow can dead-letter it with a reason.
+
+>>> from datetime import datetime, timezone
+>>> ko = datetime(2017, 8, 11, 19, 45, tzinfo=timezone.utc)
+>>> fx = Fixture(match_id=make_match_id("E0", ko, "Arsenal", "Leicester"), league="E0",
+...              season="2017-18", ts=ko, kickoff=ko, home="Arsenal", away="Leicester")
+>>> fx.match_id
+'E0-20170811-arsenal-leicester'
+>>> parse_event(fx.to_json()) == fx
+True
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
+
+SCHEMA_VERSION = 1
+MAX_EVENT_BYTES = 64 * 1024
+OUTCOMES = ("H", "D", "A")
+_SEASON = re.compile(r"^\d{4}-\d{2}$")
+_LEAGUE = re.compile(r"^[A-Za-z0-9_]{1,16}$")
+
+
+class EventError(ValueError):
+    """An event that cannot enter the stream; ``str(err)`` is the reason."""
+
+
+def slug(name: str) -> str:
+    """Lower-case, ASCII-ish, dash-separated form of a team name.
+
+    >>> slug("Nott'm Forest")
+    'nottm-forest'
+    """
+    cleaned = re.sub(r"['`.]", "", name.strip().lower())
+    return re.sub(r"[^a-z0-9]+", "-", cleaned).strip("-")
+
+
+def make_match_id(league: str, kickoff: datetime, home: str, away: str) -> str:
+    """Stable id from league, kick-off date and teams, so replays reuse ids."""
+    return f"{league}-{kickoff:%Y%m%d}-{slug(home)}-{slug(away)}"
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+    v: Literal[1] = SCHEMA_VERSION
+    match_id: str = Field(min_length=1, max_length=200)
+    league: str
+    season: str
+    ts: datetime
+
+    @field_validator("league")
+    @classmethod
+    def _league_code(cls, value: str) -> str:
+        if not _LEAGUE.match(value):
+            raise ValueError("league must be 1-16 letters, digits or _")
+        return value
+
+    @field_validator("season")
+    @classmethod
+    def _season_format(cls, value: str) -> str:
+        if not _SEASON.match(value):
+            raise ValueError("season must look like 2017-18")
+        return value
+
+    @field_validator("ts", "kickoff", check_fields=False)
+    @classmethod
+    def _as_utc(cls, value: datetime) -> datetime:
+        return _utc(value)
+
+    def to_json(self) -> str:
+        return self.model_dump_json()
+
+
+class Fixture(_Event):
+    type: Literal["fixture"] = "fixture"
+    kickoff: datetime
+    home: str = Field(min_length=1, max_length=100)
+    away: str = Field(min_length=1, max_length=100)
+
+
+class Odds(_Event):
+    type: Literal["odds"] = "odds"
+    phase: Literal["pre", "close"]
+    bookmaker: str = Field(min_length=1, max_length=50)
+    home: float = Field(gt=1.0, allow_inf_nan=False)
+    draw: float = Field(gt=1.0, allow_inf_nan=False)
+    away: float = Field(gt=1.0, allow_inf_nan=False)
+
+    @property
+    def prices(self) -> tuple[float, float, float]:
+        return (self.home, self.draw, self.away)
+
+
+class SideStats(BaseModel):
+    """Match statistics of one side; every field optional (old seasons lack some)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    shots: int | None = Field(default=None, ge=0)
+    shots_on_target: int | None = Field(default=None, ge=0)
+    corners: int | None = Field(default=None, ge=0)
+    fouls: int | None = Field(default=None, ge=0)
+    yellow_cards: int | None = Field(default=None, ge=0)
+    red_cards: int | None = Field(default=None, ge=0)
+
+
+class MatchStats(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    home: SideStats = SideStats()
+    away: SideStats = SideStats()
+
+
+class Result(_Event):
+    type: Literal["result"] = "result"
+    home_goals: int = Field(ge=0, le=99)
+    away_goals: int = Field(ge=0, le=99)
+    stats: MatchStats | None = None
+
+    @property
+    def outcome(self) -> int:
+        """Index into ``OUTCOMES``: 0 home win, 1 draw, 2 away win."""
+        if self.home_goals > self.away_goals:
+            return 0
+        return 1 if self.home_goals == self.away_goals else 2
+
+
+Event = Annotated[Union[Fixture, Odds, Result], Field(discriminator="type")]
+_ADAPTER: TypeAdapter[Fixture | Odds | Result] = TypeAdapter(Event)
+
+
+def _describe(err: ValidationError) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "event"
+    return f"{where}: {first['msg']}"
+
+
+def parse_event(raw: str | bytes | dict[str, Any]) -> Fixture | Odds | Result:
+    """Validate one event from JSON text, bytes or a dict; raise EventError."""
+    if isinstance(raw, (bytes, str)):
+        if len(raw) > MAX_EVENT_BYTES:
+            raise EventError(f"payload: {len(raw)} bytes exceeds {MAX_EVENT_BYTES}")
+        try:
+            raw = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise EventError(f"payload: not valid JSON ({exc})") from None
+    if not isinstance(raw, dict):
+        raise EventError("payload: event must be a JSON object")
+    if raw.get("v", SCHEMA_VERSION) != SCHEMA_VERSION:
+        raise EventError(f"v: unsupported schema version {raw.get('v')!r}")
+    try:
+        return _ADAPTER.validate_python(raw)
+    except ValidationError as exc:
+        raise EventError(_describe(exc)) from None

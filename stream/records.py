@@ -1,0 +1,58 @@
+"""Rows the dataflow emits for the store: one table name, one dict per row.
+
+>>> dead_letter('{"type": "odds"', "payload: not valid JSON").table
+'dead_letters'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    table: str
+    row: dict[str, Any]
+
+
+def iso(moment: datetime) -> str:
+    """Fixed-width UTC text, so time columns sort the same in every store."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def _field(payload: str, name: str) -> str | None:
+    try:
+        value = json.loads(payload).get(name)
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) and len(value) <= 200 else None
+
+
+def _timestamp(text: str | None) -> str | None:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    except ValueError:
+        return None
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return iso(moment)
+
+
+def dead_letter(payload: str | bytes, reason: str) -> Record:
+    """A rejected event, keyed by a hash of payload and reason (idempotent)."""
+    text = payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else payload
+    digest = hashlib.sha256(f"{reason}\x00{text}".encode()).hexdigest()[:32]
+    return Record("dead_letters", {
+        "id": digest,
+        "league": _field(text, "league"),
+        "match_id": _field(text, "match_id"),
+        "ts": _timestamp(_field(text, "ts")),
+        "reason": reason,
+        "payload": text,
+    })

@@ -1,0 +1,74 @@
+"""Turn historical seasons into the event stream a live league would produce.
+
+Each match becomes, in event time: its ``fixture`` (a week before kick-off), its
+``pre`` odds (a day before, as football-data collects them before team news),
+its ``close`` odds at kick-off where published, and its ``result`` two hours
+after kick-off. Events are sorted by (time, kind, match id): ids and order are
+the same on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+
+from stream.events import Fixture, Odds, Result, make_match_id
+from stream.loader import MatchRow, Prices
+
+FIXTURE_LEAD = timedelta(days=7)
+PRE_ODDS_LEAD = timedelta(days=1)
+MATCH_LENGTH = timedelta(hours=2)
+# Results settle before new odds at the same instant; fixtures come first of all.
+_KIND_ORDER = {"fixture": 0, "result": 1, "odds": 2}
+
+
+def _odds(row: MatchRow, match_id: str, phase: str, prices: Prices, lead: timedelta) -> Odds:
+    return Odds(
+        match_id=match_id,
+        league=row.league,
+        season=row.season,
+        ts=row.kickoff - lead,
+        phase=phase,  # type: ignore[arg-type]
+        bookmaker=prices.bookmaker,
+        home=prices.home,
+        draw=prices.draw,
+        away=prices.away,
+    )
+
+
+def match_events(row: MatchRow) -> list[Fixture | Odds | Result]:
+    """The life cycle of one match as events."""
+    match_id = make_match_id(row.league, row.kickoff, row.home, row.away)
+    common = {"match_id": match_id, "league": row.league, "season": row.season}
+    events: list[Fixture | Odds | Result] = [
+        Fixture(**common, ts=row.kickoff - FIXTURE_LEAD, kickoff=row.kickoff,
+                home=row.home, away=row.away)
+    ]
+    if row.pre is not None:
+        events.append(_odds(row, match_id, "pre", row.pre, PRE_ODDS_LEAD))
+    if row.close is not None:
+        events.append(_odds(row, match_id, "close", row.close, timedelta(0)))
+    events.append(
+        Result(**common, ts=row.kickoff + MATCH_LENGTH, home_goals=row.home_goals,
+               away_goals=row.away_goals, stats=row.stats)
+    )
+    return events
+
+
+def _order(event: Fixture | Odds | Result) -> tuple:
+    return (event.ts, _KIND_ORDER[event.type], event.match_id)
+
+
+def replay_events(rows: Iterable[MatchRow]) -> list[Fixture | Odds | Result]:
+    """All events of ``rows`` in event-time order (leagues interleaved by time)."""
+    events = [event for row in rows for event in match_events(row)]
+    events.sort(key=_order)
+    return events
+
+
+def by_league(events: Iterable[Fixture | Odds | Result]) -> Iterator[tuple[str, list]]:
+    """Group an ordered stream by league, keeping each league's order."""
+    groups: dict[str, list] = {}
+    for event in events:
+        groups.setdefault(event.league, []).append(event)
+    yield from sorted(groups.items())

@@ -1,0 +1,94 @@
+"""The store interface every backend implements, and URL dispatch.
+
+Queries are written once with ``:name`` parameters; each backend adapts them.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from stream.records import Record
+from stream.storage.schema import TABLES
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or written."""
+
+
+def group_rows(records: Iterable[Record]) -> dict[tuple[str, tuple[str, ...]], list[dict]]:
+    """Rows per (table, column set), last write per natural key wins.
+
+    >>> rows = group_rows([Record("matches", {"match_id": "m", "status": "a"}),
+    ...                    Record("matches", {"match_id": "m", "status": "b"})])
+    >>> list(rows.values())
+    [[{'match_id': 'm', 'status': 'b'}]]
+    """
+    grouped: dict[tuple[str, tuple[str, ...]], dict[tuple, dict]] = {}
+    for record in records:
+        table = TABLES[record.table]
+        columns = tuple(record.row)
+        key = tuple(record.row[k] for k in table.key)
+        grouped.setdefault((record.table, columns), {})[key] = record.row
+    return {group: list(rows.values()) for group, rows in grouped.items()}
+
+
+def upsert_sql(table: str, columns: tuple[str, ...], placeholders: list[str]) -> str:
+    """INSERT ... ON CONFLICT (natural key) DO UPDATE: valid in SQLite and PostgreSQL."""
+    key = TABLES[table].key
+    updates = [f"{c} = excluded.{c}" for c in columns if c not in key]
+    action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
+    return (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(placeholders)}) "
+            f"ON CONFLICT ({', '.join(key)}) {action}")
+
+
+class Store(ABC):
+    """Idempotent writes of records and read queries for summaries and serving."""
+
+    url: str
+
+    @abstractmethod
+    def create_schema(self) -> None: ...
+
+    @abstractmethod
+    def write(self, records: Iterable[Record]) -> int:
+        """Upsert the records in one transaction; return the rows written."""
+
+    @abstractmethod
+    def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run a read query written with ``:name`` parameters."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def count(self, table: str) -> int:
+        return int(self.fetch(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"])
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(url: str, create: bool = True) -> Store:
+    """Open the store a URL names: ``sqlite:///path`` or ``postgresql://...``."""
+    if url.startswith("sqlite:"):
+        from stream.storage.sqlite import SQLiteStore, sqlite_path
+
+        path = sqlite_path(url)
+        if not create and path != ":memory:" and not Path(path).is_file():
+            raise StoreError(f"db: no store at {path!r} (run a replay first)")
+
+        store: Store = SQLiteStore(url)
+    elif url.startswith(("postgresql:", "postgres:")):
+        from stream.storage.postgres import PostgresStore
+
+        store = PostgresStore(url)
+    else:
+        raise StoreError(f"db: unsupported URL {url!r} (use sqlite:///FILE or postgresql://...)")
+    if create:
+        store.create_schema()
+    return store

@@ -1,0 +1,78 @@
+"""Tables, columns and natural keys shared by every store.
+
+Types are abstract (``text``, ``float``, ``int``, ``ts``); each store maps them
+to its own SQL. The natural key of each table makes every write an upsert, so
+replaying the same events leaves the same rows.
+
+>>> TABLES["predictions"].key
+('match_id', 'model', 'phase', 'ts')
+>>> "CREATE TABLE IF NOT EXISTS odds" in TABLES["odds"].ddl({"text": "TEXT", "float": "REAL",
+...     "int": "INTEGER", "ts": "TEXT"})
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    key: tuple[str, ...]
+    time_column: str | None = None
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.columns)
+
+    def ddl(self, types: dict[str, str]) -> str:
+        cols = ",\n  ".join(f"{name} {types[kind]}" for name, kind in self.columns)
+        return (f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols},\n"
+                f"  PRIMARY KEY ({', '.join(self.key)})\n)")
+
+
+def _table(name: str, key: tuple[str, ...], columns: str, time_column: str | None = None) -> Table:
+    pairs = tuple(tuple(part.split(":")) for part in columns.split())
+    return Table(name, pairs, key, time_column)  # type: ignore[arg-type]
+
+
+TABLES: dict[str, Table] = {t.name: t for t in (
+    _table("matches", ("match_id",),
+           "match_id:text league:text season:text kickoff:ts home:text away:text "
+           "home_goals:int away_goals:int status:text"),
+    _table("odds", ("match_id", "phase", "bookmaker", "ts"),
+           "match_id:text phase:text bookmaker:text ts:ts league:text "
+           "home:float draw:float away:float", "ts"),
+    _table("predictions", ("match_id", "model", "phase", "ts"),
+           "match_id:text model:text phase:text ts:ts league:text season:text "
+           "p_home:float p_draw:float p_away:float odds_home:float odds_draw:float "
+           "odds_away:float model_version:int", "ts"),
+    _table("bets", ("match_id", "strategy"),
+           "match_id:text strategy:text league:text season:text kickoff:ts outcome:text "
+           "odds:float probability:float stake:float closing_odds:float clv:float "
+           "status:text profit:float"),
+    _table("bankroll", ("league", "strategy", "ts", "match_id"),
+           "league:text strategy:text ts:ts match_id:text season:text bankroll:float", "ts"),
+    _table("model_metrics", ("match_id", "model", "phase"),
+           "match_id:text model:text phase:text ts:ts league:text season:text rps:float "
+           "log_loss:float brier:float correct:int n:int rolling_rps:float "
+           "rolling_log_loss:float rolling_accuracy:float cum_rps:float "
+           "cum_log_loss:float cum_accuracy:float", "ts"),
+    _table("drift_events", ("league", "model", "ts", "detector"),
+           "league:text model:text ts:ts detector:text season:text match_id:text "
+           "matches_seen:int error_before:float error_after:float", "ts"),
+    _table("model_state", ("league", "model"),
+           "league:text model:text updated_at:ts matches_learned:int drifts:int "
+           "warnings:int monitor_drifts:int state_bytes:int"),
+    _table("dead_letters", ("id",),
+           "id:text league:text match_id:text ts:ts reason:text payload:text"),
+)}
+
+INDEXES = (
+    "CREATE INDEX IF NOT EXISTS predictions_league_ts ON predictions (league, ts)",
+    "CREATE INDEX IF NOT EXISTS model_metrics_league_season ON model_metrics (league, season)",
+    "CREATE INDEX IF NOT EXISTS bets_league_season ON bets (league, season)",
+    "CREATE INDEX IF NOT EXISTS matches_league_kickoff ON matches (league, kickoff)",
+)

@@ -1,0 +1,65 @@
+"""SQLite store: the embedded default, one file, no server.
+
+>>> from stream.records import Record
+>>> store = SQLiteStore("sqlite:///:memory:")
+>>> store.create_schema()
+>>> store.write([Record("model_state", {"league": "E0", "model": "arf", "drifts": 1})])
+1
+>>> store.fetch("SELECT drifts FROM model_state WHERE league = :league", {"league": "E0"})
+[{'drifts': 1}]
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from stream.records import Record
+from stream.storage.base import Store, StoreError, group_rows, upsert_sql
+from stream.storage.schema import INDEXES, TABLES
+
+TYPES = {"text": "TEXT", "float": "REAL", "int": "INTEGER", "ts": "TEXT"}
+
+
+def sqlite_path(url: str) -> str:
+    """``sqlite:///relative.db``, ``sqlite:////abs/path.db`` or ``sqlite:///:memory:``."""
+    if not url.startswith("sqlite:///"):
+        raise StoreError(f"db: SQLite URLs look like sqlite:///matchflow.db, got {url!r}")
+    return url[len("sqlite:///"):]
+
+
+class SQLiteStore(Store):
+    def __init__(self, url: str) -> None:
+        self.url = url
+        path = sqlite_path(url)
+        if path != ":memory:" and not Path(path).resolve().parent.is_dir():
+            raise StoreError(f"db: directory of {path!r} does not exist")
+        self._conn = sqlite3.connect(path, timeout=60.0, check_same_thread=False)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+
+    def create_schema(self) -> None:
+        with self._conn:
+            for table in TABLES.values():
+                self._conn.execute(table.ddl(TYPES))
+            for statement in INDEXES:
+                self._conn.execute(statement)
+
+    def write(self, records: Iterable[Record]) -> int:
+        written = 0
+        with self._conn:
+            for (table, columns), rows in group_rows(records).items():
+                sql = upsert_sql(table, columns, ["?"] * len(columns))
+                self._conn.executemany(sql, [tuple(r[c] for c in columns) for r in rows])
+                written += len(rows)
+        return written
+
+    def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        cursor = self._conn.execute(sql, params or {})
+        return [dict(row) for row in cursor.fetchall()]
+
+    def close(self) -> None:
+        self._conn.close()

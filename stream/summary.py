@@ -1,0 +1,111 @@
+"""The run summary, computed from what a store holds (so ``replay`` and
+``summary`` agree by construction, whatever store or worker count wrote it).
+
+Model scores are means of the per-match prequential scores of the matches in
+the window (season >= ``score_from``); betting figures come from the settled
+bets of the same window, in kick-off order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stream.storage import Store
+
+_SEASON_FILTER = "season >= :score_from"
+
+
+def _metrics(store: Store, league: str, score_from: str) -> dict[str, dict[str, Any]]:
+    rows = store.fetch(
+        "SELECT model, phase, COUNT(*) AS n, AVG(rps) AS rps, AVG(log_loss) AS log_loss, "
+        "AVG(correct) AS accuracy, AVG(brier) AS brier FROM model_metrics "
+        f"WHERE league = :league AND {_SEASON_FILTER} GROUP BY model, phase "
+        "ORDER BY model, phase",
+        {"league": league, "score_from": score_from})
+    models: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        models.setdefault(row["model"], {})[row["phase"]] = {
+            "matches": int(row["n"]),
+            "rps": round(float(row["rps"]), 6),
+            "log_loss": round(float(row["log_loss"]), 6),
+            "accuracy": round(float(row["accuracy"]), 6),
+            "brier": round(float(row["brier"]), 6),
+        }
+    return models
+
+
+def max_drawdown(profits: list[float]) -> float:
+    """Largest fall of cumulative profit from a previous peak (>= 0).
+
+    >>> max_drawdown([1.0, -2.0, 0.5, -1.0, 3.0])
+    2.5
+    """
+    peak = running = worst = 0.0
+    for profit in profits:
+        running += profit
+        peak = max(peak, running)
+        worst = max(worst, peak - running)
+    return worst
+
+
+def _betting(store: Store, league: str, score_from: str) -> dict[str, dict[str, Any]]:
+    rows = store.fetch(
+        "SELECT strategy, stake, profit, clv FROM bets WHERE league = :league AND "
+        f"{_SEASON_FILTER} AND profit IS NOT NULL ORDER BY kickoff, match_id",
+        {"league": league, "score_from": score_from})
+    by_strategy: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_strategy.setdefault(row["strategy"], []).append(row)
+    betting = {}
+    for strategy, bets in sorted(by_strategy.items()):
+        staked = sum(float(b["stake"]) for b in bets)
+        profit = sum(float(b["profit"]) for b in bets)
+        clvs = [float(b["clv"]) for b in bets if b["clv"] is not None]
+        betting[strategy] = {
+            "bets": len(bets),
+            "staked": round(staked, 4),
+            "profit": round(profit, 4),
+            "roi": round(profit / staked, 6) if staked else 0.0,
+            "max_drawdown": round(max_drawdown([float(b["profit"]) for b in bets]), 4),
+            "clv": round(sum(clvs) / len(clvs), 6) if clvs else None,
+        }
+    return betting
+
+
+def _count(store: Store, sql: str, params: dict[str, Any]) -> int:
+    return int(store.fetch(sql, params)[0]["n"])
+
+
+def league_summary(store: Store, league: str, score_from: str) -> dict[str, Any]:
+    params = {"league": league, "score_from": score_from}
+    return {
+        "matches": _count(store, "SELECT COUNT(*) AS n FROM matches WHERE league = :league",
+                          params),
+        "scored_matches": _count(
+            store, "SELECT COUNT(DISTINCT match_id) AS n FROM model_metrics "
+            f"WHERE league = :league AND {_SEASON_FILTER}", params),
+        "drift_events": _count(
+            store, f"SELECT COUNT(*) AS n FROM drift_events WHERE league = :league AND "
+            f"{_SEASON_FILTER}", params),
+        "dead_letters": _count(
+            store, "SELECT COUNT(*) AS n FROM dead_letters WHERE league = :league", params),
+        "models": _metrics(store, league, score_from),
+        "betting": _betting(store, league, score_from),
+    }
+
+
+def summarize(store: Store, score_from: str | None = None,
+              leagues: list[str] | None = None) -> dict[str, Any]:
+    """The summary object of ``--json`` (timing fields are the caller's)."""
+    score_from = score_from or "0000-00"
+    known = [r["league"] for r in store.fetch(
+        "SELECT DISTINCT league FROM matches ORDER BY league")]
+    chosen = [code for code in known if leagues is None or code in leagues]
+    per_league = {code: league_summary(store, code, score_from) for code in chosen}
+    unattributed = _count(store, "SELECT COUNT(*) AS n FROM dead_letters WHERE league IS NULL",
+                          {})
+    return {
+        "matches": sum(s["matches"] for s in per_league.values()),
+        "dead_letters_unattributed": unattributed,
+        "leagues": per_league,
+    }
