@@ -13,7 +13,7 @@ True
 >>> pi = PiRatings()
 >>> pi.update("A", "B", 3, 0)
 >>> round(pi.expected_goal_difference("A", "B"), 3)
-0.315
+0.099
 """
 
 from __future__ import annotations

@@ -77,6 +77,8 @@ def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
     stats = _run_with_progress(payloads, url, settings, quiet=as_json)
     with open_store(url) as store:
         summary = summarize(store, scored_from, codes)
+    for (code, model), size in stats.model_bytes.items():
+        summary["leagues"].get(code, {}).setdefault("model_bytes", {})[model] = size
     summary = {"events": stats.events, "skipped_rows": loaded.skipped,
                "seconds": round(stats.seconds, 3),
                "events_per_second": round(stats.events_per_second, 1), **summary}

@@ -2,16 +2,15 @@
 
 The flow takes its source and sinks as arguments, so the same flow reads a
 replay or Kafka and writes SQLite or PostgreSQL. Items reaching the sinks are
-lists of :class:`~stream.records.Record`; dead letters (schema or life-cycle
+lists of :class:`~stream.records.Record` (tables starting with ``_`` are
+measurements, not rows: see :mod:`stream.sinks`); dead letters (schema or life-cycle
 violations) travel with the rest to the store and, when given, also to
-``dlq_sink``.
+``dlq_sink``, one record per item.
 """
 
 from __future__ import annotations
 
 import pickle
-from datetime import datetime, timezone
-
 import bytewax.operators as op
 from bytewax.dataflow import Dataflow
 from bytewax.inputs import Source
@@ -45,27 +44,23 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
         self.config = config
         self.processor: LeagueProcessor | None = (
             pickle.loads(resume_state) if resume_state is not None else None)
-        self.last_ts: datetime | None = None
 
     def on_item(self, value: Event) -> tuple[list[list[Record]], bool]:
         if self.processor is None:
             self.processor = LeagueProcessor(value.league, self.config)
-        self.last_ts = value.ts
         return [self.processor.process(value)], StatefulLogic.RETAIN
 
     def on_eof(self) -> tuple[list[list[Record]], bool]:
         if self.processor is None:
             return [], StatefulLogic.RETAIN
-        ts = self.last_ts or datetime.now(timezone.utc)
-        return [self.processor.model_states(ts, with_size=True)], StatefulLogic.RETAIN
+        return [self.processor.model_sizes()], StatefulLogic.RETAIN
 
     def snapshot(self) -> bytes:
         return pickle.dumps(self.processor, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _only_dead_letters(records: list[Record]) -> list[Record] | None:
-    dead = [r for r in records if r.table == "dead_letters"]
-    return dead or None
+def _only_dead_letters(records: list[Record]) -> list[Record]:
+    return [r for r in records if r.table == "dead_letters"]
 
 
 def build_dataflow(source: Source, sink: Sink, config: FlowConfig | None = None,
@@ -84,6 +79,6 @@ def build_dataflow(source: Source, sink: Sink, config: FlowConfig | None = None,
     records = op.merge("records", batches, rejected)
     op.output("store", records, sink)
     if dlq_sink is not None:
-        dead = op.filter_map("dead_letters", records, _only_dead_letters)
+        dead = op.flat_map("dead_letters", records, _only_dead_letters)
         op.output("dlq", dead, dlq_sink)
     return flow

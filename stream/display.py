@@ -53,6 +53,9 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         console.print(models_table(code, league))
         if league["betting"]:
             console.print(betting_table(code, league))
+        if "model_bytes" in league:
+            sizes = ", ".join(f"{m} {b / 1e6:.2f} MB" for m, b in league["model_bytes"].items())
+            console.print(f"{code} model pickles: {sizes}")
     head = f"{summary['matches']} matches"
     if summary.get("events") is not None:
         head += (f", {summary['events']} events in {summary['seconds']:.1f} s "

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bytewax.testing import run_main
 
 from stream.config import FlowConfig
 from stream.dataflow import build_dataflow
+from stream.records import Record
 from stream.sinks import StoreSink
 from stream.sources import ReplaySource
 
@@ -21,6 +22,8 @@ from stream.sources import ReplaySource
 class RunStats:
     events: int
     seconds: float
+    # (league, model) -> pickled bytes at the end of the stream
+    model_bytes: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def events_per_second(self) -> float:
@@ -31,8 +34,14 @@ def run_payloads(payloads: Sequence[str], db_url: str, config: FlowConfig,
                  batch_size: int = 500,
                  on_batch: Callable[[int], None] | None = None) -> RunStats:
     """Stream JSON payloads through the dataflow into the store at ``db_url``."""
-    flow = build_dataflow(ReplaySource(payloads, batch_size, on_batch), StoreSink(db_url),
-                          config)
+    sizes: dict[tuple[str, str], int] = {}
+
+    def observe(record: Record) -> None:
+        if record.table == "_model_size":
+            sizes[(record.row["league"], record.row["model"])] = record.row["bytes"]
+
+    flow = build_dataflow(ReplaySource(payloads, batch_size, on_batch),
+                          StoreSink(db_url, observe), config)
     started = time.perf_counter()
     run_main(flow)
-    return RunStats(len(payloads), time.perf_counter() - started)
+    return RunStats(len(payloads), time.perf_counter() - started, sizes)

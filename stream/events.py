@@ -154,8 +154,14 @@ _ADAPTER: TypeAdapter[Fixture | Odds | Result] = TypeAdapter(Event)
 
 
 def _describe(err: ValidationError) -> str:
+    """``field: message`` for the first problem, without the union's tag."""
     first = err.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "event"
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return f"type: must be one of fixture, odds, result ({first['msg']})"
+    loc = list(first["loc"])
+    if loc and loc[0] in ("fixture", "odds", "result"):
+        loc = loc[1:]
+    where = ".".join(str(p) for p in loc) or "event"
     return f"{where}: {first['msg']}"
 
 

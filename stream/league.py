@@ -227,7 +227,14 @@ class LeagueProcessor:
         return records
 
     # -- introspection ---------------------------------------------------------
-    def model_states(self, ts: datetime, with_size: bool = False) -> list[Record]:
+    def model_sizes(self) -> list[Record]:
+        """Pickled size of each model: a measurement for the run report, not
+        stored (pickles of equal models can differ by a few bytes)."""
+        return [Record("_model_size", {"league": self.league, "model": name,
+                                       "bytes": len(pickle.dumps(model))})
+                for name, model in self.models.items()]
+
+    def model_states(self, ts: datetime) -> list[Record]:
         records = []
         for name, model in self.models.items():
             estimator = getattr(model, "estimator", None)
@@ -237,7 +244,5 @@ class LeagueProcessor:
                    "matches_learned": self.learned if name != "market" else 0,
                    "drifts": counts[0], "warnings": counts[1],
                    "monitor_drifts": self.monitor.detections if name == PRIMARY else 0}
-            if with_size:
-                row["state_bytes"] = len(pickle.dumps(model))
             records.append(Record("model_state", row))
         return records

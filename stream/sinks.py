@@ -11,26 +11,40 @@ from stream.records import Record
 from stream.storage import Store, open_store
 
 
+Observer = Callable[[Record], None]
+
+
 class _StorePartition(StatelessSinkPartition[list[Record]]):
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, observer: Observer | None) -> None:
         self._store = store
+        self._observer = observer
 
     def write_batch(self, items: list[list[Record]]) -> None:
-        self._store.write(record for batch in items for record in batch)
+        rows = []
+        for batch in items:
+            for record in batch:
+                if not record.table.startswith("_"):
+                    rows.append(record)
+                elif self._observer is not None:
+                    self._observer(record)
+        self._store.write(rows)
 
     def close(self) -> None:
         self._store.close()
 
 
 class StoreSink(DynamicSink[list[Record]]):
-    """Write lists of records to the store a URL names (schema created once)."""
+    """Write lists of records to the store a URL names. Measurements (tables
+    named ``_...``) go to ``observer`` instead, when one is given."""
 
-    def __init__(self, url: str, opener: Callable[[str], Store] = open_store) -> None:
+    def __init__(self, url: str, observer: Observer | None = None,
+                 opener: Callable[[str], Store] = open_store) -> None:
         self.url = url
+        self._observer = observer
         self._opener = opener
 
     def build(self, step_id: str, worker_index: int, worker_count: int) -> _StorePartition:
-        return _StorePartition(self._opener(self.url))
+        return _StorePartition(self._opener(self.url), self._observer)
 
 
 class _DiscardPartition(StatelessSinkPartition[list[Record]]):

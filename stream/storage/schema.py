@@ -65,7 +65,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
            "matches_seen:int error_before:float error_after:float", "ts"),
     _table("model_state", ("league", "model"),
            "league:text model:text updated_at:ts matches_learned:int drifts:int "
-           "warnings:int monitor_drifts:int state_bytes:int"),
+           "warnings:int monitor_drifts:int"),
     _table("dead_letters", ("id",),
            "id:text league:text match_id:text ts:ts reason:text payload:text"),
 )}

@@ -1,0 +1,54 @@
+"""The command line: exit codes, messages, and a small real replay."""
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from stream.cli import app
+from stream.loader import BUNDLED_DATA
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("args, flag", [
+    (["replay", "--leagues", "XX"], "--leagues"),
+    (["replay", "--seasons", "2005:2006"], "--seasons"),
+    (["replay", "--seasons", "2010-11:2005-06"], "--seasons"),
+    (["replay", "--seasons", "1990-91:1991-92"], "--seasons"),
+    (["replay", "--score-from", "2017"], "--score-from"),
+    (["replay", "--data-dir", "/no/such/dir"], "--data-dir"),
+    (["replay", "--leagues", "E0", "--db", "mysql://x"], "db"),
+    (["summary", "--db", "sqlite:////no/such/file.db"], "db"),
+])
+def test_bad_arguments_exit_2_naming_the_flag(args, flag):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert flag in result.output
+
+
+def test_replay_of_a_new_league_from_a_data_dir(tmp_path):
+    league = tmp_path / "data" / "NEW"
+    league.mkdir(parents=True)
+    for season in ("2018-19", "2019-20"):
+        shutil.copy(BUNDLED_DATA / "SP1" / f"{season}.csv", league / f"{season}.csv")
+    with open(league / "2019-20.csv", "a") as broken:
+        broken.write("SP1,31/02/2020,Nowhere,Elsewhere,1\n")
+    db = f"sqlite:///{tmp_path / 'new.db'}"
+    result = runner.invoke(app, ["replay", "--data-dir", str(tmp_path / "data"), "--db", db,
+                                 "--score-from", "2019-20", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout[result.stdout.index("{"):])
+    assert summary["skipped_rows"] == 1
+    new = summary["leagues"]["NEW"]
+    assert new["matches"] == 760 and new["scored_matches"] == 380
+    assert {"arf", "market", "softmax"} <= set(new["models"])
+    assert set(new["models"]["arf"]) == {"pre", "close"}
+    assert new["model_bytes"]["arf"] < 10 * 1024 * 1024
+    again = runner.invoke(app, ["summary", "--db", db, "--score-from", "2019-20", "--json"])
+    stored = json.loads(again.stdout[again.stdout.index("{"):])
+    assert stored["leagues"]["NEW"]["models"] == new["models"]
+    assert stored["leagues"]["NEW"]["betting"] == new["betting"]
+    tables = runner.invoke(app, ["summary", "--db", db])
+    assert "market" in tables.stdout and "paper betting" in tables.stdout

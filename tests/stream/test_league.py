@@ -1,0 +1,124 @@
+"""The per-league processor: honesty (no leak), life cycle, determinism."""
+
+from datetime import timedelta
+
+import pytest
+
+from stream.config import FlowConfig
+from stream.events import MatchStats, Odds, Result, SideStats
+from stream.league import LeagueProcessor
+
+
+def _run(events, config=None):
+    processor = LeagueProcessor("E0", config or FlowConfig())
+    return processor, [r for e in events for r in processor.process(e)]
+
+
+def _rows(records, table, match_id=None):
+    return [r.row for r in records
+            if r.table == table and (match_id is None or r.row["match_id"] == match_id)]
+
+
+def _tampered(events, match_id):
+    """The same stream with one match's result and statistics changed."""
+    out = []
+    for event in events:
+        if event.type == "result" and event.match_id == match_id:
+            goals = (event.away_goals + 3, event.home_goals)
+            event = event.model_copy(update={
+                "home_goals": goals[0], "away_goals": goals[1],
+                "stats": MatchStats(home=SideStats(shots=40, shots_on_target=30, corners=20),
+                                    away=SideStats(shots=0, shots_on_target=0, corners=0))})
+        out.append(event)
+    return out
+
+
+def test_a_match_own_result_and_stats_never_reach_its_predictions(e0_two_seasons):
+    events = list(e0_two_seasons)[:2400]  # well into the first season: models have learned
+    results = [e for e in events if e.type == "result"]
+    targets = [results[100].match_id, results[300].match_id, results[-1].match_id]
+    _, honest = _run(events)
+    for match_id in targets:
+        _, tampered = _run(_tampered(events, match_id))
+        assert _rows(honest, "predictions", match_id), "the match was predicted"
+        assert _rows(tampered, "predictions", match_id) == _rows(honest, "predictions", match_id)
+        assert _rows(tampered, "bets", match_id)[:1] == _rows(honest, "bets", match_id)[:1]
+        if match_id == targets[-1]:
+            continue  # nothing comes after the last result
+        # ...while the tampered result does change what comes after it
+        later = [r["p_home"] for r in _rows(tampered, "predictions") if r["model"] == "arf"]
+        assert later != [r["p_home"] for r in _rows(honest, "predictions") if r["model"] == "arf"]
+
+
+def test_same_events_same_records(e0_two_seasons):
+    events = list(e0_two_seasons)[:1500]
+    assert _run(events)[1] == _run(events)[1]
+
+
+def test_learning_uses_the_locked_features(e0_two_seasons):
+    events = list(e0_two_seasons)[:40]
+    processor, _ = _run(events)
+    assert processor.learned == sum(1 for e in events if e.type == "result")
+
+
+def _first_match(events):
+    fixture = next(e for e in events if e.type == "fixture")
+    mine = [e for e in events if e.match_id == fixture.match_id]
+    return fixture, mine
+
+
+@pytest.mark.parametrize("case, reason", [
+    ("unknown", "unknown match"),
+    ("duplicate_result", "already has a result"),
+    ("odds_after_result", "already has a result"),
+    ("duplicate_fixture", "duplicate fixture"),
+    ("late_odds", "after kick-off"),
+    ("early_result", "before kick-off"),
+])
+def test_life_cycle_violations_become_dead_letters(e0_two_seasons, case, reason):
+    fixture, mine = _first_match(e0_two_seasons)
+    result = mine[-1]
+    odds = next(e for e in mine if e.type == "odds")
+    processor, _ = _run(mine[:-1] if case in ("late_odds", "early_result") else mine)
+    bad = {
+        "unknown": odds.model_copy(update={"match_id": "E0-19990101-x-y"}),
+        "duplicate_result": result,
+        "odds_after_result": odds,
+        "duplicate_fixture": fixture,
+        "late_odds": odds.model_copy(update={"ts": fixture.kickoff + timedelta(minutes=5)}),
+        "early_result": result.model_copy(update={"ts": fixture.kickoff - timedelta(hours=1)}),
+    }[case]
+    records = processor.process(bad)
+    assert [r.table for r in records] == ["dead_letters"]
+    assert reason in records[0].row["reason"]
+    assert records[0].row["payload"] == bad.to_json()
+
+
+def test_bets_are_placed_at_pre_odds_and_settled_on_the_result(e0_two_seasons):
+    config = FlowConfig(edge=-1.0)  # bet on everything: every match gets a bet
+    events = list(e0_two_seasons)[:200]
+    _, records = _run(events, config)
+    bets = _rows(records, "bets")
+    settled = [b for b in bets if b["status"] != "open"]
+    assert settled, "bets were settled"
+    for bet in settled:
+        pre = next(r for r in _rows(records, "odds", bet["match_id"]) if r["phase"] == "pre")
+        taken = {"H": pre["home"], "D": pre["draw"], "A": pre["away"]}[bet["outcome"]]
+        assert bet["odds"] == taken  # the price that existed when the bet was placed
+        won = bet["status"] == "won"
+        expected = bet["stake"] * (bet["odds"] - 1) if won else -bet["stake"]
+        assert bet["profit"] == pytest.approx(expected)
+        assert bet["clv"] == pytest.approx(bet["odds"] / bet["closing_odds"] - 1)
+    bank = [r for r in _rows(records, "bankroll") if r["strategy"] == "flat"]
+    flat_profit = sum(b["profit"] for b in settled if b["strategy"] == "flat")
+    assert bank[-1]["bankroll"] == pytest.approx(100 + flat_profit)
+
+
+def test_scores_are_recorded_for_every_model_and_moment(e0_two_seasons):
+    events = list(e0_two_seasons)[:120]
+    _, records = _run(events)
+    results = [e for e in events if e.type == "result"]
+    metrics = _rows(records, "model_metrics")
+    assert len(metrics) == len(results) * 3 * 2
+    assert {(m["model"], m["phase"]) for m in metrics} == {
+        (m, p) for m in ("arf", "market", "softmax") for p in ("pre", "close")}

@@ -1,0 +1,60 @@
+import shutil
+
+from stream.loader import BUNDLED_DATA, available, load, load_season
+
+
+def test_bundled_data_has_every_league_and_season():
+    found = available(BUNDLED_DATA)
+    assert set(found) == {"D1", "E0", "E1", "I1", "SP1"}
+    assert found["E0"][0] == "2005-06" and found["E0"][-1] == "2024-25"
+    assert len(found["SP1"]) == 19
+
+
+def test_old_and_new_formats_parse_with_the_right_odds():
+    old = load_season(BUNDLED_DATA / "E0" / "2005-06.csv", "E0", "2005-06")
+    assert len(old.rows) == 380 and old.skipped == 0
+    first = old.rows[0]
+    assert first.kickoff.year == 2005 and first.kickoff.hour == 15  # no Time column
+    assert first.pre.bookmaker == "bet365" and first.close is None
+    new = load_season(BUNDLED_DATA / "E0" / "2019-20.csv", "E0", "2019-20")
+    opener = new.rows[0]
+    assert (opener.home, opener.away) == ("Liverpool", "Norwich")
+    assert (opener.kickoff.hour, opener.kickoff.minute) == (20, 0)
+    assert opener.pre.bookmaker == "pinnacle" and opener.close.bookmaker == "pinnacle"
+    assert opener.stats.home.shots == 15
+
+
+def test_trailing_empty_rows_are_not_matches():
+    report = load_season(BUNDLED_DATA / "I1" / "2012-13.csv", "I1", "2012-13")
+    assert len(report.rows) == 380 and report.skipped == 0
+
+
+def test_unknown_league_latin1_and_broken_rows(tmp_path):
+    league = tmp_path / "ZZ"
+    league.mkdir()
+    text = (BUNDLED_DATA / "E0" / "2017-18.csv").read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    lines[1] = lines[1].replace("Arsenal", "Arsénal")
+    lines[2] = "E0,not a date,Brighton,Man City,x,y"  # broken: skipped, counted
+    (league / "2030-31.csv").write_bytes("\n".join(lines[:40]).encode("latin-1"))
+    report = load(tmp_path, ["ZZ"], None)
+    assert report.skipped == 1
+    assert len(report.rows) == 38
+    assert report.rows[0].home == "Arsénal"
+    assert {r.season for r in report.rows} == {"2030-31"}
+
+
+def test_missing_pinnacle_falls_back_to_bet365(tmp_path):
+    league = tmp_path / "E0"
+    league.mkdir()
+    source = BUNDLED_DATA / "E0" / "2017-18.csv"
+    shutil.copy(source, league / "2017-18.csv")
+    text = (league / "2017-18.csv").read_text(encoding="utf-8-sig").splitlines()
+    header = text[0].split(",")
+    cells = text[1].split(",")
+    for col in ("PSH", "PSCH"):
+        cells[header.index(col)] = ""
+    (league / "2017-18.csv").write_text("\n".join([text[0], ",".join(cells)]))
+    row = load(tmp_path, ["E0"], None).rows[0]
+    assert row.pre.bookmaker == "bet365"
+    assert row.close is None  # no PSC and no AvgC in 2017-18

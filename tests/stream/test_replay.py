@@ -1,0 +1,20 @@
+from stream.replay import replay_events
+
+
+def test_each_match_follows_its_life_cycle_in_time_order(e0_two_seasons):
+    events = list(e0_two_seasons)
+    assert events == sorted(events, key=lambda e: e.ts)
+    seen: dict[str, list[str]] = {}
+    for event in events:
+        kind = event.type if event.type != "odds" else event.phase
+        seen.setdefault(event.match_id, []).append(kind)
+    assert len(seen) == 760
+    assert all(kinds == ["fixture", "pre", "close", "result"] for kinds in seen.values())
+
+
+def test_replay_is_deterministic(e0_two_seasons):
+    from stream.loader import BUNDLED_DATA, load
+
+    rows = load(BUNDLED_DATA, ["E0"], ["2016-17", "2017-18"]).rows
+    again = replay_events(reversed(rows))
+    assert [e.to_json() for e in again] == [e.to_json() for e in e0_two_seasons]
