@@ -74,6 +74,7 @@ class Prequential:
     window: int = 100
     n: int = 0
     _sums: dict[str, float] = field(default_factory=lambda: dict.fromkeys(_FIELDS, 0.0))
+    _window_sums: dict[str, float] = field(default_factory=lambda: dict.fromkeys(_FIELDS, 0.0))
     _recent: deque = field(default_factory=deque)
 
     def update(self, score: MatchScore) -> Prequential:
@@ -81,9 +82,11 @@ class Prequential:
         self.n += 1
         for name, value in values.items():
             self._sums[name] += value
+            self._window_sums[name] += value
         self._recent.append(values)
         if len(self._recent) > self.window:
-            self._recent.popleft()
+            for name, value in self._recent.popleft().items():
+                self._window_sums[name] -= value
         return self
 
     def cumulative(self, name: str) -> float:
@@ -92,7 +95,8 @@ class Prequential:
     def rolling(self, name: str) -> float:
         if not self._recent:
             return float("nan")
-        return sum(v[name] for v in self._recent) / len(self._recent)
+        # max(): subtracting can leave -1e-17 on an all-zero window
+        return max(self._window_sums[name], 0.0) / len(self._recent)
 
 
 _FIELDS = ("rps", "log_loss", "brier", "accuracy")

@@ -1,16 +1,17 @@
 """The Bytewax dataflow: parse, key by league, run each league's state, write.
 
 The flow takes its source and sinks as arguments, so the same flow reads a
-replay or Kafka and writes SQLite or PostgreSQL. Items reaching the sinks are
-lists of :class:`~stream.records.Record` (tables starting with ``_`` are
-measurements, not rows: see :mod:`stream.sinks`); dead letters (schema or life-cycle
-violations) travel with the rest to the store and, when given, also to
-``dlq_sink``, one record per item.
+replay or Kafka and writes SQLite or PostgreSQL. Items reaching the store sink
+are ``(league, [Record, ...])`` pairs (tables starting with ``_`` are
+measurements, not rows: see :mod:`stream.sinks`). Dead letters (schema or
+life-cycle violations) travel with the rest to the store and, when given, also
+to ``dlq_sink``, one record per item.
 """
 
 from __future__ import annotations
 
 import pickle
+
 import bytewax.operators as op
 from bytewax.dataflow import Dataflow
 from bytewax.inputs import Source
@@ -25,6 +26,11 @@ from stream.records import Record, dead_letter
 Event = Fixture | Odds | Result
 
 
+# Rejected payloads travel under this key, so one map both validates and keys
+# the stream (every extra operator costs a Python call per event).
+REJECTED = "__rejected__"
+
+
 def parse_payload(item: object) -> Event | Record:
     """An event, or a dead-letter record saying why the payload is not one."""
     payload = getattr(item, "value", item)  # Kafka messages carry the payload in .value
@@ -36,6 +42,13 @@ def parse_payload(item: object) -> Event | Record:
         return dead_letter(payload, str(exc))  # type: ignore[arg-type]
 
 
+def keyed_by_league(item: object) -> tuple[str, Event | Record]:
+    parsed = parse_payload(item)
+    if isinstance(parsed, Record):
+        return (REJECTED, parsed)
+    return (parsed.league, parsed)
+
+
 class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
     """Bytewax's handle on one league's processor; snapshots are pickles
     (``stateful_map`` would deep-copy the models every epoch: 3x slower)."""
@@ -45,7 +58,9 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
         self.processor: LeagueProcessor | None = (
             pickle.loads(resume_state) if resume_state is not None else None)
 
-    def on_item(self, value: Event) -> tuple[list[list[Record]], bool]:
+    def on_item(self, value: Event | Record) -> tuple[list[list[Record]], bool]:
+        if isinstance(value, Record):  # a dead letter under the REJECTED key
+            return [[value]], StatefulLogic.RETAIN
         if self.processor is None:
             self.processor = LeagueProcessor(value.league, self.config)
         return [self.processor.process(value)], StatefulLogic.RETAIN
@@ -59,26 +74,28 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
         return pickle.dumps(self.processor, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _only_dead_letters(records: list[Record]) -> list[Record]:
-    return [r for r in records if r.table == "dead_letters"]
+def _only_dead_letters(pair: tuple[str, list[Record]]) -> list[Record]:
+    return [r for r in pair[1] if r.table == "dead_letters"]
 
 
 def build_dataflow(source: Source, sink: Sink, config: FlowConfig | None = None,
                    dlq_sink: Sink | None = None, flow_id: str = "matchflow") -> Dataflow:
-    """Wire source -> parse -> per-league state -> sink (and dead letters -> dlq_sink)."""
+    """Wire source -> parse and key -> per-league state -> sink (dead letters also
+    -> ``dlq_sink``). Sinks receive ``(league, [Record, ...])`` pairs."""
     config = config or FlowConfig()
     flow = Dataflow(flow_id)
     raw = op.input("events", flow, source)
-    parsed = op.map("parse", raw, parse_payload)
-    split = op.branch("validate", parsed, lambda item: not isinstance(item, Record))
-    keyed = op.key_on("key_by_league", split.trues, lambda event: event.league)
-    states = op.stateful("league_state", keyed,
-                         lambda resume: LeagueLogic(config, resume))
-    batches = op.map("unkey", states, lambda pair: pair[1])
-    rejected = op.map("reject", split.falses, lambda record: [record])
-    records = op.merge("records", batches, rejected)
+    keyed = op.map("parse_and_key", raw, keyed_by_league)
+    records = op.stateful("league_state", keyed,  # type: ignore[arg-type]
+                          _stateful_builder(config))
     op.output("store", records, sink)
     if dlq_sink is not None:
         dead = op.flat_map("dead_letters", records, _only_dead_letters)
         op.output("dlq", dead, dlq_sink)
     return flow
+
+
+def _stateful_builder(config: FlowConfig):
+    def build(resume_state: bytes | None) -> StatefulLogic:
+        return LeagueLogic(config, resume_state)
+    return build

@@ -14,6 +14,7 @@ from bytewax.testing import run_main
 from stream.config import FlowConfig
 from stream.dataflow import build_dataflow
 from stream.records import Record
+from stream.runtime import tune_gc
 from stream.sinks import StoreSink
 from stream.sources import ReplaySource
 
@@ -40,6 +41,7 @@ def run_payloads(payloads: Sequence[str], db_url: str, config: FlowConfig,
         if record.table == "_model_size":
             sizes[(record.row["league"], record.row["model"])] = record.row["bytes"]
 
+    tune_gc()
     flow = build_dataflow(ReplaySource(payloads, batch_size, on_batch),
                           StoreSink(db_url, observe), config)
     started = time.perf_counter()

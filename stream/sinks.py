@@ -1,5 +1,5 @@
-"""Bytewax sinks: each worker writes its batches of records to its own store
-connection. Upserts on natural keys make the at-least-once tail harmless."""
+"""Bytewax sinks of ``(league, [Record, ...])`` pairs: each worker writes its
+batches to its own store connection. Upserts on natural keys make the at-least-once tail harmless."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ from stream.storage import Store, open_store
 Observer = Callable[[Record], None]
 
 
-class _StorePartition(StatelessSinkPartition[list[Record]]):
+class _StorePartition(StatelessSinkPartition[tuple[str, list[Record]]]):
     def __init__(self, store: Store, observer: Observer | None) -> None:
         self._store = store
         self._observer = observer
 
-    def write_batch(self, items: list[list[Record]]) -> None:
+    def write_batch(self, items: list[tuple[str, list[Record]]]) -> None:
         rows = []
-        for batch in items:
+        for _league, batch in items:
             for record in batch:
                 if not record.table.startswith("_"):
                     rows.append(record)
@@ -33,7 +33,7 @@ class _StorePartition(StatelessSinkPartition[list[Record]]):
         self._store.close()
 
 
-class StoreSink(DynamicSink[list[Record]]):
+class StoreSink(DynamicSink[tuple[str, list[Record]]]):
     """Write lists of records to the store a URL names. Measurements (tables
     named ``_...``) go to ``observer`` instead, when one is given."""
 
@@ -47,15 +47,15 @@ class StoreSink(DynamicSink[list[Record]]):
         return _StorePartition(self._opener(self.url), self._observer)
 
 
-class _DiscardPartition(StatelessSinkPartition[list[Record]]):
+class _DiscardPartition(StatelessSinkPartition[tuple[str, list[Record]]]):
     def __init__(self, counter: list[int]) -> None:
         self._counter = counter
 
-    def write_batch(self, items: list[list[Record]]) -> None:
-        self._counter[0] += sum(len(batch) for batch in items)
+    def write_batch(self, items: list[tuple[str, list[Record]]]) -> None:
+        self._counter[0] += sum(len(batch) for _league, batch in items)
 
 
-class CountingSink(DynamicSink[list[Record]]):
+class CountingSink(DynamicSink[tuple[str, list[Record]]]):
     """Count records and drop them (benchmarks measure the flow, not the disk)."""
 
     def __init__(self) -> None:

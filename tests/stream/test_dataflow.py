@@ -11,8 +11,8 @@ from stream.replay import replay_events
 from stream.loader import BUNDLED_DATA, load
 
 
-def _flat(batches):
-    return [record for batch in batches for record in batch]
+def _flat(pairs):
+    return [record for _league, batch in pairs for record in batch]
 
 
 def _loop(events):
