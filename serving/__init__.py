@@ -1,0 +1,1 @@
+"""HTTP API for current predictions and Prometheus metrics (arrives with [serving])."""
