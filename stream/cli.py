@@ -29,17 +29,17 @@ DbOpt = Annotated[Optional[str], typer.Option("--db", help="sqlite:///FILE or po
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, code: int = 2) -> None:
     err.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(2)
+    raise typer.Exit(code)
 
 
 def _score_from(text: str | None) -> str | None:
     return check_season(text, "--score-from") if text else None
 
 
-def _progress() -> Progress:
-    return Progress(TextColumn("[bold]replay"), BarColumn(), MofNCompleteColumn(),
+def _progress(label: str = "replay") -> Progress:
+    return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("{task.fields[rate]:>8} events/s"), TimeElapsedColumn(),
                     console=err, transient=False)
 
@@ -48,8 +48,12 @@ def _progress() -> Progress:
 def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
            score_from: ScoreFromOpt = None,
            data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="<DIR>/<league>/<season>.csv (default: bundled data).")] = None,
-           db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """Replay seasons as a stream through the dataflow into the store."""
+           db: DbOpt = None, as_json: JsonOpt = False,
+           to_kafka: Annotated[Optional[str], typer.Option("--to-kafka", help="HOST:PORT: publish the replay to Kafka instead of running it here.")] = None,
+           topic: Annotated[Optional[str], typer.Option("--topic", help="Kafka topic [env MATCHFLOW_TOPIC, default match-events].")] = None,
+           speed: Annotated[str, typer.Option("--speed", help="With --to-kafka: 'max', or how many times faster than event time.")] = "max",
+           ) -> None:
+    """Replay seasons as a stream: through the dataflow into the store, or onto Kafka."""
     from stream.loader import available, load
     from stream.replay import replay_events
     from stream.storage import open_store
@@ -67,6 +71,11 @@ def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
         scored_from = _score_from(score_from)
     except SelectionError as exc:
         _fail(str(exc))
+    if to_kafka:
+        from stream.cli_kafka import publish_replay
+
+        publish_replay(directory, codes, wanted, to_kafka, topic or settings.topic, speed, as_json)
+        return
     url = db or settings.db
     try:
         open_store(url).close()
@@ -130,6 +139,16 @@ def summary(db: DbOpt = None, score_from: ScoreFromOpt = None, leagues: LeaguesO
         _fail(str(exc))
     _emit({"events": None, **result}, as_json)
 
+
+def _register_subcommands() -> None:
+    from stream import cli_dev, cli_kafka
+
+    app.command(name="run")(cli_kafka.run)
+    app.command(name="produce")(cli_kafka.produce)
+    app.add_typer(cli_dev.dev, name="dev")
+
+
+_register_subcommands()
 
 if __name__ == "__main__":
     app()

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     kelly_cap: float = 0.05
     flat_stake: float = 1.0
     batch_size: int = 500
+    kafka: str | None = None
+    topic: str = "match-events"
+    snapshot_interval: int = 10
 
     def flow_config(self) -> FlowConfig:
         return FlowConfig(seed=self.seed, rolling_window=self.rolling_window, edge=self.edge,

@@ -8,6 +8,7 @@ bets of the same window, in kick-off order.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from stream.storage import Store
@@ -15,21 +16,28 @@ from stream.storage import Store
 _SEASON_FILTER = "season >= :score_from"
 
 
+def _mean(values: list[float]) -> float:
+    # fsum is exact, so the mean does not depend on the order a store returns rows in
+    return round(math.fsum(values) / len(values), 6)
+
+
 def _metrics(store: Store, league: str, score_from: str) -> dict[str, dict[str, Any]]:
     rows = store.fetch(
-        "SELECT model, phase, COUNT(*) AS n, AVG(rps) AS rps, AVG(log_loss) AS log_loss, "
-        "AVG(correct) AS accuracy, AVG(brier) AS brier FROM model_metrics "
-        f"WHERE league = :league AND {_SEASON_FILTER} GROUP BY model, phase "
-        "ORDER BY model, phase",
+        "SELECT model, phase, rps, log_loss, correct, brier FROM model_metrics "
+        f"WHERE league = :league AND {_SEASON_FILTER} ORDER BY model, phase",
         {"league": league, "score_from": score_from})
-    models: dict[str, dict[str, Any]] = {}
+    grouped: dict[tuple[str, str], dict[str, list[float]]] = {}
     for row in rows:
-        models.setdefault(row["model"], {})[row["phase"]] = {
-            "matches": int(row["n"]),
-            "rps": round(float(row["rps"]), 6),
-            "log_loss": round(float(row["log_loss"]), 6),
-            "accuracy": round(float(row["accuracy"]), 6),
-            "brier": round(float(row["brier"]), 6),
+        columns = grouped.setdefault((row["model"], row["phase"]),
+                                     {"rps": [], "log_loss": [], "accuracy": [], "brier": []})
+        for name, column in (("rps", "rps"), ("log_loss", "log_loss"),
+                             ("accuracy", "correct"), ("brier", "brier")):
+            columns[name].append(float(row[column]))
+    models: dict[str, dict[str, Any]] = {}
+    for (model, phase), columns in grouped.items():
+        models.setdefault(model, {})[phase] = {
+            "matches": len(columns["rps"]),
+            **{name: _mean(values) for name, values in columns.items()},
         }
     return models
 
@@ -58,8 +66,8 @@ def _betting(store: Store, league: str, score_from: str) -> dict[str, dict[str, 
         by_strategy.setdefault(row["strategy"], []).append(row)
     betting = {}
     for strategy, bets in sorted(by_strategy.items()):
-        staked = sum(float(b["stake"]) for b in bets)
-        profit = sum(float(b["profit"]) for b in bets)
+        staked = math.fsum(float(b["stake"]) for b in bets)
+        profit = math.fsum(float(b["profit"]) for b in bets)
         clvs = [float(b["clv"]) for b in bets if b["clv"] is not None]
         betting[strategy] = {
             "bets": len(bets),
@@ -67,7 +75,7 @@ def _betting(store: Store, league: str, score_from: str) -> dict[str, dict[str, 
             "profit": round(profit, 4),
             "roi": round(profit / staked, 6) if staked else 0.0,
             "max_drawdown": round(max_drawdown([float(b["profit"]) for b in bets]), 4),
-            "clv": round(sum(clvs) / len(clvs), 6) if clvs else None,
+            "clv": _mean(clvs) if clvs else None,
         }
     return betting
 

@@ -55,7 +55,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
            "status:text profit:float"),
     _table("bankroll", ("league", "strategy", "ts", "match_id"),
            "league:text strategy:text ts:ts match_id:text season:text bankroll:float", "ts"),
-    _table("model_metrics", ("match_id", "model", "phase"),
+    _table("model_metrics", ("match_id", "model", "phase", "ts"),
            "match_id:text model:text phase:text ts:ts league:text season:text rps:float "
            "log_loss:float brier:float correct:int n:int rolling_rps:float "
            "rolling_log_loss:float rolling_accuracy:float cum_rps:float "

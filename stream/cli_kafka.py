@@ -1,0 +1,139 @@
+"""``matchflow run`` (consume Kafka into a store), ``matchflow produce`` (a
+JSONL file onto Kafka) and the publishing half of ``replay --to-kafka``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.logging import RichHandler
+
+from stream.cli import DbOpt, _fail, _progress, err
+from stream.config import Settings
+
+KafkaOpt = Annotated[Optional[str], typer.Option("--kafka", "--to-kafka", help="Kafka bootstrap HOST:PORT [env MATCHFLOW_KAFKA].")]
+TopicOpt = Annotated[Optional[str], typer.Option("--topic", help="Topic [env MATCHFLOW_TOPIC, default match-events].")]
+
+
+def _bootstrap(value: str | None, settings: Settings, flag: str) -> str:
+    bootstrap = value or settings.kafka
+    if not bootstrap:
+        _fail(f"{flag}: a Kafka bootstrap HOST:PORT is required")
+    host, sep, port = bootstrap.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        _fail(f"{flag}: expected HOST:PORT, got {bootstrap!r}")
+    return bootstrap
+
+
+def _publisher(bootstrap: str, topic: str):
+    from stream.kafka.admin import KafkaUnavailable, ensure_topics
+    from stream.kafka.producer import EventPublisher
+
+    try:
+        ensure_topics(bootstrap, [topic], timeout=15)
+    except KafkaUnavailable as exc:
+        _fail(str(exc), code=1)
+    return EventPublisher(bootstrap, topic)
+
+
+def _publish_with_progress(events: list, bootstrap: str, topic: str, speed: str,
+                           label: str) -> int:
+    from stream.kafka.producer import DeliveryError
+    from stream.publish import parse_speed, publish_events
+
+    try:
+        pace = parse_speed(speed)
+    except ValueError:
+        _fail(f"--speed: expected 'max' or a positive number, got {speed!r}")
+    publisher = _publisher(bootstrap, topic)
+    with _progress(label) as progress:
+        task = progress.add_task(label, total=len(events), rate="-")
+
+        def advance(n: int) -> None:
+            progress.advance(task, n)
+            elapsed = progress.tasks[0].elapsed or 0
+            if elapsed > 0:
+                progress.update(task, rate=f"{progress.tasks[0].completed / elapsed:,.0f}")
+
+        try:
+            return publish_events(events, publisher, pace, advance)
+        except DeliveryError as exc:
+            _fail(str(exc), code=1)
+    return 0
+
+
+def publish_replay(directory: Path, leagues: list[str], seasons: list[str], to_kafka: str,
+                   topic: str, speed: str, as_json: bool) -> None:
+    from stream.loader import load
+    from stream.replay import replay_events
+
+    bootstrap = _bootstrap(to_kafka, Settings(), "--to-kafka")
+    loaded = load(directory, leagues, seasons)
+    events = replay_events(loaded.rows)
+    delivered = _publish_with_progress(events, bootstrap, topic, speed, "publish")
+    result = {"published": delivered, "topic": topic, "skipped_rows": loaded.skipped}
+    print(json.dumps(result) if as_json else
+          f"published {delivered} events to {topic} ({loaded.skipped} CSV rows skipped)")
+
+
+def produce(file: Annotated[Path, typer.Argument(help="JSONL: one event per line.")],
+            to_kafka: KafkaOpt = None, topic: TopicOpt = None) -> None:
+    """Validate a JSONL file of events and publish the valid ones (key = league)."""
+    from stream.publish import read_jsonl
+
+    settings = Settings()
+    if not file.is_file():
+        _fail(f"FILE: {file} does not exist")
+    bootstrap = _bootstrap(to_kafka, settings, "--to-kafka")
+    report = read_jsonl(file)
+    for number, reason in report.errors[:50]:
+        err.print(f"[yellow]line {number}:[/] {reason}")
+    if len(report.errors) > 50:
+        err.print(f"... and {len(report.errors) - 50} more invalid lines")
+    delivered = _publish_with_progress(report.events, bootstrap, topic or settings.topic,
+                                       "max", "produce")
+    print(f"published {delivered} events, rejected {len(report.errors)} invalid lines")
+    if report.errors:
+        raise typer.Exit(1)
+
+
+def run(kafka: KafkaOpt = None, topic: TopicOpt = None, db: DbOpt = None,
+        workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker threads in this process.")] = 1,
+        process_id: Annotated[Optional[int], typer.Option("--process-id", "-i", min=0, help="This process's index in a cluster.")] = None,
+        addresses: Annotated[Optional[str], typer.Option("--addresses", "-a", help="HOST:PORT of every process, ';'-separated.")] = None,
+        recovery_dir: Annotated[Optional[Path], typer.Option("--recovery-dir", "-r", help="Bytewax recovery store (created if missing).")] = None,
+        snapshot_interval: Annotated[Optional[int], typer.Option("--snapshot-interval", "-s", min=1, help="Seconds between state snapshots [env MATCHFLOW_SNAPSHOT_INTERVAL, 10].")] = None,
+        until_idle: Annotated[Optional[float], typer.Option("--until-idle", min=0.1, help="Exit once the topic is drained and idle this many seconds.")] = None,
+        ) -> None:
+    """Consume the topic through the dataflow into the store (forever, or until idle)."""
+    from stream.kafka.admin import KafkaUnavailable
+    from stream.kafka_run import KafkaRun, run_kafka
+    from stream.storage import open_store
+    from stream.storage.base import StoreError
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s",
+                        handlers=[RichHandler(console=err, show_path=False)])
+    settings = Settings()
+    bootstrap = _bootstrap(kafka, settings, "--kafka")
+    if (process_id is None) != (addresses is None):
+        _fail("--process-id/--addresses: give both or neither")
+    peers = [a.strip() for a in addresses.split(";") if a.strip()] if addresses else None
+    if peers is not None and not process_id < len(peers):
+        _fail(f"--process-id: {process_id} is not an index into {len(peers)} --addresses")
+    url = db or settings.db
+    try:
+        open_store(url).close()  # fail fast on a bad URL, and migrate once
+    except StoreError as exc:
+        _fail(str(exc))
+    job = KafkaRun(bootstrap=bootstrap, topic=topic or settings.topic, db_url=url,
+                   workers=workers, process_id=process_id, addresses=peers,
+                   recovery_dir=recovery_dir,
+                   snapshot_interval=snapshot_interval or settings.snapshot_interval,
+                   until_idle=until_idle, batch_size=settings.batch_size)
+    try:
+        run_kafka(job, settings.flow_config())
+    except KafkaUnavailable as exc:
+        _fail(str(exc), code=1)

@@ -1,0 +1,118 @@
+"""PostgreSQL store (psycopg 3): a connection pool, batched upserts through
+COPY into a temporary table, versioned migrations, TimescaleDB when present."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from stream.records import Record
+from stream.storage.base import Store, StoreError, group_rows
+from stream.storage.migrations import DAILY_VIEW, migrations
+from stream.storage.schema import TABLES
+
+log = logging.getLogger("matchflow.storage")
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+_LOCK_ID = 7_201_911  # advisory lock: one migrator at a time
+REFRESH_EVERY = 60.0
+
+
+def to_psycopg(sql: str) -> str:
+    """``:name`` parameters to psycopg's ``%(name)s`` (``::casts`` untouched).
+
+    >>> to_psycopg("SELECT x::text FROM t WHERE a = :a AND b = :b")
+    'SELECT x::text FROM t WHERE a = %(a)s AND b = %(b)s'
+    """
+    return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+def _upsert_from(table: str, staging: str, columns: tuple[str, ...]) -> str:
+    key = TABLES[table].key
+    cols = ", ".join(columns)
+    updates = [f"{c} = excluded.{c}" for c in columns if c not in key]
+    action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
+    return (f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging} "
+            f"ON CONFLICT ({', '.join(key)}) {action}")
+
+
+class PostgresStore(Store):
+    def __init__(self, url: str, pool_size: int = 4, retention_days: int = 0) -> None:
+        self.url = url
+        self.retention_days = retention_days
+        self.timescale = False
+        self._last_refresh = time.monotonic()
+        self._dirty = False  # wrote since the last refresh of the daily view
+        try:
+            self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True,
+                                        timeout=30, kwargs={"autocommit": False})
+            self._pool.wait(timeout=30)
+        except Exception as exc:  # noqa: BLE001 - any failure to connect is the URL's
+            raise StoreError(f"db: cannot connect to {url!r}: {exc}") from None
+
+    # -- schema ---------------------------------------------------------------
+    def create_schema(self) -> None:
+        with self._pool.connection() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
+            self.timescale = bool(conn.execute(
+                "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'").fetchone())
+            log.info("PostgreSQL store: %s", "TimescaleDB hypertables" if self.timescale
+                     else "plain tables with the time_bucket fallback (no timescaledb)")
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY,"
+                         " name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+            done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+            for version, name, statements in migrations(self.timescale, self.retention_days):
+                if version in done:
+                    continue
+                for statement in statements:
+                    conn.execute(statement)
+                conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                             (version, name))
+
+    # -- writes ---------------------------------------------------------------
+    def write(self, records: Iterable[Record]) -> int:
+        groups = group_rows(records)
+        if not groups:
+            return 0
+        written = 0
+        with self._pool.connection() as conn:
+            for (table, columns), rows in groups.items():
+                staging = f"staging_{table}"
+                conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} "
+                             f"(LIKE {table}) ON COMMIT DELETE ROWS")
+                with conn.cursor().copy(
+                        f"COPY {staging} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(tuple(row[c] for c in columns))
+                conn.execute(_upsert_from(table, staging, columns))
+                written += len(rows)
+        self._dirty = True
+        self._maybe_refresh()
+        return written
+
+    def _maybe_refresh(self, force: bool = False) -> None:
+        """Keep the fallback's materialized view near live (TimescaleDB's own
+        continuous aggregate policy does this on a real Timescale)."""
+        due = force or time.monotonic() - self._last_refresh >= REFRESH_EVERY
+        if self.timescale or not self._dirty or not due:
+            return
+        self._last_refresh, self._dirty = time.monotonic(), False
+        with self._pool.connection() as conn:
+            conn.execute(f"REFRESH MATERIALIZED VIEW {DAILY_VIEW}")
+
+    # -- reads ----------------------------------------------------------------
+    def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        with self._pool.connection() as conn:
+            cursor = conn.cursor(row_factory=dict_row)
+            return list(cursor.execute(to_psycopg(sql), params or {}).fetchall())
+
+    def close(self) -> None:
+        try:
+            self._maybe_refresh(force=True)
+        finally:
+            self._pool.close()
