@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -49,6 +50,7 @@ class PostgresStore(Store):
         self._last_refresh = time.monotonic()
         self._dirty = False  # wrote since the last refresh of the daily view
         try:
+            psycopg.connect(url, connect_timeout=10).close()  # fail fast, with the reason
             self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True,
                                         timeout=30, kwargs={"autocommit": False})
             self._pool.wait(timeout=30)

@@ -1,0 +1,56 @@
+"""Helpers shared by the integration tests: dump a store's tables in a
+store-independent form, publish events, run the consumer as a process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from stream.kafka.admin import ensure_topics
+from stream.kafka.producer import EventPublisher
+from stream.storage import open_store
+from stream.storage.schema import TABLES
+
+MATCHFLOW = str(Path(sys.executable).parent / "matchflow")
+
+
+def _plain(value):
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    return value
+
+
+def dump_tables(url: str, skip: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
+    """Every table's rows, ordered by natural key, with times as ISO text."""
+    tables = {}
+    with open_store(url, create=False) as store:
+        for name, table in TABLES.items():
+            if name in skip:
+                continue
+            columns = ", ".join(table.column_names)
+            rows = store.fetch(f"SELECT {columns} FROM {name} ORDER BY {', '.join(table.key)}")
+            tables[name] = [tuple(_plain(row[c]) for c in table.column_names) for row in rows]
+    return tables
+
+
+def publish(bootstrap: str, topic: str, payloads: list[tuple[str | None, str | bytes]]) -> None:
+    ensure_topics(bootstrap, [topic])
+    publisher = EventPublisher(bootstrap, topic)
+    for key, value in payloads:
+        publisher.publish(key, value)
+    publisher.flush()
+
+
+def run_args(bootstrap: str, topic: str, db: str, *extra: str) -> list[str]:
+    return [MATCHFLOW, "run", "--kafka", bootstrap, "--topic", topic, "--db", db, *extra]
+
+
+def run_consumer(bootstrap: str, topic: str, db: str, *extra: str, timeout: float = 600) -> None:
+    """``matchflow run ... --until-idle 3`` to completion; fails on a non-zero exit."""
+    done = subprocess.run(run_args(bootstrap, topic, db, "--until-idle", "3", *extra),
+                          capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert done.returncode == 0, done.stderr[-3000:]

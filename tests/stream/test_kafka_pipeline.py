@@ -1,0 +1,102 @@
+"""[kafka-pg] acceptance on real Kafka and PostgreSQL: parity with the
+embedded run, kill -9 recovery, and a broker restart mid-stream."""
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from tests.conftest import new_database
+from tests.helpers import MATCHFLOW, dump_tables, run_args, run_consumer
+
+E0_SEASONS = "2005-06:2022-23"
+
+
+@pytest.fixture(scope="module")
+def e0_topic(kafka):
+    name = f"e0-{random.randrange(1 << 30)}"
+    done = subprocess.run([MATCHFLOW, "replay", "--leagues", "E0", "--seasons", E0_SEASONS,
+                           "--to-kafka", kafka.bootstrap, "--topic", name, "--json"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["published"] == 24700
+    return name
+
+
+@pytest.fixture(scope="module")
+def reference(kafka, postgres, e0_topic):
+    """One uninterrupted consumer run of the topic into PostgreSQL."""
+    url = new_database(postgres)
+    run_consumer(kafka.bootstrap, e0_topic, url)
+    return url, dump_tables(url)
+
+
+def _summary(*args):
+    done = subprocess.run([MATCHFLOW, *args, "--json"], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def test_kafka_to_postgres_equals_the_embedded_run(reference, tmp_path):
+    url, _ = reference
+    embedded = _summary("replay", "--leagues", "E0", "--seasons", E0_SEASONS,
+                        "--score-from", "2017-18", "--db", f"sqlite:///{tmp_path / 'e.db'}")
+    stored = _summary("summary", "--db", url, "--score-from", "2017-18")
+    mine, theirs = stored["leagues"]["E0"], embedded["leagues"]["E0"]
+    assert mine["scored_matches"] == theirs["scored_matches"] == 2280
+    assert mine["models"] == theirs["models"]
+    assert mine["betting"] == theirs["betting"]
+    assert mine["drift_events"] == theirs["drift_events"]
+    assert mine["matches"] == theirs["matches"] == 6840
+
+
+def _start(args):
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+
+
+def test_kill_9_three_times_then_resume_gives_the_same_tables(kafka, postgres, e0_topic,
+                                                              reference, tmp_path):
+    url = new_database(postgres)
+    recovery = tmp_path / "recovery"
+    args = run_args(kafka.bootstrap, e0_topic, url, "--recovery-dir", str(recovery),
+                    "--snapshot-interval", "1")
+    rng = random.Random(20251126)
+    for moment in sorted(rng.uniform(5.0, 14.0) for _ in range(3)):
+        consumer = _start(args)
+        time.sleep(moment)
+        assert consumer.poll() is None, "the consumer should still be running"
+        os.killpg(consumer.pid, signal.SIGKILL)
+        consumer.wait()
+    run_consumer(kafka.bootstrap, e0_topic, url, "--recovery-dir", str(recovery),
+                 "--snapshot-interval", "1")
+    assert dump_tables(url) == reference[1]
+    resumed = _executions(recovery)
+    assert len(resumed) == 4, resumed
+    # each run went on from the snapshot its predecessor left, not from scratch
+    assert resumed == sorted(resumed) and resumed[-1] > resumed[1] > 1, resumed
+
+
+def _executions(recovery):
+    """Resume epoch of each execution recorded in Bytewax's recovery store."""
+    runs = {}
+    for part in recovery.glob("part-*.sqlite3"):
+        with sqlite3.connect(part) as conn:
+            runs.update(conn.execute("SELECT ex_num, resume_epoch FROM exs").fetchall())
+    return [runs[ex] for ex in sorted(runs)]
+
+
+def test_consumer_rides_out_a_broker_restart(kafka, postgres, e0_topic, reference):
+    url = new_database(postgres)
+    consumer = _start(run_args(kafka.bootstrap, e0_topic, url, "--until-idle", "8"))
+    time.sleep(4)
+    kafka.restart(down_for=3)
+    _, stderr = consumer.communicate(timeout=600)
+    assert consumer.returncode == 0, stderr.decode()[-3000:]
+    assert dump_tables(url) == reference[1]

@@ -1,0 +1,67 @@
+"""The PostgreSQL store against a real server: migrations, the TimescaleDB
+fallback, and rows identical to the SQLite store's."""
+
+import pytest
+
+from stream.config import FlowConfig
+from stream.embedded import run_payloads
+from stream.records import Record
+from stream.storage import open_store
+from stream.storage.base import StoreError
+from stream.storage.migrations import DAILY_VIEW, TIME_SERIES, timeseries_statements
+from tests.helpers import dump_tables
+
+
+def test_migrations_are_versioned_and_idempotent(pg_url):
+    with open_store(pg_url) as store:
+        assert not store.timescale  # no TimescaleDB package exists on this machine
+    with open_store(pg_url) as store:  # a second start applies nothing new
+        versions = store.fetch("SELECT version, name FROM schema_migrations ORDER BY version")
+        assert versions == [{"version": 1, "name": "tables and indexes"},
+                            {"version": 2, "name": "time_bucket fallback"}]
+
+
+def test_time_bucket_fallback_and_daily_view(pg_url):
+    with open_store(pg_url) as store:
+        bucket = store.fetch("SELECT time_bucket(INTERVAL '1 week', "
+                             "TIMESTAMPTZ '2020-01-08 12:00:00+00') AS b")[0]["b"]
+        assert bucket.isoformat() == "2020-01-06T00:00:00+00:00"  # weeks start on Monday
+        store.write([Record("model_metrics", {
+            "match_id": "m", "model": "arf", "phase": "pre", "ts": "2020-01-08T17:00:00+00:00",
+            "league": "E0", "season": "2019-20", "rps": 0.2, "log_loss": 1.0, "brier": 0.6,
+            "correct": 1, "n": 1, "rolling_rps": 0.2, "rolling_log_loss": 1.0,
+            "rolling_accuracy": 1.0, "cum_rps": 0.2, "cum_log_loss": 1.0, "cum_accuracy": 1.0})])
+    with open_store(pg_url) as store:  # closing a writer refreshes the fallback view
+        daily = store.fetch(f"SELECT day, matches, rps FROM {DAILY_VIEW}")
+        assert len(daily) == 1 and daily[0]["matches"] == 1 and daily[0]["rps"] == 0.2
+
+
+def test_timescale_statements_that_would_be_issued():
+    statements = timeseries_statements(True, retention_days=365)
+    text = "\n".join(statements)
+    assert statements[0] == "CREATE EXTENSION IF NOT EXISTS timescaledb"
+    for table in TIME_SERIES:
+        assert f"create_hypertable('{table}', by_range('ts')" in text
+        assert f"add_compression_policy('{table}'" in text
+        assert f"add_retention_policy('{table}', INTERVAL '365 days'" in text
+    assert "WITH (timescaledb.continuous)" in text
+    assert "add_continuous_aggregate_policy('model_metrics_daily'" in text
+    assert "add_retention_policy" not in "\n".join(timeseries_statements(True))
+    assert "time_bucket" not in text.split("CREATE MATERIALIZED")[0]  # native function there
+
+
+def test_same_replay_same_rows_as_sqlite_and_idempotent(pg_url, tmp_path, e0_two_seasons):
+    payloads = [e.to_json() for e in e0_two_seasons[:1200]]
+    sqlite_url = f"sqlite:///{tmp_path / 'same.db'}"
+    run_payloads(payloads, sqlite_url, FlowConfig())
+    run_payloads(payloads, pg_url, FlowConfig())
+    once = dump_tables(pg_url)
+    assert once == dump_tables(sqlite_url)
+    run_payloads(payloads, pg_url, FlowConfig())
+    assert dump_tables(pg_url) == once
+    assert len(once["predictions"]) > 1000
+
+
+def test_unreachable_server_is_a_clear_error():
+    with pytest.raises(StoreError, match="cannot connect"):
+        open_store("postgresql://nobody@127.0.0.1:1/none")
