@@ -2,7 +2,8 @@
 
 Offsets live in Bytewax's recovery snapshots (the part's state is the next
 offset), so a resumed dataflow continues where its last snapshot was taken.
-Polls never block: an empty poll asks Bytewax to come back a little later.
+An idle partition's poll never blocks: it asks Bytewax to come back a little
+later.
 With ``until_idle`` a part ends once it has reached the end of its partition
 and nothing has arrived for that many seconds.
 """
@@ -18,6 +19,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartiti
 from stream.kafka.admin import partitions_of
 
 BACKOFF = timedelta(milliseconds=50)
+FILL_WAIT = 0.05  # seconds
 
 
 class _PartitionReader(StatefulSourcePartition[bytes, int]):
@@ -29,6 +31,7 @@ class _PartitionReader(StatefulSourcePartition[bytes, int]):
             "enable.auto.commit": False,
             "enable.partition.eof": False,
             "fetch.message.max.bytes": 4 * 1024 * 1024,
+            "fetch.wait.max.ms": 100,  # a live event waits at most this long
         })
         self._tp = TopicPartition(topic, partition, OFFSET_BEGINNING if offset is None else offset)
         self._consumer.assign([self._tp])
@@ -37,9 +40,14 @@ class _PartitionReader(StatefulSourcePartition[bytes, int]):
         self._batch_size = batch_size
         self._last_seen = time.monotonic()
         self._awake: datetime | None = None
+        self._active = False
 
     def next_batch(self) -> list[bytes]:
-        messages = self._consumer.consume(self._batch_size, timeout=0)
+        # An active partition may wait briefly to fill a batch (the store writes
+        # a batch per call: full batches mean fewer round trips); an idle one
+        # never blocks the worker's other partitions.
+        wait = FILL_WAIT if self._active else 0
+        messages = self._consumer.consume(self._batch_size, timeout=wait)
         values = []
         for message in messages:
             error = message.error()
@@ -49,6 +57,7 @@ class _PartitionReader(StatefulSourcePartition[bytes, int]):
                 continue
             values.append(message.value())
             self._offset = message.offset() + 1
+        self._active = bool(values)
         if values:
             self._last_seen = time.monotonic()
             self._awake = None
@@ -61,10 +70,10 @@ class _PartitionReader(StatefulSourcePartition[bytes, int]):
     def _drained_and_idle(self) -> bool:
         if self._until_idle is None or time.monotonic() - self._last_seen < self._until_idle:
             return False
-        try:
-            _low, high = self._consumer.get_watermark_offsets(self._tp, timeout=2, cached=False)
-        except Exception:  # noqa: BLE001 - broker unreachable: not drained, keep waiting
-            self._last_seen = time.monotonic()
+        # The high watermark cached from fetch responses: asking the broker
+        # would queue behind this consumer's long-poll fetch (up to 0.5 s).
+        _low, high = self._consumer.get_watermark_offsets(self._tp, cached=True)
+        if high is None or high < 0:  # nothing fetched yet: not drained
             return False
         return (self._offset or 0) >= high
 

@@ -39,9 +39,11 @@ def kafka_jars() -> Path:
     if shutil.which("mvn") is None or shutil.which("java") is None:
         raise ServiceError("Kafka needs java (17+) and mvn: apt-get install openjdk-17-jre maven")
     libs.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-                    f"-DoutputDirectory={libs}", "-DincludeScope=runtime"],
-                   check=True, stdout=subprocess.DEVNULL)
+    fetched = subprocess.run(["mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
+                              f"-DoutputDirectory={libs}", "-DincludeScope=runtime"],
+                             capture_output=True, text=True)
+    if fetched.returncode != 0:
+        raise ServiceError(f"fetching the Kafka jars failed: {fetched.stdout[-1500:]}")
     marker.touch()
     return libs
 

@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Iterable
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import psycopg
 from psycopg.rows import dict_row
@@ -33,12 +34,24 @@ def to_psycopg(sql: str) -> str:
     return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
 
 
-def _upsert_from(table: str, staging: str, columns: tuple[str, ...]) -> str:
+# Staging columns and binary COPY types: times travel as ISO text and are cast
+# by the server (binary timestamptz would need datetime objects built in Python).
+_STAGING_TYPES = {"text": "TEXT", "float": "DOUBLE PRECISION", "int": "BIGINT", "ts": "TEXT"}
+_COPY_TYPES = {"text": "text", "float": "float8", "int": "int8", "ts": "text"}
+
+
+def _staging_ddl(table: str) -> str:
+    columns = ", ".join(f"{name} {_STAGING_TYPES[kind]}" for name, kind in TABLES[table].columns)
+    return f"CREATE TEMP TABLE IF NOT EXISTS staging_{table} ({columns}) ON COMMIT DELETE ROWS"
+
+
+def _upsert_from(table: str, columns: tuple[str, ...]) -> str:
+    kinds = dict(TABLES[table].columns)
     key = TABLES[table].key
-    cols = ", ".join(columns)
+    selected = ", ".join(f"{c}::timestamptz" if kinds[c] == "ts" else c for c in columns)
     updates = [f"{c} = excluded.{c}" for c in columns if c not in key]
     action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
-    return (f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging} "
+    return (f"INSERT INTO {table} ({', '.join(columns)}) SELECT {selected} FROM staging_{table} "
             f"ON CONFLICT ({', '.join(key)}) {action}")
 
 
@@ -49,6 +62,7 @@ class PostgresStore(Store):
         self.timescale = False
         self._last_refresh = time.monotonic()
         self._dirty = False  # wrote since the last refresh of the daily view
+        self._staged: WeakKeyDictionary[psycopg.Connection, set[str]] = WeakKeyDictionary()
         try:
             psycopg.connect(url, connect_timeout=10).close()  # fail fast, with the reason
             self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True,
@@ -82,17 +96,22 @@ class PostgresStore(Store):
         if not groups:
             return 0
         written = 0
+        created: list[str] = []
         with self._pool.connection() as conn:
+            staged = self._staged.setdefault(conn, set())
             for (table, columns), rows in groups.items():
-                staging = f"staging_{table}"
-                conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} "
-                             f"(LIKE {table}) ON COMMIT DELETE ROWS")
-                with conn.cursor().copy(
-                        f"COPY {staging} ({', '.join(columns)}) FROM STDIN") as copy:
+                if table not in staged:  # once per session; emptied by every commit
+                    conn.execute(_staging_ddl(table))
+                    created.append(table)
+                kinds = dict(TABLES[table].columns)
+                with conn.cursor().copy(f"COPY staging_{table} ({', '.join(columns)}) "
+                                        "FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types([_COPY_TYPES[kinds[c]] for c in columns])
                     for row in rows:
-                        copy.write_row(tuple(row[c] for c in columns))
-                conn.execute(_upsert_from(table, staging, columns))
+                        copy.write_row([row[c] for c in columns])
+                conn.execute(_upsert_from(table, columns))
                 written += len(rows)
+        staged.update(created)  # only now: a rolled-back transaction created nothing
         self._dirty = True
         self._maybe_refresh()
         return written

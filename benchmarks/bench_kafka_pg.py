@@ -1,0 +1,166 @@
+"""Kafka -> Bytewax -> PostgreSQL against the embedded run, same events, same run.
+
+Starts a throwaway Kafka broker and PostgreSQL cluster on 127.0.0.1 (or uses
+``MATCHFLOW_KAFKA``/``MATCHFLOW_PG`` when set), publishes the replay once, then
+alternates embedded (replay source -> SQLite) and Kafka (topic -> PostgreSQL)
+runs and reports medians. Also: the raw consume rate of the topic with no
+processing, and PostgreSQL's upsert rate for the rows one replay writes.
+
+    uv run python -m benchmarks.bench_kafka_pg [--leagues E0] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from confluent_kafka import Consumer, TopicPartition
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks.bench_dataflow import plain_loop
+from stream.config import FlowConfig
+from stream.embedded import run_payloads
+from stream.kafka.admin import ensure_topics, partitions_of
+from stream.kafka.producer import EventPublisher
+from stream.kafka_run import KafkaRun, run_kafka
+from stream.league import LeagueProcessor
+from stream.loader import BUNDLED_DATA, load
+from stream.replay import replay_events
+from stream.services.kafka_broker import KafkaBroker
+from stream.services.postgres_cluster import PostgresCluster
+from stream.storage import open_store
+
+IDLE = 1.0
+console = Console()
+
+
+def _database(server: str) -> str:
+    import psycopg
+
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{server}/{name}"
+
+
+def raw_consume(bootstrap: str, topic: str, expected: int) -> float:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": uuid.uuid4().hex,
+                         "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, p, 0) for p in partitions_of(bootstrap, topic)])
+    seen, started = 0, time.perf_counter()
+    while seen < expected:
+        seen += sum(1 for m in consumer.consume(1000, timeout=1) if m.error() is None)
+    elapsed = time.perf_counter() - started
+    consumer.close()
+    return elapsed
+
+
+def kafka_run(bootstrap: str, topic: str, url: str) -> float:
+    started = time.perf_counter()
+    run_kafka(KafkaRun(bootstrap=bootstrap, topic=topic, db_url=url, until_idle=IDLE),
+              FlowConfig())
+    return time.perf_counter() - started - IDLE
+
+
+def upsert_rate(payloads: list[str], url: str) -> tuple[int, float]:
+    """Rows/s of writing one replay's records, in the batches the sink sees."""
+    from stream.dataflow import parse_payload
+
+    processors: dict[str, LeagueProcessor] = {}
+    batches, batch = [], []
+    for i, payload in enumerate(payloads):
+        event = parse_payload(payload)
+        processor = processors.setdefault(event.league, LeagueProcessor(event.league, FlowConfig()))
+        batch.extend(processor.process(event))
+        if i % 500 == 499:
+            batches.append(batch)
+            batch = []
+    batches.append(batch)
+    with open_store(url) as store:
+        started = time.perf_counter()
+        rows = sum(store.write(b) for b in batches)
+        return rows, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leagues", default="E0")
+    parser.add_argument("--seasons", default="2005-06:2022-23")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    low, high = args.seasons.split(":")
+    rows = [r for r in load(BUNDLED_DATA, args.leagues.split(","), None).rows
+            if low <= r.season <= high]
+    events = replay_events(rows)
+    payloads = [e.to_json() for e in events]
+
+    work = Path(tempfile.mkdtemp(prefix="matchflow-bench-"))
+    work.chmod(0o755)
+    broker = cluster = None
+    bootstrap = os.environ.get("MATCHFLOW_KAFKA")
+    server = os.environ.get("MATCHFLOW_PG")
+    try:
+        if not bootstrap:
+            broker = KafkaBroker(work / "kafka").start()
+            bootstrap = broker.bootstrap
+        if not server:
+            cluster = PostgresCluster(work / "pg").start()
+            server = cluster.url.rsplit("/", 1)[0]
+        topic = f"bench-{uuid.uuid4().hex[:8]}"
+        ensure_topics(bootstrap, [topic])
+        publisher = EventPublisher(bootstrap, topic)
+        started = time.perf_counter()
+        for event, payload in zip(events, payloads):
+            publisher.publish(event.league, payload)
+        publisher.flush()
+        publish_s = time.perf_counter() - started
+        del publisher
+
+        times: dict[str, list[float]] = {"embedded (replay -> SQLite)": [],
+                                         "Kafka -> Bytewax -> PostgreSQL": [],
+                                         "raw consume (no processing)": []}
+        for i in range(args.repeats):
+            url = f"sqlite:///{work / f'embedded-{i}.db'}"
+            times["embedded (replay -> SQLite)"].append(
+                run_payloads(payloads, url, FlowConfig()).seconds)
+            times["Kafka -> Bytewax -> PostgreSQL"].append(
+                kafka_run(bootstrap, topic, _database(server)))
+            times["raw consume (no processing)"].append(raw_consume(bootstrap, topic,
+                                                                    len(payloads)))
+            console.log(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s"
+                                                     for k, v in times.items()))
+        started = time.perf_counter()
+        plain_loop(payloads, FlowConfig())
+        loop_s = time.perf_counter() - started
+        pg_rows, pg_s = upsert_rate(payloads, _database(server))
+        sqlite_rows, sqlite_s = upsert_rate(payloads, f"sqlite:///{work / 'rate.db'}")
+    finally:
+        if broker:
+            broker.stop()
+        if cluster:
+            cluster.stop()
+
+    base = len(payloads) / statistics.median(times["embedded (replay -> SQLite)"])
+    table = Table(title=f"{len(payloads)} events ({args.leagues} {args.seasons}), "
+                        f"median of {args.repeats}; published at {len(payloads) / publish_s:,.0f}/s")
+    for column in ("run", "median s", "events/s", "ratio to embedded"):
+        table.add_column(column, justify="right")
+    for name, values in times.items():
+        rate = len(payloads) / statistics.median(values)
+        table.add_row(name, f"{statistics.median(values):.2f}", f"{rate:,.0f}", f"{rate / base:.2f}")
+    table.add_row("plain loop, no store (once)", f"{loop_s:.2f}",
+                  f"{len(payloads) / loop_s:,.0f}", f"{len(payloads) / loop_s / base:.2f}")
+    console.print(table)
+    console.print(f"PostgreSQL upserts (COPY + INSERT ... ON CONFLICT): {pg_rows} rows in "
+                  f"{pg_s:.2f} s = {pg_rows / pg_s:,.0f} rows/s; SQLite: "
+                  f"{sqlite_rows / sqlite_s:,.0f} rows/s")
+
+
+if __name__ == "__main__":
+    main()
