@@ -144,6 +144,7 @@ def _register_subcommands() -> None:
     from stream import cli_dev, cli_kafka
 
     app.command(name="run")(cli_kafka.run)
+    app.command(name="serve")(cli_kafka.serve)
     app.command(name="produce")(cli_kafka.produce)
     app.add_typer(cli_dev.dev, name="dev")
 

@@ -137,3 +137,24 @@ def run(kafka: KafkaOpt = None, topic: TopicOpt = None, db: DbOpt = None,
         run_kafka(job, settings.flow_config())
     except KafkaUnavailable as exc:
         _fail(str(exc), code=1)
+
+
+def serve(db: DbOpt = None, kafka: Annotated[Optional[str], typer.Option("--kafka", help="Kafka HOST:PORT for POST /events [env MATCHFLOW_KAFKA].")] = None,
+          topic: TopicOpt = None,
+          host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+          port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000) -> None:
+    """Serve the HTTP API (FastAPI): predictions, matches, leagues, bets, models, events."""
+    import uvicorn
+
+    from serving.app import create_app
+    from stream.storage.base import StoreError
+
+    settings = Settings()
+    updates = {"db": db or settings.db, "topic": topic or settings.topic}
+    if kafka:
+        updates["kafka"] = _bootstrap(kafka, settings, "--kafka")
+    try:
+        api = create_app(settings.model_copy(update=updates))
+    except StoreError as exc:
+        _fail(str(exc))
+    uvicorn.run(api, host=host, port=port, log_level="warning")

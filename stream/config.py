@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     kafka: str | None = None
     topic: str = "match-events"
     snapshot_interval: int = 10
+    api_key: str | None = None
 
     def flow_config(self) -> FlowConfig:
         return FlowConfig(seed=self.seed, rolling_window=self.rolling_window, edge=self.edge,
@@ -51,6 +52,7 @@ class FlowConfig:
     kelly_fraction: float = 0.25
     kelly_cap: float = 0.05
     flat_stake: float = 1.0
+    publish_state_every: float = 30.0  # seconds between league_state rows for the API
     arf: ArfConfig = field(default_factory=ArfConfig)
 
     def build_models(self) -> dict[str, object]:

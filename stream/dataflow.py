@@ -11,6 +11,7 @@ to ``dlq_sink``, one record per item.
 from __future__ import annotations
 
 import pickle
+import time
 
 import bytewax.operators as op
 from bytewax.dataflow import Dataflow
@@ -51,24 +52,36 @@ def keyed_by_league(item: object) -> tuple[str, Event | Record]:
 
 class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
     """Bytewax's handle on one league's processor; snapshots are pickles
-    (``stateful_map`` would deep-copy the models every epoch: 3x slower)."""
+    (``stateful_map`` would deep-copy the models every epoch: 3x slower).
+
+    Every ``config.publish_state_every`` seconds, and at the end of the stream,
+    it also emits the pickled processor as a ``league_state`` row, so the API
+    predicts with models at most that old."""
 
     def __init__(self, config: FlowConfig, resume_state: bytes | None) -> None:
         self.config = config
         self.processor: LeagueProcessor | None = (
             pickle.loads(resume_state) if resume_state is not None else None)
+        self._published = time.monotonic()
 
     def on_item(self, value: Event | Record) -> tuple[list[list[Record]], bool]:
         if isinstance(value, Record):  # a dead letter under the REJECTED key
             return [[value]], StatefulLogic.RETAIN
         if self.processor is None:
             self.processor = LeagueProcessor(value.league, self.config)
-        return [self.processor.process(value)], StatefulLogic.RETAIN
+        records = self.processor.process(value)
+        if time.monotonic() - self._published >= self.config.publish_state_every:
+            records.append(self._state_record())
+        return [records], StatefulLogic.RETAIN
+
+    def _state_record(self) -> Record:
+        self._published = time.monotonic()
+        return self.processor.state_record()  # type: ignore[union-attr]
 
     def on_eof(self) -> tuple[list[list[Record]], bool]:
         if self.processor is None:
             return [], StatefulLogic.RETAIN
-        return [self.processor.model_sizes()], StatefulLogic.RETAIN
+        return [self.processor.model_sizes() + [self._state_record()]], StatefulLogic.RETAIN
 
     def snapshot(self) -> bytes:
         return pickle.dumps(self.processor, protocol=pickle.HIGHEST_PROTOCOL)

@@ -56,9 +56,13 @@ class LeagueProcessor:
         self.open: dict[str, MatchState] = {}
         self.finished: set[str] = set()
         self.learned = 0
+        self.events = 0
+        self.last_ts: datetime | None = None
 
     # -- dispatch ---------------------------------------------------------
     def process(self, event: Fixture | Odds | Result) -> list[Record]:
+        self.events += 1
+        self.last_ts = event.ts
         try:
             if isinstance(event, Fixture):
                 return self._on_fixture(event)
@@ -227,6 +231,22 @@ class LeagueProcessor:
         return records
 
     # -- introspection ---------------------------------------------------------
+    def state_record(self) -> Record:
+        """This processor, pickled, for the API's predictions (not learned from)."""
+        return Record("league_state", {
+            "league": self.league,
+            "updated_at": iso(self.last_ts) if self.last_ts else None,
+            "matches_learned": self.learned, "events": self.events,
+            "state": pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL),
+        })
+
+    def predict(self, home: str, away: str, kickoff: datetime,
+                odds: tuple[float, float, float]) -> tuple[dict, dict]:
+        """Every model's probabilities for a fixture, and the features used;
+        nothing is learned or stored."""
+        features = self.features.features(home, away, kickoff, odds)
+        return {name: m.predict(features) for name, m in self.models.items()}, features
+
     def model_sizes(self) -> list[Record]:
         """Pickled size of each model: a measurement for the run report, not
         stored (pickles of equal models can differ by a few bytes)."""

@@ -58,7 +58,8 @@ class EventPublisher:
         if pending:
             raise DeliveryError(f"kafka: {pending} messages still undelivered after {timeout:.0f} s")
         if self.failed:
-            raise DeliveryError(f"kafka: {self.failed} messages failed delivery "
-                                f"(first: {self.first_error})")
+            failed, first = self.failed, self.first_error
+            self.failed, self.first_error = 0, None  # reported once; the publisher goes on
+            raise DeliveryError(f"kafka: {failed} messages failed delivery (first: {first})")
 
     close = flush

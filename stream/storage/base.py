@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from stream.records import Record
-from stream.storage.schema import TABLES
+from stream.storage.schema import ALL_TABLES
 
 
 class StoreError(RuntimeError):
@@ -28,7 +28,7 @@ def group_rows(records: Iterable[Record]) -> dict[tuple[str, tuple[str, ...]], l
     """
     grouped: dict[tuple[str, tuple[str, ...]], dict[tuple, dict]] = {}
     for record in records:
-        table = TABLES[record.table]
+        table = ALL_TABLES[record.table]
         columns = tuple(record.row)
         key = tuple(record.row[k] for k in table.key)
         grouped.setdefault((record.table, columns), {})[key] = record.row
@@ -37,7 +37,7 @@ def group_rows(records: Iterable[Record]) -> dict[tuple[str, tuple[str, ...]], l
 
 def upsert_sql(table: str, columns: tuple[str, ...], placeholders: list[str]) -> str:
     """INSERT ... ON CONFLICT (natural key) DO UPDATE: valid in SQLite and PostgreSQL."""
-    key = TABLES[table].key
+    key = ALL_TABLES[table].key
     updates = [f"{c} = excluded.{c}" for c in columns if c not in key]
     action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
     return (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(placeholders)}) "

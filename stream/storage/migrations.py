@@ -15,9 +15,10 @@ True
 
 from __future__ import annotations
 
-from stream.storage.schema import INDEXES, TABLES
+from stream.storage.schema import INDEXES, STATE_TABLE, TABLES
 
-TYPES = {"text": "TEXT", "float": "DOUBLE PRECISION", "int": "BIGINT", "ts": "TIMESTAMPTZ"}
+TYPES = {"text": "TEXT", "float": "DOUBLE PRECISION", "int": "BIGINT", "ts": "TIMESTAMPTZ",
+         "blob": "BYTEA"}
 TIME_SERIES = tuple(t.name for t in TABLES.values() if t.time_column)
 DAILY_VIEW = "model_metrics_daily"
 
@@ -35,6 +36,12 @@ TIME_BUCKET_FALLBACK = (
 
 def base_statements() -> list[str]:
     return [table.ddl(TYPES) for table in TABLES.values()] + list(INDEXES)
+
+
+def serving_statements() -> list[str]:
+    return [STATE_TABLE.ddl(TYPES),
+            "CREATE INDEX IF NOT EXISTS matches_league_status ON matches (league, status, kickoff)",
+            "CREATE INDEX IF NOT EXISTS bets_strategy ON bets (strategy, league, kickoff)"]
 
 
 def timeseries_statements(timescale: bool, retention_days: int = 0,
@@ -74,4 +81,5 @@ def migrations(timescale: bool, retention_days: int = 0) -> list[tuple[int, str,
         (1, "tables and indexes", base_statements()),
         (2, "timescaledb" if timescale else "time_bucket fallback",
          timeseries_statements(timescale, retention_days)),
+        (3, "league state and serving indexes", serving_statements()),
     ]

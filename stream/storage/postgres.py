@@ -17,7 +17,7 @@ from psycopg_pool import ConnectionPool
 from stream.records import Record
 from stream.storage.base import Store, StoreError, group_rows
 from stream.storage.migrations import DAILY_VIEW, migrations
-from stream.storage.schema import TABLES
+from stream.storage.schema import ALL_TABLES as TABLES
 
 log = logging.getLogger("matchflow.storage")
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -36,8 +36,9 @@ def to_psycopg(sql: str) -> str:
 
 # Staging columns and binary COPY types: times travel as ISO text and are cast
 # by the server (binary timestamptz would need datetime objects built in Python).
-_STAGING_TYPES = {"text": "TEXT", "float": "DOUBLE PRECISION", "int": "BIGINT", "ts": "TEXT"}
-_COPY_TYPES = {"text": "text", "float": "float8", "int": "int8", "ts": "text"}
+_STAGING_TYPES = {"text": "TEXT", "float": "DOUBLE PRECISION", "int": "BIGINT", "ts": "TEXT",
+                  "blob": "BYTEA"}
+_COPY_TYPES = {"text": "text", "float": "float8", "int": "int8", "ts": "text", "blob": "bytea"}
 
 
 def _staging_ddl(table: str) -> str:

@@ -70,9 +70,18 @@ TABLES: dict[str, Table] = {t.name: t for t in (
            "id:text league:text match_id:text ts:ts reason:text payload:text"),
 )}
 
+# Not data but a cache: each league's pickled processor, written every so often
+# by the dataflow so the API can predict with the latest models. Kept out of
+# TABLES: pickles of equal states differ in bytes, and the cadence is wall time.
+STATE_TABLE = _table("league_state", ("league",),
+                     "league:text updated_at:ts matches_learned:int events:int state:blob")
+ALL_TABLES: dict[str, Table] = {**TABLES, STATE_TABLE.name: STATE_TABLE}
+
 INDEXES = (
     "CREATE INDEX IF NOT EXISTS predictions_league_ts ON predictions (league, ts)",
     "CREATE INDEX IF NOT EXISTS model_metrics_league_season ON model_metrics (league, season)",
     "CREATE INDEX IF NOT EXISTS bets_league_season ON bets (league, season)",
     "CREATE INDEX IF NOT EXISTS matches_league_kickoff ON matches (league, kickoff)",
+    "CREATE INDEX IF NOT EXISTS matches_league_status ON matches (league, status, kickoff)",
+    "CREATE INDEX IF NOT EXISTS bets_strategy ON bets (strategy, league, kickoff)",
 )

@@ -18,9 +18,9 @@ from typing import Any
 
 from stream.records import Record
 from stream.storage.base import Store, StoreError, group_rows, upsert_sql
-from stream.storage.schema import INDEXES, TABLES
+from stream.storage.schema import ALL_TABLES, INDEXES
 
-TYPES = {"text": "TEXT", "float": "REAL", "int": "INTEGER", "ts": "TEXT"}
+TYPES = {"text": "TEXT", "float": "REAL", "int": "INTEGER", "ts": "TEXT", "blob": "BLOB"}
 
 
 def sqlite_path(url: str) -> str:
@@ -43,7 +43,7 @@ class SQLiteStore(Store):
 
     def create_schema(self) -> None:
         with self._conn:
-            for table in TABLES.values():
+            for table in ALL_TABLES.values():
                 self._conn.execute(table.ddl(TYPES))
             for statement in INDEXES:
                 self._conn.execute(statement)

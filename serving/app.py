@@ -1,0 +1,78 @@
+"""The FastAPI application: ``create_app(settings)``.
+
+Run it with ``matchflow serve --db URL [--kafka HOST:PORT]``.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from serving.deps import StoreProvider
+from serving.live import LiveModels
+from serving.metrics import ApiMetrics, MetricsMiddleware
+from serving.routes import betting, events, health, leagues, matches, models, predictions
+from stream.config import Settings
+from stream.storage.base import StoreError
+
+DESCRIPTION = """Current predictions of matchflow's online models, scored against the
+bookmakers, with paper bets, drift events and model state. Push your own events
+with `POST /events` (an `X-API-Key` header is required)."""
+
+
+class _LazyPublisher:
+    """A Kafka producer made on first use (the API also runs without Kafka)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._publisher = None
+        self._lock = threading.Lock()
+
+    def __call__(self):
+        if self._settings.kafka is None:
+            return None
+        with self._lock:
+            if self._publisher is None:
+                from stream.kafka.admin import ensure_topics
+                from stream.kafka.producer import EventPublisher
+
+                ensure_topics(self._settings.kafka, [self._settings.topic], timeout=10)
+                self._publisher = EventPublisher(self._settings.kafka, self._settings.topic)
+        return self._publisher
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        app.state.stores.close()
+
+    app = FastAPI(title="matchflow", version="0.1.0", description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.settings = settings
+    app.state.stores = StoreProvider(settings.db)
+    app.state.live = LiveModels()
+    app.state.publisher = _LazyPublisher(settings)
+    metrics = ApiMetrics()
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+
+    for module in (health, predictions, matches, leagues, betting, models, events):
+        app.include_router(module.router)
+
+    @app.get("/metrics", tags=["health"], response_class=Response, responses={200: {
+        "content": {"text/plain": {"example": "matchflow_api_requests_total{...} 3.0"}}}})
+    def prometheus() -> Response:
+        """Prometheus exposition: requests and latency per route."""
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.exception_handler(StoreError)
+    async def store_unavailable(request: Request, exc: StoreError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    return app

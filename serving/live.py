@@ -1,0 +1,47 @@
+"""The latest model state of each league, as the dataflow published it.
+
+The dataflow writes each league's pickled processor to ``league_state``
+(every ``publish_state_every`` seconds and at the end of a stream). This cache
+unpickles a league's state once per published version.
+"""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from stream.league import LeagueProcessor
+from stream.storage import Store
+
+
+@dataclass(frozen=True)
+class LeagueModels:
+    processor: LeagueProcessor
+    updated_at: Any
+    matches_learned: int
+
+
+class LiveModels:
+    def __init__(self) -> None:
+        self._cache: dict[str, LeagueModels] = {}
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, league: str) -> LeagueModels | None:
+        """The league's newest published state, or None if it has none."""
+        head = store.fetch("SELECT updated_at, matches_learned FROM league_state "
+                           "WHERE league = :league", {"league": league})
+        if not head:
+            return None
+        cached = self._cache.get(league)
+        if cached is not None and cached.updated_at == head[0]["updated_at"] \
+                and cached.matches_learned == head[0]["matches_learned"]:
+            return cached
+        row = store.fetch("SELECT state, updated_at, matches_learned FROM league_state "
+                          "WHERE league = :league", {"league": league})[0]
+        models = LeagueModels(pickle.loads(bytes(row["state"])), row["updated_at"],
+                              row["matches_learned"])
+        with self._lock:
+            self._cache[league] = models
+        return models

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+
+from serving import queries
+from serving.deps import StoreDep
+
+router = APIRouter(tags=["betting"])
+Name = Annotated[str | None, Query(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+@router.get("/bets")
+def list_bets(store: StoreDep, league: Name = None, strategy: Name = None,
+              status: Literal["open", "won", "lost"] | None = None,
+              limit: Annotated[int, Query(ge=1, le=500)] = 50,
+              cursor: Annotated[str | None, Query(max_length=500)] = None):
+    """Paper bets, latest kick-off first."""
+    try:
+        items, next_cursor = queries.bets_page(store, league, strategy, status, limit, cursor)
+    except queries.BadCursor as exc:
+        raise HTTPException(422, str(exc)) from None
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/bankroll")
+def current_bankroll(store: StoreDep, strategy: Name = None, league: Name = None):
+    """The latest bankroll of each strategy and league (each season starts at 100)."""
+    return queries.bankroll(store, league, strategy)

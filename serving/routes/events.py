@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Header, HTTPException, Request
+
+from serving.deps import SettingsDep
+from serving.schemas import EventsAccepted
+from stream.events import Event
+
+router = APIRouter(tags=["events"])
+EXAMPLE = {"v": 1, "type": "odds", "match_id": "E0-20230812-arsenal-nottm-forest",
+           "league": "E0", "season": "2023-24", "ts": "2023-08-11T12:30:00Z", "phase": "pre",
+           "bookmaker": "pinnacle", "home": 1.3, "draw": 6.0, "away": 11.0}
+
+
+@router.post("/events", status_code=202, response_model=EventsAccepted,
+             responses={401: {"description": "missing or wrong X-API-Key"},
+                        503: {"description": "no Kafka configured or reachable"}})
+def post_events(request: Request, settings: SettingsDep,
+                events: Annotated[Event | list[Event], Body(examples=[EXAMPLE, [EXAMPLE]])],
+                x_api_key: Annotated[str | None, Header()] = None):
+    """Validate one event or a list and publish them to Kafka (key = league)."""
+    if not settings.api_key or not x_api_key or \
+            not hmac.compare_digest(x_api_key.encode(), settings.api_key.encode()):
+        raise HTTPException(401, "X-API-Key: missing or wrong")
+    batch = events if isinstance(events, list) else [events]
+    if len(batch) > 1000:
+        raise HTTPException(422, "events: at most 1000 per request")
+    publisher = request.app.state.publisher()
+    if publisher is None:
+        raise HTTPException(503, "kafka: no broker configured (serve --kafka HOST:PORT)")
+    try:
+        for event in batch:
+            publisher.publish(event.league, event.to_json())
+        publisher.flush(timeout=10)
+    except Exception as exc:  # noqa: BLE001 - the broker's failure, not the client's
+        raise HTTPException(503, f"kafka: {exc}") from None
+    return {"accepted": len(batch), "topic": publisher.topic}

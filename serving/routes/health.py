@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from serving import queries
+from serving.deps import StoreDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", responses={200: {"content": {"application/json": {
+    "example": {"status": "ok"}}}}})
+def health() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@router.get("/ready", responses={
+    200: {"content": {"application/json": {"example": {
+        "status": "ready", "newest_event": "2023-05-28T17:30:00+00:00", "age_seconds": 9.9e7}}}},
+    503: {"description": "the store cannot be read"}})
+def ready(store: StoreDep):
+    """The store answers; how old its newest event is (event time)."""
+    try:
+        newest = queries.newest_event(store)
+    except Exception as exc:  # noqa: BLE001 - any store failure means not ready
+        return JSONResponse({"status": "unavailable", "detail": str(exc)[:200]}, status_code=503)
+    age = None
+    if newest:
+        age = (datetime.now(timezone.utc) - datetime.fromisoformat(newest)).total_seconds()
+    return {"status": "ready", "newest_event": newest, "age_seconds": age}

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, HTTPException, Query
+
+from serving import queries
+from serving.deps import LiveDep, StoreDep
+from serving.schemas import FixtureIn, PredictionOut, PredictionsPage
+
+router = APIRouter(tags=["predictions"])
+League = Annotated[str | None, Query(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_]+$",
+                                     examples=["E0"])]
+
+
+@router.get("/predictions", response_model=PredictionsPage)
+def list_predictions(store: StoreDep, league: League = None,
+                     status: Literal["upcoming", "played", "all"] = "upcoming",
+                     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                     cursor: Annotated[str | None, Query(max_length=500)] = None):
+    """The latest prediction of each match: every model's probabilities, the
+    market's, the edge of each outcome, the odds and moment used, the model
+    version. Upcoming matches soonest first; played ones latest first."""
+    if league and not queries.league_exists(store, league):
+        raise HTTPException(404, f"league: unknown league {league!r}")
+    try:
+        items, next_cursor = queries.predictions_page(store, league, status, limit, cursor)
+    except queries.BadCursor as exc:
+        raise HTTPException(422, str(exc)) from None
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def _predict(store, live, fixture: FixtureIn) -> dict:
+    models = live.get(store, fixture.league)
+    if models is None:
+        raise HTTPException(404, f"league: no model state for {fixture.league!r}")
+    odds = (fixture.odds.home, fixture.odds.draw, fixture.odds.away)
+    probs, features = models.processor.predict(fixture.home, fixture.away, fixture.kickoff, odds)
+    named = {name: dict(zip(queries.OUTCOMES, p)) for name, p in probs.items()}
+    edge = {name: {k: p[k] * o - 1.0 for k, o in zip(queries.OUTCOMES, odds)}
+            for name, p in named.items() if name != "market"}
+    return {"league": fixture.league, "home": fixture.home, "away": fixture.away,
+            "kickoff": fixture.kickoff, "model_version": models.matches_learned,
+            "state_updated_at": queries.plain({"t": models.updated_at})["t"],
+            "models": named, "edge": edge, "features": features}
+
+
+@router.post("/predict", response_model=PredictionOut)
+def predict(store: StoreDep, live: LiveDep, fixture: FixtureIn):
+    """Probabilities for a fixture of your choosing from the league's latest
+    model state, with the features used. Nothing is learned or stored."""
+    return _predict(store, live, fixture)
+
+
+@router.post("/predict/batch", response_model=list[PredictionOut])
+def predict_batch(store: StoreDep, live: LiveDep,
+                  fixtures: Annotated[list[FixtureIn], Body(max_length=500)]):
+    """:func:`predict` for up to 500 fixtures at once."""
+    return [_predict(store, live, fixture) for fixture in fixtures]

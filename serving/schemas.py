@@ -1,0 +1,103 @@
+"""Request and response bodies of the API, with the examples ``/docs`` shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROBS = {"home": 0.52, "draw": 0.26, "away": 0.22}
+
+
+class Probabilities(BaseModel):
+    home: float
+    draw: float
+    away: float
+
+
+class OddsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    home: float = Field(gt=1.0, le=1000.0, allow_inf_nan=False)
+    draw: float = Field(gt=1.0, le=1000.0, allow_inf_nan=False)
+    away: float = Field(gt=1.0, le=1000.0, allow_inf_nan=False)
+
+
+class FixtureIn(BaseModel):
+    """A fixture to predict, with the odds on offer now."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "league": "E0", "home": "Arsenal", "away": "Chelsea",
+        "kickoff": "2023-08-12T14:00:00Z", "odds": {"home": 2.1, "draw": 3.5, "away": 3.4}}]})
+
+    league: str = Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_]+$")
+    home: str = Field(min_length=1, max_length=100)
+    away: str = Field(min_length=1, max_length=100)
+    kickoff: datetime
+    odds: OddsIn
+
+
+class PredictionOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "league": "E0", "home": "Arsenal", "away": "Chelsea",
+        "kickoff": "2023-08-12T14:00:00+00:00", "model_version": 7600,
+        "state_updated_at": "2023-05-28T17:30:00+00:00",
+        "models": {"arf": PROBS, "market": PROBS, "softmax": PROBS},
+        "edge": {"arf": {"home": 0.092, "draw": -0.09, "away": -0.252}},
+        "features": {"mkt_home": 0.46, "elo_diff": 0.8}}]})
+
+    league: str
+    home: str
+    away: str
+    kickoff: datetime
+    model_version: int = Field(description="Matches the league's models have learned.")
+    state_updated_at: Any = Field(description="Event time of the state's last event.")
+    models: dict[str, Probabilities]
+    edge: dict[str, Probabilities] = Field(description="probability x odds - 1, per model.")
+    features: dict[str, float]
+
+
+class PredictionView(BaseModel):
+    moment: str = Field(description="pre or close: the odds event the prediction used.")
+    ts: str
+    odds: Probabilities
+    models: dict[str, Probabilities]
+    market: Probabilities | None
+    edge: dict[str, Probabilities]
+    model_version: int
+
+
+class MatchOut(BaseModel):
+    match_id: str
+    league: str
+    season: str
+    kickoff: str
+    home: str
+    away: str
+    status: str
+    home_goals: int | None
+    away_goals: int | None
+    prediction: PredictionView | None
+
+
+class PredictionsPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "items": [{"match_id": "E0-20230812-arsenal-nottm-forest", "league": "E0",
+                   "season": "2023-24", "kickoff": "2023-08-12T12:30:00+00:00",
+                   "home": "Arsenal", "away": "Nott'm Forest", "status": "scheduled",
+                   "home_goals": None, "away_goals": None,
+                   "prediction": {"moment": "pre", "ts": "2023-08-11T12:30:00+00:00",
+                                  "odds": {"home": 1.3, "draw": 6.0, "away": 11.0},
+                                  "models": {"arf": PROBS}, "market": PROBS,
+                                  "edge": {"arf": {"home": -0.32, "draw": 0.56, "away": 1.42}},
+                                  "model_version": 7220}}],
+        "next_cursor": None}]})
+
+    items: list[MatchOut]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page.")
+
+
+class EventsAccepted(BaseModel):
+    accepted: int
+    topic: str
