@@ -107,6 +107,7 @@ def run(kafka: KafkaOpt = None, topic: TopicOpt = None, db: DbOpt = None,
         recovery_dir: Annotated[Optional[Path], typer.Option("--recovery-dir", "-r", help="Bytewax recovery store (created if missing).")] = None,
         snapshot_interval: Annotated[Optional[int], typer.Option("--snapshot-interval", "-s", min=1, help="Seconds between state snapshots [env MATCHFLOW_SNAPSHOT_INTERVAL, 10].")] = None,
         until_idle: Annotated[Optional[float], typer.Option("--until-idle", min=0.1, help="Exit once the topic is drained and idle this many seconds.")] = None,
+        metrics_port: Annotated[Optional[int], typer.Option("--metrics-port", min=1, max=65535, help="Serve Prometheus metrics on this port.")] = None,
         ) -> None:
     """Consume the topic through the dataflow into the store (forever, or until idle)."""
     from stream.kafka.admin import KafkaUnavailable
@@ -133,6 +134,13 @@ def run(kafka: KafkaOpt = None, topic: TopicOpt = None, db: DbOpt = None,
                    recovery_dir=recovery_dir,
                    snapshot_interval=snapshot_interval or settings.snapshot_interval,
                    until_idle=until_idle, batch_size=settings.batch_size)
+    if metrics_port is not None:
+        from stream.metrics import serve_metrics
+
+        try:
+            serve_metrics(metrics_port)
+        except OSError as exc:
+            _fail(f"--metrics-port: cannot listen on {metrics_port} ({exc})")
     try:
         run_kafka(job, settings.flow_config())
     except KafkaUnavailable as exc:

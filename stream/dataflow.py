@@ -22,6 +22,7 @@ from bytewax.outputs import Sink
 from stream.config import FlowConfig
 from stream.events import EventError, Fixture, Odds, Result, parse_event
 from stream.league import LeagueProcessor
+from stream.metrics import active
 from stream.records import Record, dead_letter
 
 Event = Fixture | Odds | Result
@@ -66,12 +67,16 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
 
     def on_item(self, value: Event | Record) -> tuple[list[list[Record]], bool]:
         if isinstance(value, Record):  # a dead letter under the REJECTED key
+            if (metrics := active()) is not None:
+                metrics.observe("unknown", "rejected", [value])
             return [[value]], StatefulLogic.RETAIN
         if self.processor is None:
             self.processor = LeagueProcessor(value.league, self.config)
         records = self.processor.process(value)
         if time.monotonic() - self._published >= self.config.publish_state_every:
             records.append(self._state_record())
+        if (metrics := active()) is not None:
+            metrics.observe(value.league, value.type, records)
         return [records], StatefulLogic.RETAIN
 
     def _state_record(self) -> Record:
@@ -84,6 +89,8 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
         return [self.processor.model_sizes() + [self._state_record()]], StatefulLogic.RETAIN
 
     def snapshot(self) -> bytes:
+        if (metrics := active()) is not None:
+            metrics.snapshotted()
         return pickle.dumps(self.processor, protocol=pickle.HIGHEST_PROTOCOL)
 
 

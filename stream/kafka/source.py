@@ -17,6 +17,7 @@ from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
 from stream.kafka.admin import partitions_of
+from stream.metrics import active
 
 BACKOFF = timedelta(milliseconds=50)
 FILL_WAIT = 0.05  # seconds
@@ -58,6 +59,7 @@ class _PartitionReader(StatefulSourcePartition[bytes, int]):
             values.append(message.value())
             self._offset = message.offset() + 1
         self._active = bool(values)
+        self._report_lag()
         if values:
             self._last_seen = time.monotonic()
             self._awake = None
@@ -66,6 +68,15 @@ class _PartitionReader(StatefulSourcePartition[bytes, int]):
             raise StopIteration()
         self._awake = datetime.now(timezone.utc) + BACKOFF
         return []
+
+    def _report_lag(self) -> None:
+        metrics = active()
+        if metrics is None:
+            return
+        _low, high = self._consumer.get_watermark_offsets(self._tp, cached=True)
+        if high is not None and high >= 0:
+            lag = high - (self._offset or 0)
+            metrics.lag.labels(self._tp.topic, str(self._tp.partition)).set(max(lag, 0))
 
     def _drained_and_idle(self) -> bool:
         if self._until_idle is None or time.monotonic() - self._last_seen < self._until_idle:

@@ -1,0 +1,90 @@
+"""Prometheus metrics of the dataflow, served by ``matchflow run --metrics-port``.
+
+One registry per process; the league logic, the Kafka source and the store sink
+report into it. Nothing here runs unless metrics were switched on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+
+from stream.records import Record
+
+
+class FlowMetrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.events = Counter("matchflow_events_total", "Events processed",
+                              ["league", "type"], registry=r)
+        self.dead_letters = Counter("matchflow_dead_letters_total", "Events dead-lettered",
+                                    ["league"], registry=r)
+        self.rolling_rps = Gauge("matchflow_rolling_rps", "Rolling RPS of each model",
+                                 ["league", "model", "phase"], registry=r)
+        self.drifts = Gauge("matchflow_drifts", "Drifts detected (ARF's own and the monitor's)",
+                            ["league", "detector"], registry=r)
+        self.warnings = Gauge("matchflow_arf_warnings", "ARF drift warnings", ["league"],
+                              registry=r)
+        self.bankroll = Gauge("matchflow_bankroll", "Bankroll", ["league", "strategy"],
+                              registry=r)
+        self.lag = Gauge("matchflow_consumer_lag", "Messages behind the partition's end",
+                         ["topic", "partition"], registry=r)
+        self._last_snapshot = time.time()
+        Gauge("matchflow_snapshot_age_seconds", "Seconds since the last state snapshot",
+              registry=r).set_function(lambda: time.time() - self._last_snapshot)
+        self._samples: deque[tuple[float, float]] = deque(maxlen=64)
+        self._total = 0
+        self._lock = threading.Lock()
+        Gauge("matchflow_events_per_second", "Events/s over the last ten seconds",
+              registry=r).set_function(self.events_per_second)
+
+    def observe(self, league: str, kind: str, records: list[Record]) -> None:
+        self.events.labels(league, kind).inc()
+        with self._lock:
+            self._total += 1
+            now = time.monotonic()
+            if not self._samples or now - self._samples[-1][0] >= 0.5:
+                self._samples.append((now, self._total))
+        for record in records:
+            row = record.row
+            if record.table == "dead_letters":
+                self.dead_letters.labels(row["league"] or "unknown").inc()
+            elif record.table == "model_metrics":
+                self.rolling_rps.labels(league, row["model"], row["phase"]).set(row["rolling_rps"])
+            elif record.table == "bankroll":
+                self.bankroll.labels(league, row["strategy"]).set(row["bankroll"])
+            elif record.table == "model_state" and row["model"] == "arf":
+                self.drifts.labels(league, "arf").set(row["drifts"])
+                self.drifts.labels(league, "monitor").set(row["monitor_drifts"])
+                self.warnings.labels(league).set(row["warnings"])
+
+    def snapshotted(self) -> None:
+        self._last_snapshot = time.time()
+
+    def events_per_second(self) -> float:
+        with self._lock:
+            now = time.monotonic()
+            recent = [(t, n) for t, n in self._samples if now - t <= 10.0]
+            if len(recent) < 2:
+                return 0.0
+            (t0, n0), (t1, n1) = recent[0], recent[-1]
+            return (n1 - n0) / max(now - t0, t1 - t0, 1e-9)
+
+
+_ACTIVE: FlowMetrics | None = None
+
+
+def active() -> FlowMetrics | None:
+    """The process's metrics, if ``serve_metrics`` switched them on."""
+    return _ACTIVE
+
+
+def serve_metrics(port: int, host: str = "127.0.0.1") -> FlowMetrics:
+    global _ACTIVE
+    _ACTIVE = FlowMetrics()
+    start_http_server(port, addr=host, registry=_ACTIVE.registry)
+    return _ACTIVE
