@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from serving.cache import CachedRoutes, ResponseCache
 from serving.deps import StoreProvider
 from serving.live import LiveModels
 from serving.metrics import ApiMetrics, MetricsMiddleware
@@ -60,10 +61,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.live = LiveModels()
     app.state.publisher = _LazyPublisher(settings)
     metrics = ApiMetrics()
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
-
     for module in (health, predictions, matches, leagues, betting, models, events):
         app.include_router(module.router)
+    hot = {route.path: route for route in predictions.router.routes + leagues.router.routes
+           if route.path in ("/predictions", "/leagues")}
+    # Middleware added last runs first: metrics see every request, cache hits included.
+    if settings.response_cache:
+        app.add_middleware(CachedRoutes, cache=ResponseCache(), paths=hot,
+                           version=lambda: app.state.stores.get().data_version())
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
 
     @app.get("/metrics", tags=["health"], response_class=Response, responses={200: {
         "content": {"text/plain": {"example": "matchflow_api_requests_total{...} 3.0"}}}})

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     topic: str = "match-events"
     snapshot_interval: int = 10
     api_key: str | None = None
+    response_cache: bool = True
 
     def flow_config(self) -> FlowConfig:
         return FlowConfig(seed=self.seed, rolling_window=self.rolling_window, edge=self.edge,

@@ -12,7 +12,7 @@ Name = Annotated[str | None, Query(min_length=1, max_length=32, pattern=r"^[A-Za
 
 
 @router.get("/bets")
-def list_bets(store: StoreDep, league: Name = None, strategy: Name = None,
+async def list_bets(store: StoreDep, league: Name = None, strategy: Name = None,
               status: Literal["open", "won", "lost"] | None = None,
               limit: Annotated[int, Query(ge=1, le=500)] = 50,
               cursor: Annotated[str | None, Query(max_length=500)] = None):
@@ -25,6 +25,6 @@ def list_bets(store: StoreDep, league: Name = None, strategy: Name = None,
 
 
 @router.get("/bankroll")
-def current_bankroll(store: StoreDep, strategy: Name = None, league: Name = None):
+async def current_bankroll(store: StoreDep, strategy: Name = None, league: Name = None):
     """The latest bankroll of each strategy and league (each season starts at 100)."""
     return queries.bankroll(store, league, strategy)

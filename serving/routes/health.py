@@ -13,7 +13,7 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", responses={200: {"content": {"application/json": {
     "example": {"status": "ok"}}}}})
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
     """The process is alive."""
     return {"status": "ok"}
 
@@ -22,7 +22,7 @@ def health() -> dict[str, str]:
     200: {"content": {"application/json": {"example": {
         "status": "ready", "newest_event": "2023-05-28T17:30:00+00:00", "age_seconds": 9.9e7}}}},
     503: {"description": "the store cannot be read"}})
-def ready(store: StoreDep):
+async def ready(store: StoreDep):
     """The store answers; how old its newest event is (event time)."""
     try:
         newest = queries.newest_event(store)

@@ -11,13 +11,13 @@ router = APIRouter(tags=["leagues"])
 
 
 @router.get("/leagues")
-def list_leagues(store: StoreDep):
+async def list_leagues(store: StoreDep):
     """Every league in the store with its match counts."""
     return queries.leagues(store)
 
 
 @router.get("/leagues/{league}/metrics", responses={404: {"description": "unknown league"}})
-def league_metrics(store: StoreDep,
+async def league_metrics(store: StoreDep,
                    league: Annotated[str, Path(max_length=16, examples=["E0"])],
                    window: Annotated[int, Query(ge=1, le=10000)] = 100):
     """Rolling (last ``window`` matches) and cumulative scores of every model and

@@ -11,7 +11,7 @@ router = APIRouter(tags=["matches"])
 
 
 @router.get("/matches/{match_id}", responses={404: {"description": "unknown match"}})
-def get_match(store: StoreDep,
+async def get_match(store: StoreDep,
               match_id: Annotated[str, Path(max_length=200,
                                             examples=["E0-20170811-arsenal-leicester"])]):
     """The match, its prediction history, odds history and bets."""

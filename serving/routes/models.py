@@ -9,7 +9,7 @@ router = APIRouter(tags=["models"])
 
 
 @router.get("/models")
-def list_models(store: StoreDep):
+async def list_models(store: StoreDep):
     """Per league, each model's state: matches learned, the ARF's own drifts and
     warnings, the drift monitor's alarms, and when the state was last published."""
     return queries.model_states(store)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Query
+from fastapi.responses import JSONResponse
 
 from serving import queries
 from serving.deps import LiveDep, StoreDep
@@ -13,21 +14,25 @@ League = Annotated[str | None, Query(min_length=1, max_length=16, pattern=r"^[A-
                                      examples=["E0"])]
 
 
-@router.get("/predictions", response_model=PredictionsPage)
-def list_predictions(store: StoreDep, league: League = None,
-                     status: Literal["upcoming", "played", "all"] = "upcoming",
-                     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                     cursor: Annotated[str | None, Query(max_length=500)] = None):
+@router.get("/predictions", response_class=JSONResponse,
+            responses={200: {"model": PredictionsPage}})
+async def list_predictions(store: StoreDep, league: League = None,
+                           status: Literal["upcoming", "played", "all"] = "upcoming",
+                           limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                           cursor: Annotated[str | None, Query(max_length=500)] = None):
     """The latest prediction of each match: every model's probabilities, the
     market's, the edge of each outcome, the odds and moment used, the model
-    version. Upcoming matches soonest first; played ones latest first."""
+    version. Upcoming matches soonest first; played ones latest first.
+    Responses are cached until the store changes (``serving/cache.py``)."""
     if league and not queries.league_exists(store, league):
         raise HTTPException(404, f"league: unknown league {league!r}")
     try:
         items, next_cursor = queries.predictions_page(store, league, status, limit, cursor)
     except queries.BadCursor as exc:
         raise HTTPException(422, str(exc)) from None
-    return {"items": items, "next_cursor": next_cursor}
+    # Built by our own queries, so serialised directly: validating the page
+    # against its model again tripled the route's latency.
+    return JSONResponse({"items": items, "next_cursor": next_cursor})
 
 
 def _predict(store, live, fixture: FixtureIn) -> dict:
@@ -46,14 +51,14 @@ def _predict(store, live, fixture: FixtureIn) -> dict:
 
 
 @router.post("/predict", response_model=PredictionOut)
-def predict(store: StoreDep, live: LiveDep, fixture: FixtureIn):
+async def predict(store: StoreDep, live: LiveDep, fixture: FixtureIn):
     """Probabilities for a fixture of your choosing from the league's latest
     model state, with the features used. Nothing is learned or stored."""
     return _predict(store, live, fixture)
 
 
 @router.post("/predict/batch", response_model=list[PredictionOut])
-def predict_batch(store: StoreDep, live: LiveDep,
+async def predict_batch(store: StoreDep, live: LiveDep,
                   fixtures: Annotated[list[FixtureIn], Body(max_length=500)]):
     """:func:`predict` for up to 500 fixtures at once."""
     return [_predict(store, live, fixture) for fixture in fixtures]

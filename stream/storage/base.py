@@ -63,6 +63,11 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def data_version(self) -> object | None:
+        """A value that changes when another connection commits, or None when
+        the store cannot tell (callers then fall back to a time limit)."""
+        return None
+
     def count(self, table: str) -> int:
         return int(self.fetch(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"])
 

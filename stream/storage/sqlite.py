@@ -61,5 +61,8 @@ class SQLiteStore(Store):
         cursor = self._conn.execute(sql, params or {})
         return [dict(row) for row in cursor.fetchall()]
 
+    def data_version(self) -> object | None:
+        return self._conn.execute("PRAGMA data_version").fetchone()[0]
+
     def close(self) -> None:
         self._conn.close()

@@ -1,0 +1,88 @@
+"""A response cache in front of hot read routes, keyed by request and data version.
+
+On SQLite the version is ``PRAGMA data_version``, which changes whenever another
+connection (the dataflow's writer) commits: a cached page is never stale. On
+PostgreSQL there is no such counter, so entries live ``ttl`` seconds (half a
+second by default: live events still show within the API's two-second promise).
+
+>>> cache = ResponseCache(ttl=10)
+>>> cache.put(("k",), 1, b"page")
+>>> cache.get(("k",), 1), cache.get(("k",), 2)
+(b'page', None)
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+
+class ResponseCache:
+    def __init__(self, ttl: float = 0.5, size: int = 1024) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._entries: OrderedDict[Hashable, tuple[object, float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, version: object) -> bytes | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            stored_version, stored_at, body = entry
+            if stored_version != version or (version is None and
+                                             time.monotonic() - stored_at > self.ttl):
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return body
+
+    def put(self, key: Hashable, version: object, body: bytes) -> None:
+        with self._lock:
+            self._entries[key] = (version, time.monotonic(), body)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+class CachedRoutes:
+    """ASGI middleware: a GET on one of ``paths`` is answered from the cache when
+    the same path and query string were answered (200) at the same data
+    version; otherwise the app answers and the response is kept. A hit skips
+    routing and parameter validation, which cost more than the query itself."""
+
+    def __init__(self, app, cache: ResponseCache, paths: dict[str, object],
+                 version: Callable[[], object]) -> None:
+        self.app = app
+        self.cache = cache
+        self.paths = paths  # path -> the route object, so metrics label hits too
+        self.version = version
+
+    async def __call__(self, scope, receive, send) -> None:
+        route = self.paths.get(scope.get("path")) if scope["type"] == "http" else None
+        if route is None or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        key, version = (scope["path"], scope["query_string"]), self.version()
+        hit = self.cache.get(key, version)
+        if hit is not None:
+            scope["route"] = route
+            await send({"type": "http.response.start", "status": 200, "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(hit)).encode())]})
+            await send({"type": "http.response.body", "body": hit})
+            return
+        status, chunks = [0], []
+
+        async def keep(message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, keep)
+        if status[0] == 200:
+            self.cache.put(key, version, b"".join(chunks))

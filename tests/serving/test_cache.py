@@ -1,0 +1,24 @@
+"""The response cache never serves a page older than the store (SQLite)."""
+
+from fastapi.testclient import TestClient
+
+from serving.app import create_app
+from stream.config import FlowConfig, Settings
+from stream.embedded import run_payloads
+from tests.conftest import bundled_events
+
+
+def test_cached_page_changes_when_the_dataflow_commits(tmp_path):
+    events = list(bundled_events("E0", "2017-18"))
+    fixtures = [e for e in events if e.type == "fixture"]
+    url = f"sqlite:///{tmp_path / 'cache.db'}"
+    run_payloads([fixtures[0].to_json()], url, FlowConfig())
+    with TestClient(create_app(Settings(db=url))) as client:
+        first = client.get("/predictions", params={"status": "all"})
+        again = client.get("/predictions", params={"status": "all"})
+        assert first.content == again.content and len(first.json()["items"]) == 1
+        run_payloads([f.to_json() for f in fixtures[1:3]], url, FlowConfig())
+        after = client.get("/predictions", params={"status": "all"})
+        assert len(after.json()["items"]) == 3
+        metrics = client.get("/metrics").text
+        assert 'route="/predictions",status="200"} 3.0' in metrics  # hits are counted too
