@@ -28,6 +28,30 @@ class LiveModels:
         self._cache: dict[str, LeagueModels] = {}
         self._lock = threading.Lock()
 
+    def from_registry(self, tracking_uri: str, league: str) -> LeagueModels | None:
+        """``models:/matchflow-<league>@live``, cached by its version."""
+        from mlflow import MlflowClient
+        from mlflow.exceptions import MlflowException
+
+        from models.snapshots import ALIAS, load_live, registered_name
+
+        try:
+            version = MlflowClient(tracking_uri).get_model_version_by_alias(
+                registered_name(league), ALIAS)
+        except MlflowException:
+            return None
+        key = f"registry:{league}"
+        cached = self._cache.get(key)
+        if cached is not None and cached.updated_at == f"v{version.version}":
+            return cached
+        processor = load_live(tracking_uri, league)
+        if processor is None:
+            return None
+        models = LeagueModels(processor, f"v{version.version}", processor.learned)
+        with self._lock:
+            self._cache[key] = models
+        return models
+
     def get(self, store: Store, league: str) -> LeagueModels | None:
         """The league's newest published state, or None if it has none."""
         head = store.fetch("SELECT updated_at, matches_learned FROM league_state "

@@ -233,6 +233,20 @@ def model_states(store: Store) -> list[dict]:
     return [plain(r) for r in rows]
 
 
+def snapshots(store: Store, per_league: int = 5) -> list[dict]:
+    """The newest registered versions of each league (from ``model_snapshots``)."""
+    rows = [plain(r) for r in store.fetch(
+        "SELECT league, version, ts, run_id, trigger, size, seconds FROM model_snapshots "
+        "ORDER BY league, version DESC")]
+    kept: dict[str, int] = {}
+    chosen = []
+    for row in rows:
+        kept[row["league"]] = kept.get(row["league"], 0) + 1
+        if kept[row["league"]] <= per_league:
+            chosen.append(row)
+    return chosen
+
+
 def newest_event(store: Store) -> str | None:
     """Event time of the newest odds or result the store holds."""
     times = [_iso(store.fetch(f"SELECT MAX(ts) AS ts FROM {table}")[0]["ts"])

@@ -27,6 +27,10 @@ SeasonsOpt = Annotated[Optional[str], typer.Option("--seasons", help="FIRST:LAST
 ScoreFromOpt = Annotated[Optional[str], typer.Option("--score-from", help="Score only seasons from this one on.")]
 DbOpt = Annotated[Optional[str], typer.Option("--db", help="sqlite:///FILE or postgresql://... [env MATCHFLOW_DB]")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+SnapshotsOpt = Annotated[bool, typer.Option("--snapshots", help="Snapshot each league's state to MLflow as it goes.")]
+MlflowOpt = Annotated[Optional[str], typer.Option("--mlflow", help="MLflow tracking URI; implies --snapshots [env MLFLOW_TRACKING_URI, default sqlite:///mlflow.db].")]
+WarmOpt = Annotated[bool, typer.Option("--warm-start", help="Start each league from models:/matchflow-<league>@live.")]
+KeepOpt = Annotated[int, typer.Option("--keep-versions", min=1, help="Registered versions kept per league.")]
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -52,6 +56,8 @@ def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
            to_kafka: Annotated[Optional[str], typer.Option("--to-kafka", help="HOST:PORT: publish the replay to Kafka instead of running it here.")] = None,
            topic: Annotated[Optional[str], typer.Option("--topic", help="Kafka topic [env MATCHFLOW_TOPIC, default match-events].")] = None,
            speed: Annotated[str, typer.Option("--speed", help="With --to-kafka: 'max', or how many times faster than event time.")] = "max",
+           snapshots: SnapshotsOpt = False, mlflow: MlflowOpt = None, warm_start: WarmOpt = False,
+           keep_versions: KeepOpt = 5,
            ) -> None:
     """Replay seasons as a stream: through the dataflow into the store, or onto Kafka."""
     from stream.loader import available, load
@@ -83,18 +89,38 @@ def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
         _fail(str(exc))
     loaded = load(directory, codes, wanted)
     payloads = [event.to_json() for event in replay_events(loaded.rows)]
-    stats = _run_with_progress(payloads, url, settings, quiet=as_json)
+    stats = _run_with_progress(payloads, url, settings, quiet=as_json,
+                               snapshot=snapshot_options(snapshots, mlflow, warm_start,
+                                                         keep_versions))
     with open_store(url) as store:
         summary = summarize(store, scored_from, codes)
     for (code, model), size in stats.model_bytes.items():
         summary["leagues"].get(code, {}).setdefault("model_bytes", {})[model] = size
+    if stats.snapshots:
+        summary["snapshots"] = {
+            "count": len(stats.snapshots),
+            "mean_bytes": round(sum(s["size"] for s in stats.snapshots) / len(stats.snapshots)),
+            "mean_seconds": round(sum(s["seconds"] for s in stats.snapshots)
+                                  / len(stats.snapshots), 3)}
     summary = {"events": stats.events, "skipped_rows": loaded.skipped,
                "seconds": round(stats.seconds, 3),
                "events_per_second": round(stats.events_per_second, 1), **summary}
     _emit(summary, as_json)
 
 
-def _run_with_progress(payloads: list[str], url: str, settings: Settings, quiet: bool):
+def snapshot_options(enabled: bool, uri: str | None, warm_start: bool, keep: int):
+    """None unless snapshots or a warm start were asked for."""
+    if not (enabled or uri or warm_start):
+        return None
+    from models.snapshots import default_tracking_uri
+    from stream.snapshot_run import SnapshotOptions
+
+    return SnapshotOptions(tracking_uri=uri or default_tracking_uri(),
+                           enabled=enabled or bool(uri), warm_start=warm_start, keep=keep)
+
+
+def _run_with_progress(payloads: list[str], url: str, settings: Settings, quiet: bool,
+                       snapshot=None):
     from stream.embedded import run_payloads
 
     config = settings.flow_config()
@@ -107,7 +133,7 @@ def _run_with_progress(payloads: list[str], url: str, settings: Settings, quiet:
             if elapsed > 0:
                 progress.update(task, rate=f"{progress.tasks[0].completed / elapsed:,.0f}")
 
-        return run_payloads(payloads, url, config, settings.batch_size, advance)
+        return run_payloads(payloads, url, config, settings.batch_size, advance, snapshot)
 
 
 def _emit(summary: dict[str, Any], as_json: bool) -> None:
@@ -141,12 +167,13 @@ def summary(db: DbOpt = None, score_from: ScoreFromOpt = None, leagues: LeaguesO
 
 
 def _register_subcommands() -> None:
-    from stream import cli_dev, cli_kafka
+    from stream import cli_dev, cli_kafka, cli_models
 
     app.command(name="run")(cli_kafka.run)
     app.command(name="serve")(cli_kafka.serve)
     app.command(name="produce")(cli_kafka.produce)
     app.add_typer(cli_dev.dev, name="dev")
+    app.add_typer(cli_models.models_app, name="models")
 
 
 _register_subcommands()

@@ -11,7 +11,8 @@ from typing import Annotated, Optional
 import typer
 from rich.logging import RichHandler
 
-from stream.cli import DbOpt, _fail, _progress, err
+from stream.cli import (DbOpt, KeepOpt, MlflowOpt, SnapshotsOpt, WarmOpt, _fail, _progress, err,
+                        snapshot_options)
 from stream.config import Settings
 
 KafkaOpt = Annotated[Optional[str], typer.Option("--kafka", "--to-kafka", help="Kafka bootstrap HOST:PORT [env MATCHFLOW_KAFKA].")]
@@ -108,6 +109,8 @@ def run(kafka: KafkaOpt = None, topic: TopicOpt = None, db: DbOpt = None,
         snapshot_interval: Annotated[Optional[int], typer.Option("--snapshot-interval", "-s", min=1, help="Seconds between state snapshots [env MATCHFLOW_SNAPSHOT_INTERVAL, 10].")] = None,
         until_idle: Annotated[Optional[float], typer.Option("--until-idle", min=0.1, help="Exit once the topic is drained and idle this many seconds.")] = None,
         metrics_port: Annotated[Optional[int], typer.Option("--metrics-port", min=1, max=65535, help="Serve Prometheus metrics on this port.")] = None,
+        snapshots: SnapshotsOpt = False, mlflow: MlflowOpt = None, warm_start: WarmOpt = False,
+        keep_versions: KeepOpt = 5,
         ) -> None:
     """Consume the topic through the dataflow into the store (forever, or until idle)."""
     from stream.kafka.admin import KafkaUnavailable
@@ -133,7 +136,8 @@ def run(kafka: KafkaOpt = None, topic: TopicOpt = None, db: DbOpt = None,
                    workers=workers, process_id=process_id, addresses=peers,
                    recovery_dir=recovery_dir,
                    snapshot_interval=snapshot_interval or settings.snapshot_interval,
-                   until_idle=until_idle, batch_size=settings.batch_size)
+                   until_idle=until_idle, batch_size=settings.batch_size,
+                   snapshot=snapshot_options(snapshots, mlflow, warm_start, keep_versions))
     if metrics_port is not None:
         from stream.metrics import serve_metrics
 
@@ -150,7 +154,8 @@ def run(kafka: KafkaOpt = None, topic: TopicOpt = None, db: DbOpt = None,
 def serve(db: DbOpt = None, kafka: Annotated[Optional[str], typer.Option("--kafka", help="Kafka HOST:PORT for POST /events [env MATCHFLOW_KAFKA].")] = None,
           topic: TopicOpt = None,
           host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
-          port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000) -> None:
+          port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+          mlflow: Annotated[Optional[str], typer.Option("--mlflow", help="MLflow registry for POST /predict of leagues with no stored state [env MATCHFLOW_MLFLOW].")] = None) -> None:
     """Serve the HTTP API (FastAPI): predictions, matches, leagues, bets, models, events."""
     import uvicorn
 
@@ -158,7 +163,8 @@ def serve(db: DbOpt = None, kafka: Annotated[Optional[str], typer.Option("--kafk
     from stream.storage.base import StoreError
 
     settings = Settings()
-    updates = {"db": db or settings.db, "topic": topic or settings.topic}
+    updates = {"db": db or settings.db, "topic": topic or settings.topic,
+               "mlflow": mlflow or settings.mlflow}
     if kafka:
         updates["kafka"] = _bootstrap(kafka, settings, "--kafka")
     try:

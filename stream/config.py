@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     snapshot_interval: int = 10
     api_key: str | None = None
     response_cache: bool = True
+    mlflow: str | None = None  # registry for POST /predict when no live state is stored
 
     def flow_config(self) -> FlowConfig:
         return FlowConfig(seed=self.seed, rolling_window=self.rolling_window, edge=self.edge,

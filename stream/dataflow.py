@@ -19,6 +19,7 @@ from bytewax.inputs import Source
 from bytewax.operators import StatefulLogic
 from bytewax.outputs import Sink
 
+from stream import snapshotting
 from stream.config import FlowConfig
 from stream.events import EventError, Fixture, Odds, Result, parse_event
 from stream.league import LeagueProcessor
@@ -71,8 +72,10 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
                 metrics.observe("unknown", "rejected", [value])
             return [[value]], StatefulLogic.RETAIN
         if self.processor is None:
-            self.processor = LeagueProcessor(value.league, self.config)
+            self.processor = (snapshotting.warm_processor(value.league)
+                              or LeagueProcessor(value.league, self.config))
         records = self.processor.process(value)
+        snapshotting.maybe_snapshot(self.processor, records)
         if time.monotonic() - self._published >= self.config.publish_state_every:
             records.append(self._state_record())
         if (metrics := active()) is not None:
@@ -86,6 +89,7 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
     def on_eof(self) -> tuple[list[list[Record]], bool]:
         if self.processor is None:
             return [], StatefulLogic.RETAIN
+        snapshotting.final_snapshot(self.processor)
         return [self.processor.model_sizes() + [self._state_record()]], StatefulLogic.RETAIN
 
     def snapshot(self) -> bytes:

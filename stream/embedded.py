@@ -15,6 +15,7 @@ from stream.config import FlowConfig
 from stream.dataflow import build_dataflow
 from stream.records import Record
 from stream.runtime import tune_gc
+from stream.snapshot_run import SnapshotOptions, snapshots
 from stream.sinks import StoreSink
 from stream.sources import ReplaySource
 
@@ -25,6 +26,8 @@ class RunStats:
     seconds: float
     # (league, model) -> pickled bytes at the end of the stream
     model_bytes: dict[tuple[str, str], int] = field(default_factory=dict)
+    # rows of the snapshots logged to MLflow during the run
+    snapshots: list[dict] = field(default_factory=list)
 
     @property
     def events_per_second(self) -> float:
@@ -33,7 +36,8 @@ class RunStats:
 
 def run_payloads(payloads: Sequence[str], db_url: str, config: FlowConfig,
                  batch_size: int = 500,
-                 on_batch: Callable[[int], None] | None = None) -> RunStats:
+                 on_batch: Callable[[int], None] | None = None,
+                 snapshot: SnapshotOptions | None = None) -> RunStats:
     """Stream JSON payloads through the dataflow into the store at ``db_url``."""
     sizes: dict[tuple[str, str], int] = {}
 
@@ -45,5 +49,7 @@ def run_payloads(payloads: Sequence[str], db_url: str, config: FlowConfig,
     flow = build_dataflow(ReplaySource(payloads, batch_size, on_batch),
                           StoreSink(db_url, observe), config)
     started = time.perf_counter()
-    run_main(flow)
-    return RunStats(len(payloads), time.perf_counter() - started, sizes)
+    with snapshots(snapshot, db_url) as logger:
+        run_main(flow)
+    logged = list(logger.logged) if logger is not None else []
+    return RunStats(len(payloads), time.perf_counter() - started, sizes, logged)

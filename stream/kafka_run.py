@@ -24,6 +24,7 @@ from stream.kafka.dlq import DeadLetterSink
 from stream.kafka.source import KafkaEventSource
 from stream.runtime import tune_gc
 from stream.sinks import StoreSink
+from stream.snapshot_run import SnapshotOptions, snapshots
 
 log = logging.getLogger("matchflow.run")
 RECOVERY_PARTITIONS = 4
@@ -42,6 +43,7 @@ class KafkaRun:
     backup_interval: int = 0
     until_idle: float | None = None
     batch_size: int = 500
+    snapshot: SnapshotOptions | None = None
 
 
 def _recovery(run: KafkaRun) -> RecoveryConfig | None:
@@ -62,6 +64,7 @@ def run_kafka(run: KafkaRun, config: FlowConfig) -> None:
         StoreSink(run.db_url), config,
         dlq_sink=DeadLetterSink(run.bootstrap, dlq_topic(run.topic)))
     log.info("consuming %s from %s into %s", run.topic, run.bootstrap, run.db_url)
-    cli_main(flow, workers_per_process=run.workers, process_id=run.process_id,
-             addresses=run.addresses, epoch_interval=timedelta(seconds=run.snapshot_interval),
-             recovery_config=_recovery(run))
+    with snapshots(run.snapshot, run.db_url):
+        cli_main(flow, workers_per_process=run.workers, process_id=run.process_id,
+                 addresses=run.addresses, epoch_interval=timedelta(seconds=run.snapshot_interval),
+                 recovery_config=_recovery(run))

@@ -58,6 +58,8 @@ class LeagueProcessor:
         self.learned = 0
         self.events = 0
         self.last_ts: datetime | None = None
+        self.last_snapshot = 0  # matches learned at the last MLflow snapshot
+        self.season_teams: dict[str, set[str]] = {}
 
     # -- dispatch ---------------------------------------------------------
     def process(self, event: Fixture | Odds | Result) -> list[Record]:
@@ -87,7 +89,14 @@ class LeagueProcessor:
         if event.home == event.away:
             raise LifecycleError("away: a team cannot play itself")
         self.open[event.match_id] = MatchState(event)
+        self.season_teams = {event.season: self.season_teams.get(event.season, set())}
+        self.season_teams[event.season].update((event.home, event.away))
         return [self._match_record(event, None)]
+
+    def matchweek(self) -> int:
+        """Matches in a round of the current season: half the teams seen."""
+        teams = max((len(t) for t in self.season_teams.values()), default=20)
+        return max(teams // 2, 1)
 
     def _match_record(self, fx: Fixture, result: Result | None) -> Record:
         return Record("matches", {

@@ -10,6 +10,7 @@ router = APIRouter(tags=["models"])
 
 @router.get("/models")
 async def list_models(store: StoreDep):
-    """Per league, each model's state: matches learned, the ARF's own drifts and
-    warnings, the drift monitor's alarms, and when the state was last published."""
-    return queries.model_states(store)
+    """Per league, each model's state (matches learned, the ARF's own drifts and
+    warnings, the drift monitor's alarms, when the state was last published),
+    and the newest versions registered in MLflow as ``matchflow-<league>``."""
+    return {"models": queries.model_states(store), "registered": queries.snapshots(store)}

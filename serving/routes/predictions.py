@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import JSONResponse
 
 from serving import queries
-from serving.deps import LiveDep, StoreDep
+from serving.deps import LiveDep, SettingsDep, StoreDep
 from serving.schemas import FixtureIn, PredictionOut, PredictionsPage
 
 router = APIRouter(tags=["predictions"])
@@ -35,8 +35,10 @@ async def list_predictions(store: StoreDep, league: League = None,
     return JSONResponse({"items": items, "next_cursor": next_cursor})
 
 
-def _predict(store, live, fixture: FixtureIn) -> dict:
+def _predict(store, live, settings, fixture: FixtureIn) -> dict:
     models = live.get(store, fixture.league)
+    if models is None and settings.mlflow:  # no state from a dataflow: the registry's
+        models = live.from_registry(settings.mlflow, fixture.league)
     if models is None:
         raise HTTPException(404, f"league: no model state for {fixture.league!r}")
     odds = (fixture.odds.home, fixture.odds.draw, fixture.odds.away)
@@ -51,14 +53,16 @@ def _predict(store, live, fixture: FixtureIn) -> dict:
 
 
 @router.post("/predict", response_model=PredictionOut)
-async def predict(store: StoreDep, live: LiveDep, fixture: FixtureIn):
+async def predict(store: StoreDep, live: LiveDep, settings: SettingsDep, fixture: FixtureIn):
     """Probabilities for a fixture of your choosing from the league's latest
-    model state, with the features used. Nothing is learned or stored."""
-    return _predict(store, live, fixture)
+    model state (the dataflow's, else ``models:/matchflow-<league>@live`` when
+    the API was given ``--mlflow``), with the features used. Nothing is
+    learned or stored."""
+    return _predict(store, live, settings, fixture)
 
 
 @router.post("/predict/batch", response_model=list[PredictionOut])
-async def predict_batch(store: StoreDep, live: LiveDep,
-                  fixtures: Annotated[list[FixtureIn], Body(max_length=500)]):
+async def predict_batch(store: StoreDep, live: LiveDep, settings: SettingsDep,
+                        fixtures: Annotated[list[FixtureIn], Body(max_length=500)]):
     """:func:`predict` for up to 500 fixtures at once."""
-    return [_predict(store, live, fixture) for fixture in fixtures]
+    return [_predict(store, live, settings, fixture) for fixture in fixtures]

@@ -15,7 +15,7 @@ True
 
 from __future__ import annotations
 
-from stream.storage.schema import INDEXES, STATE_TABLE, TABLES
+from stream.storage.schema import INDEXES, SNAPSHOTS_TABLE, STATE_TABLE, TABLES
 
 TYPES = {"text": "TEXT", "float": "DOUBLE PRECISION", "int": "BIGINT", "ts": "TIMESTAMPTZ",
          "blob": "BYTEA"}
@@ -82,4 +82,5 @@ def migrations(timescale: bool, retention_days: int = 0) -> list[tuple[int, str,
         (2, "timescaledb" if timescale else "time_bucket fallback",
          timeseries_statements(timescale, retention_days)),
         (3, "league state and serving indexes", serving_statements()),
+        (4, "model snapshots", [SNAPSHOTS_TABLE.ddl(TYPES)]),
     ]

@@ -75,7 +75,13 @@ TABLES: dict[str, Table] = {t.name: t for t in (
 # TABLES: pickles of equal states differ in bytes, and the cadence is wall time.
 STATE_TABLE = _table("league_state", ("league",),
                      "league:text updated_at:ts matches_learned:int events:int state:blob")
-ALL_TABLES: dict[str, Table] = {**TABLES, STATE_TABLE.name: STATE_TABLE}
+# One row per snapshot logged to MLflow; which snapshots are taken depends on
+# how fast MLflow answers, so this too stays out of TABLES.
+SNAPSHOTS_TABLE = _table("model_snapshots", ("league", "version"),
+                         "league:text version:int ts:ts run_id:text trigger:text size:int "
+                         "seconds:float")
+ALL_TABLES: dict[str, Table] = {**TABLES, STATE_TABLE.name: STATE_TABLE,
+                                SNAPSHOTS_TABLE.name: SNAPSHOTS_TABLE}
 
 INDEXES = (
     "CREATE INDEX IF NOT EXISTS predictions_league_ts ON predictions (league, ts)",

@@ -19,7 +19,8 @@ def test_migrations_are_versioned_and_idempotent(pg_url):
         versions = store.fetch("SELECT version, name FROM schema_migrations ORDER BY version")
         assert versions == [{"version": 1, "name": "tables and indexes"},
                             {"version": 2, "name": "time_bucket fallback"},
-                            {"version": 3, "name": "league state and serving indexes"}]
+                            {"version": 3, "name": "league state and serving indexes"},
+                            {"version": 4, "name": "model snapshots"}]
 
 
 def test_time_bucket_fallback_and_daily_view(pg_url):

@@ -1,0 +1,218 @@
+"""League state snapshots in MLflow: a pyfunc model per snapshot, registered as
+``matchflow-<league>`` with the alias ``live`` on the newest version.
+
+Logging happens on a background thread. Each league has one pending slot: a
+snapshot taken while the previous one of that league is still being logged is
+not taken at all (``ready()`` says so before the state is pickled), so the
+stream never waits for MLflow and pickles only what will be logged. The last
+snapshot of a finite stream is always logged (``close()`` waits for it).
+MLflow is imported lazily: it takes seconds to import.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+log = logging.getLogger("matchflow.snapshots")
+ALIAS = "live"
+INPUT_COLUMNS = ("home", "away", "kickoff", "odds_home", "odds_draw", "odds_away")
+
+
+def registered_name(league: str) -> str:
+    return f"matchflow-{league}"
+
+
+def default_tracking_uri() -> str:
+    return os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlflow.db")
+
+
+def predict_frame(processor: Any, frame: pd.DataFrame, model: str = "arf") -> pd.DataFrame:
+    """H/D/A probabilities of one model for a DataFrame of fixtures with odds."""
+    missing = [c for c in INPUT_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"missing columns: {', '.join(missing)}")
+    rows = []
+    for fixture in frame.itertuples(index=False):
+        kickoff = pd.Timestamp(fixture.kickoff)
+        kickoff = kickoff.tz_localize("UTC") if kickoff.tzinfo is None else kickoff
+        probs, _ = processor.predict(str(fixture.home), str(fixture.away),
+                                     kickoff.to_pydatetime(),
+                                     (float(fixture.odds_home), float(fixture.odds_draw),
+                                      float(fixture.odds_away)))
+        rows.append(dict(zip(("home", "draw", "away"), probs[model])))
+    return pd.DataFrame(rows, columns=["home", "draw", "away"])
+
+
+def _python_model_class():
+    import mlflow.pyfunc
+
+    class LeagueStateModel(mlflow.pyfunc.PythonModel):
+        """A league's pickled processor; predicts the primary model's H/D/A."""
+
+        def load_context(self, context) -> None:
+            with open(context.artifacts["state"], "rb") as handle:
+                self.processor = pickle.load(handle)
+
+        def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+            return predict_frame(self.processor, model_input)
+
+    return LeagueStateModel
+
+
+def example_input() -> pd.DataFrame:
+    return pd.DataFrame([{"home": "Arsenal", "away": "Chelsea",
+                          "kickoff": "2023-08-12T14:00:00+00:00",
+                          "odds_home": 2.1, "odds_draw": 3.5, "odds_away": 3.4}])
+
+
+@dataclass
+class Snapshot:
+    league: str
+    trigger: str  # "schedule", "drift" or "final"
+    event_ts: str
+    state: bytes
+    metrics: dict[str, float]
+    params: dict[str, str]
+
+
+@dataclass
+class SnapshotLogger:
+    """Logs snapshots to MLflow off the hot path; ``on_logged`` gets a
+    ``model_snapshots`` row for each one logged."""
+
+    tracking_uri: str
+    keep: int = 5
+    on_logged: Callable[[dict], None] | None = None
+    _pending: dict[str, Snapshot] = field(default_factory=dict)
+    _busy: set[str] = field(default_factory=set)
+    _cond: threading.Condition = field(default_factory=threading.Condition)
+    _stop: bool = False
+    _thread: threading.Thread | None = None
+    errors: list[str] = field(default_factory=list)
+    logged: list[dict] = field(default_factory=list)
+
+    def start(self) -> SnapshotLogger:
+        self._thread = threading.Thread(target=self._loop, name="mlflow-snapshots", daemon=True)
+        self._thread.start()
+        return self
+
+    def ready(self, league: str) -> bool:
+        """True when nothing of this league waits or is being logged."""
+        with self._cond:
+            return league not in self._pending and league not in self._busy
+
+    def submit(self, snapshot: Snapshot) -> None:
+        with self._cond:
+            self._pending[snapshot.league] = snapshot  # a newer one replaces a waiting one
+            self._cond.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._stop:
+                    self._cond.wait()
+                if not self._pending:
+                    return
+                league, snapshot = self._pending.popitem()
+                self._busy.add(league)
+            try:
+                row = log_snapshot(self.tracking_uri, snapshot, self.keep)
+                self.logged.append(row)
+                if self.on_logged is not None:
+                    self.on_logged(row)
+            except Exception as exc:  # noqa: BLE001 - MLflow trouble must not stop the stream
+                log.warning("snapshot of %s failed: %s", league, exc)
+                self.errors.append(f"{league}: {exc}")
+            finally:
+                with self._cond:
+                    self._busy.discard(league)
+                    self._cond.notify_all()
+
+    def close(self) -> None:
+        """Log everything still pending, then stop."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+
+
+def log_snapshot(tracking_uri: str, snapshot: Snapshot, keep: int) -> dict:
+    """Log one snapshot as a registered pyfunc model and move ``live`` to it."""
+    import mlflow
+    from mlflow import MlflowClient
+    from mlflow.models import infer_signature
+
+    started = time.perf_counter()
+    mlflow.set_tracking_uri(tracking_uri)
+    client = MlflowClient(tracking_uri)
+    name = registered_name(snapshot.league)
+    mlflow.set_experiment("matchflow")
+    with tempfile.TemporaryDirectory() as folder:
+        state_path = Path(folder) / "state.pkl"
+        state_path.write_bytes(snapshot.state)
+        example = example_input()
+        with mlflow.start_run(run_name=f"{snapshot.league}-{snapshot.event_ts}") as run:
+            mlflow.log_params(snapshot.params)
+            mlflow.log_metrics(snapshot.metrics)
+            mlflow.set_tags({"league": snapshot.league, "trigger": snapshot.trigger,
+                             "event_time": snapshot.event_ts})
+            info = mlflow.pyfunc.log_model(
+                name="model", python_model=_python_model_class()(),
+                artifacts={"state": str(state_path)},
+                signature=infer_signature(example, pd.DataFrame(
+                    [{"home": 0.5, "draw": 0.3, "away": 0.2}])),
+                input_example=example, pip_requirements=_requirements(),
+                registered_model_name=name)
+    version = info.registered_model_version
+    client.set_registered_model_alias(name, ALIAS, str(version))
+    _retain(client, name, keep)
+    return {"league": snapshot.league, "ts": snapshot.event_ts, "run_id": run.info.run_id,
+            "version": int(version), "trigger": snapshot.trigger, "size": len(snapshot.state),
+            "seconds": round(time.perf_counter() - started, 3)}
+
+
+def _requirements() -> list[str]:
+    from importlib.metadata import version
+
+    return [f"{pkg}=={version(pkg)}" for pkg in ("river", "pandas", "pydantic", "mlflow")]
+
+
+def _retain(client, name: str, keep: int) -> None:
+    """Delete all but the newest ``keep`` versions (and their runs)."""
+    versions = sorted(client.search_model_versions(f"name = '{name}'"),
+                      key=lambda v: int(v.version), reverse=True)
+    for old in versions[keep:]:
+        client.delete_model_version(name, old.version)
+        if old.run_id:
+            client.delete_run(old.run_id)
+
+
+def load_live(tracking_uri: str, league: str) -> Any | None:
+    """The processor behind ``models:/matchflow-<league>@live``, or None."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    client = MlflowClient(tracking_uri)
+    try:
+        version = client.get_model_version_by_alias(registered_name(league), ALIAS)
+    except MlflowException:
+        return None
+    import mlflow.artifacts
+
+    path = mlflow.artifacts.download_artifacts(
+        artifact_uri=f"models:/{registered_name(league)}/{version.version}",
+        tracking_uri=tracking_uri)
+    state = next(Path(path).rglob("state.pkl"))
+    with open(state, "rb") as handle:
+        return pickle.load(handle)
