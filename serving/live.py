@@ -35,9 +35,9 @@ class LiveModels:
 
         from models.snapshots import ALIAS, load_live, registered_name
 
+        client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
         try:
-            version = MlflowClient(tracking_uri).get_model_version_by_alias(
-                registered_name(league), ALIAS)
+            version = client.get_model_version_by_alias(registered_name(league), ALIAS)
         except MlflowException:
             return None
         key = f"registry:{league}"

@@ -19,7 +19,8 @@ def _client(uri: str | None):
 
     from models.snapshots import default_tracking_uri
 
-    return MlflowClient(uri or default_tracking_uri())
+    uri = uri or default_tracking_uri()
+    return MlflowClient(uri, registry_uri=uri)
 
 
 @models_app.command("list")

@@ -1,0 +1,65 @@
+"""A full replay with MLflow snapshots on against off, same events, same run.
+
+Snapshots go to a local ``sqlite:///mlflow.db`` store in a temporary folder.
+Runs alternate (off, on, off, on, ...); the ratio is of medians.
+
+    uv run python -m benchmarks.bench_snapshots [--leagues all] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from stream.config import FlowConfig
+from stream.embedded import run_payloads
+from stream.loader import BUNDLED_DATA, available, load
+from stream.replay import replay_events
+from stream.snapshot_run import SnapshotOptions
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leagues", default="all")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    leagues = sorted(available(BUNDLED_DATA)) if args.leagues == "all" else args.leagues.split(",")
+    payloads = [e.to_json() for e in replay_events(load(BUNDLED_DATA, leagues, None).rows)]
+    console = Console()
+    work = Path(tempfile.mkdtemp(prefix="matchflow-snapshots-"))
+    os.chdir(work)  # the local MLflow store keeps its artifacts beside it
+    times: dict[str, list[float]] = {"off": [], "on": []}
+    logged: list[dict] = []
+    for i in range(args.repeats):
+        off = run_payloads(payloads, f"sqlite:///{work / f'off-{i}.db'}", FlowConfig())
+        times["off"].append(off.seconds)
+        options = SnapshotOptions(tracking_uri=f"sqlite:///{work / f'mlflow-{i}.db'}")
+        on = run_payloads(payloads, f"sqlite:///{work / f'on-{i}.db'}", FlowConfig(),
+                          snapshot=options)
+        times["on"].append(on.seconds)
+        logged += on.snapshots
+        console.log(f"run {i + 1}: off {off.seconds:.1f} s, on {on.seconds:.1f} s, "
+                    f"{len(on.snapshots)} snapshots")
+    base = statistics.median(times["off"])
+    table = Table(title=f"{len(payloads)} events ({', '.join(leagues)}), median of {args.repeats}")
+    for column in ("snapshots", "median s", "events/s", "ratio to off"):
+        table.add_column(column, justify="right")
+    for name, values in times.items():
+        median = statistics.median(values)
+        table.add_row(name, f"{median:.1f}", f"{len(payloads) / median:,.0f}",
+                      f"{median / base:.3f}")
+    console.print(table)
+    per_run = len(logged) / args.repeats
+    console.print(f"{per_run:.0f} snapshots per run ({sum(s['trigger'] == 'drift' for s in logged)} "
+                  f"on drift in all runs), mean size {statistics.fmean(s['size'] for s in logged) / 1e6:.2f} MB, "
+                  f"mean time to log and register {statistics.fmean(s['seconds'] for s in logged):.2f} s")
+
+
+if __name__ == "__main__":
+    main()
