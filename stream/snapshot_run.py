@@ -17,6 +17,7 @@ class SnapshotOptions:
     enabled: bool = True
     warm_start: bool = False
     keep: int = 5
+    min_interval: float = 10.0  # seconds between scheduled snapshots of a league
 
 
 def _recorder(db_url: str):
@@ -38,7 +39,8 @@ def snapshots(options: SnapshotOptions | None, db_url: str):
     if options.enabled:
         logger = SnapshotLogger(options.tracking_uri, options.keep,
                                 on_logged=_recorder(db_url)).start()
-    snapshotting.activate(logger, options.tracking_uri if options.warm_start else None)
+    snapshotting.activate(logger, options.tracking_uri if options.warm_start else None,
+                          options.min_interval)
     try:
         yield logger
     finally:
