@@ -90,9 +90,7 @@ class Snapshot:
 def _worker(tracking_uri: str, keep: int, inbox, outbox) -> None:
     """The logging process: MLflow's Python-heavy work never holds the
     dataflow's GIL (a logging thread made a full replay 29% slower). MLflow's
-    chatter is silenced; failures come back through ``outbox``. It runs at a
-    lower CPU priority, so on a small machine it takes only the idle cycles."""
-    os.nice(10)
+    chatter is silenced; failures come back through ``outbox``."""
     logging.getLogger("mlflow").setLevel(logging.ERROR)
     with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet), \
             contextlib.redirect_stderr(quiet):

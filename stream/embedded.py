@@ -28,6 +28,8 @@ class RunStats:
     model_bytes: dict[tuple[str, str], int] = field(default_factory=dict)
     # rows of the snapshots logged to MLflow during the run
     snapshots: list[dict] = field(default_factory=list)
+    # until the stream ended; ``seconds`` adds the wait for the last snapshots
+    stream_seconds: float = 0.0
 
     @property
     def events_per_second(self) -> float:
@@ -51,5 +53,6 @@ def run_payloads(payloads: Sequence[str], db_url: str, config: FlowConfig,
     started = time.perf_counter()
     with snapshots(snapshot, db_url) as logger:
         run_main(flow)
+        streamed = time.perf_counter() - started
     logged = list(logger.logged) if logger is not None else []
-    return RunStats(len(payloads), time.perf_counter() - started, sizes, logged)
+    return RunStats(len(payloads), time.perf_counter() - started, sizes, logged, streamed)

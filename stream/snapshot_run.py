@@ -17,7 +17,7 @@ class SnapshotOptions:
     enabled: bool = True
     warm_start: bool = False
     keep: int = 5
-    min_interval: float = 10.0  # seconds between scheduled snapshots of a league
+    min_interval: float = 20.0  # seconds between scheduled snapshots of a league
 
 
 def _recorder(db_url: str):

@@ -25,12 +25,12 @@ from stream.records import Record, iso
 
 _LOGGER: SnapshotLogger | None = None
 _WARM_START_URI: str | None = None
-_MIN_INTERVAL = 10.0
+_MIN_INTERVAL = 20.0
 _LAST_TAKEN: dict[str, float] = {}  # league -> wall time of its last snapshot
 
 
 def activate(logger: SnapshotLogger | None, warm_start_uri: str | None = None,
-             min_interval: float = 10.0) -> None:
+             min_interval: float = 20.0) -> None:
     global _LOGGER, _WARM_START_URI, _MIN_INTERVAL
     _LOGGER, _WARM_START_URI, _MIN_INTERVAL = logger, warm_start_uri, min_interval
     _LAST_TAKEN.clear()
