@@ -28,7 +28,7 @@ class WriteBehind:
     """Upsert batches on a background thread; :meth:`flush` waits for them and
     re-raises the first failure, so an error stops the dataflow."""
 
-    def __init__(self, store: Store, depth: int = 4) -> None:
+    def __init__(self, store: Store, depth: int = 16) -> None:
         self._store = store
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
