@@ -12,7 +12,6 @@ ratio is of medians. Both run with the collector tuning matchflow's workers use
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
@@ -20,12 +19,11 @@ from bytewax.testing import run_main
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.common import event_arguments, selected_events
 from stream.config import FlowConfig
 from stream.dataflow import build_dataflow, parse_payload
 from stream.league import LeagueProcessor
-from stream.loader import BUNDLED_DATA, load
 from stream.records import Record
-from stream.replay import replay_events
 from stream.runtime import tune_gc
 from stream.sinks import CountingSink
 from stream.sources import ReplaySource
@@ -53,15 +51,9 @@ def dataflow(payloads: list[str], config: FlowConfig) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--leagues", default="E0")
-    parser.add_argument("--seasons", default="2005-06:2022-23")
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-    low, high = args.seasons.split(":")
-    leagues = args.leagues.split(",")
-    rows = [r for r in load(BUNDLED_DATA, leagues, None).rows if low <= r.season <= high]
-    payloads = [e.to_json() for e in replay_events(rows)]
+    args = event_arguments(__doc__.splitlines()[0])
+    _codes, events = selected_events(args.leagues, args.seasons)
+    payloads = [e.to_json() for e in events]
     config = FlowConfig()
     tune_gc()
     times: dict[str, list[float]] = {"plain loop": [], "bytewax dataflow": []}

@@ -11,7 +11,6 @@ processing, and PostgreSQL's upsert rate for the rows one replay writes.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import tempfile
@@ -24,14 +23,13 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.bench_dataflow import plain_loop
+from benchmarks.common import event_arguments, selected_events
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
 from stream.kafka.admin import ensure_topics, partitions_of
 from stream.kafka.producer import EventPublisher
 from stream.kafka_run import KafkaRun, run_kafka
 from stream.league import LeagueProcessor
-from stream.loader import BUNDLED_DATA, load
-from stream.replay import replay_events
 from stream.services.kafka_broker import KafkaBroker
 from stream.services.postgres_cluster import PostgresCluster
 from stream.storage import open_store
@@ -89,15 +87,8 @@ def upsert_rate(payloads: list[str], url: str) -> tuple[int, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--leagues", default="E0")
-    parser.add_argument("--seasons", default="2005-06:2022-23")
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-    low, high = args.seasons.split(":")
-    rows = [r for r in load(BUNDLED_DATA, args.leagues.split(","), None).rows
-            if low <= r.season <= high]
-    events = replay_events(rows)
+    args = event_arguments(__doc__.splitlines()[0])
+    _codes, events = selected_events(args.leagues, args.seasons)
     payloads = [e.to_json() for e in events]
 
     work = Path(tempfile.mkdtemp(prefix="matchflow-bench-"))

@@ -10,7 +10,6 @@ only" stops the clock when the last event has been processed.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import tempfile
@@ -19,20 +18,16 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.common import event_arguments, selected_events
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
-from stream.loader import BUNDLED_DATA, available, load
-from stream.replay import replay_events
 from stream.snapshot_run import SnapshotOptions
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--leagues", default="all")
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-    leagues = sorted(available(BUNDLED_DATA)) if args.leagues == "all" else args.leagues.split(",")
-    payloads = [e.to_json() for e in replay_events(load(BUNDLED_DATA, leagues, None).rows)]
+    args = event_arguments(__doc__.splitlines()[0], leagues="all", seasons="0000-01:9999-00")
+    leagues, events = selected_events(args.leagues, args.seasons)
+    payloads = [e.to_json() for e in events]
     console = Console()
     work = Path(tempfile.mkdtemp(prefix="matchflow-snapshots-"))
     os.chdir(work)  # the local MLflow store keeps its artifacts beside it
