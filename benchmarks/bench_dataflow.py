@@ -12,14 +12,12 @@ ratio is of medians. Both run with the collector tuning matchflow's workers use
 
 from __future__ import annotations
 
-import statistics
 import time
 
 from bytewax.testing import run_main
 from rich.console import Console
-from rich.table import Table
 
-from benchmarks.common import event_arguments, selected_events
+from benchmarks.common import event_arguments, median_table, selected_events
 from stream.config import FlowConfig
 from stream.dataflow import build_dataflow, parse_payload
 from stream.league import LeagueProcessor
@@ -64,16 +62,9 @@ def main() -> None:
             produced = run(payloads, config)
             times[name].append(time.perf_counter() - started)
             console.log(f"run {i + 1} {name}: {times[name][-1]:.2f} s, {produced} records")
-    base = statistics.median(times["plain loop"])
-    table = Table(title=f"{len(payloads)} events ({args.leagues} {args.seasons}), "
-                        f"median of {args.repeats}")
-    for column in ("run", "median s", "events/s", "ratio to loop"):
-        table.add_column(column, justify="right")
-    for name, values in times.items():
-        median = statistics.median(values)
-        table.add_row(name, f"{median:.2f}", f"{len(payloads) / median:,.0f}",
-                      f"{median / base:.3f}")
-    console.print(table)
+    console.print(median_table(f"{len(payloads)} events ({args.leagues} {args.seasons}), "
+                               f"median of {args.repeats}", "run", times, len(payloads),
+                               "plain loop"))
 
 
 if __name__ == "__main__":

@@ -16,9 +16,8 @@ import tempfile
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
-from benchmarks.common import event_arguments, selected_events
+from benchmarks.common import event_arguments, median_table, selected_events
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
 from stream.snapshot_run import SnapshotOptions
@@ -44,15 +43,9 @@ def main() -> None:
         logged += on.snapshots
         console.log(f"run {i + 1}: off {off.seconds:.1f} s, on {on.seconds:.1f} s, "
                     f"{len(on.snapshots)} snapshots")
-    base = statistics.median(times["off"])
-    table = Table(title=f"{len(payloads)} events ({', '.join(leagues)}), median of {args.repeats}")
-    for column in ("snapshots", "median s", "events/s", "ratio to off"):
-        table.add_column(column, justify="right")
-    for name, values in times.items():
-        median = statistics.median(values)
-        table.add_row(name, f"{median:.1f}", f"{len(payloads) / median:,.0f}",
-                      f"{median / base:.3f}")
-    console.print(table)
+    console.print(median_table(f"{len(payloads)} events ({', '.join(leagues)}), "
+                               f"median of {args.repeats}", "snapshots", times, len(payloads),
+                               "off"))
     per_run = len(logged) / args.repeats
     console.print(f"{per_run:.0f} snapshots per run ({sum(s['trigger'] == 'drift' for s in logged)} "
                   f"on drift in all runs), mean size {statistics.fmean(s['size'] for s in logged) / 1e6:.2f} MB, "

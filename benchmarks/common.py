@@ -23,3 +23,20 @@ def selected_events(leagues: str, seasons: str) -> tuple[list[str], list]:
     low, high = seasons.split(":")
     rows = [r for r in load(BUNDLED_DATA, codes, None).rows if low <= r.season <= high]
     return codes, replay_events(rows)
+
+
+def median_table(title: str, label: str, times: dict[str, list[float]], events: int,
+                 baseline: str):
+    """Median seconds, events/s and ratio to ``baseline`` for each kind of run."""
+    import statistics
+
+    from rich.table import Table
+
+    base = statistics.median(times[baseline])
+    table = Table(title=title)
+    for column in (label, "median s", "events/s", f"ratio to {baseline}"):
+        table.add_column(column, justify="right")
+    for name, values in times.items():
+        median = statistics.median(values)
+        table.add_row(name, f"{median:.2f}", f"{events / median:,.0f}", f"{median / base:.3f}")
+    return table
