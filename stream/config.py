@@ -36,11 +36,13 @@ class Settings(BaseSettings):
     api_key: str | None = None
     response_cache: bool = True
     mlflow: str | None = None  # registry for POST /predict when no live state is stored
+    monitor_delta: float = 0.002  # ADWIN confidence of the drift monitor; larger alarms sooner
+    reader_password: str | None = None  # gives the read-only role (Grafana's) a login
 
     def flow_config(self) -> FlowConfig:
         return FlowConfig(seed=self.seed, rolling_window=self.rolling_window, edge=self.edge,
                           kelly_fraction=self.kelly_fraction, kelly_cap=self.kelly_cap,
-                          flat_stake=self.flat_stake)
+                          flat_stake=self.flat_stake, monitor_delta=self.monitor_delta)
 
 
 @dataclass(frozen=True)

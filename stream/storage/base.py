@@ -89,9 +89,10 @@ def open_store(url: str, create: bool = True) -> Store:
 
         store: Store = SQLiteStore(url)
     elif url.startswith(("postgresql:", "postgres:")):
+        from stream.config import Settings
         from stream.storage.postgres import PostgresStore
 
-        store = PostgresStore(url)
+        store = PostgresStore(url, reader_password=Settings().reader_password)
     else:
         raise StoreError(f"db: unsupported URL {url!r} (use sqlite:///FILE or postgresql://...)")
     if create:

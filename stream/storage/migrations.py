@@ -75,6 +75,27 @@ def timeseries_statements(timescale: bool, retention_days: int = 0,
     return statements
 
 
+READER_ROLE = "matchflow_reader"
+
+
+def reader_statements() -> list[str]:
+    """A read-only role for dashboards: SELECT on every table and view, now and
+    later. A writer without CREATEROLE skips it with a notice rather than fail."""
+    return [f"""DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{READER_ROLE}') THEN
+    CREATE ROLE {READER_ROLE} NOLOGIN;
+  END IF;
+  EXECUTE 'GRANT USAGE ON SCHEMA ' || quote_ident(current_schema()) || ' TO {READER_ROLE}';
+  EXECUTE 'GRANT SELECT ON ALL TABLES IN SCHEMA ' || quote_ident(current_schema())
+          || ' TO {READER_ROLE}';
+  EXECUTE 'ALTER DEFAULT PRIVILEGES IN SCHEMA ' || quote_ident(current_schema())
+          || ' GRANT SELECT ON TABLES TO {READER_ROLE}';
+EXCEPTION WHEN insufficient_privilege OR duplicate_object THEN
+  RAISE NOTICE 'read-only role {READER_ROLE} not set up: %', SQLERRM;
+END $$"""]
+
+
 def migrations(timescale: bool, retention_days: int = 0) -> list[tuple[int, str, list[str]]]:
     """(version, name, statements), oldest first."""
     return [
@@ -83,4 +104,5 @@ def migrations(timescale: bool, retention_days: int = 0) -> list[tuple[int, str,
          timeseries_statements(timescale, retention_days)),
         (3, "league state and serving indexes", serving_statements()),
         (4, "model snapshots", [SNAPSHOTS_TABLE.ddl(TYPES)]),
+        (5, "read-only role for dashboards", reader_statements()),
     ]

@@ -11,12 +11,13 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import psycopg
+from psycopg import sql as pgsql
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from stream.records import Record
 from stream.storage.base import Store, StoreError, group_rows
-from stream.storage.migrations import DAILY_VIEW, migrations
+from stream.storage.migrations import DAILY_VIEW, READER_ROLE, migrations
 from stream.storage.schema import ALL_TABLES as TABLES
 
 log = logging.getLogger("matchflow.storage")
@@ -57,8 +58,10 @@ def _upsert_from(table: str, columns: tuple[str, ...]) -> str:
 
 
 class PostgresStore(Store):
-    def __init__(self, url: str, pool_size: int = 4, retention_days: int = 0) -> None:
+    def __init__(self, url: str, pool_size: int = 4, retention_days: int = 0,
+                 reader_password: str | None = None) -> None:
         self.url = url
+        self.reader_password = reader_password
         self.retention_days = retention_days
         self.timescale = False
         self._last_refresh = time.monotonic()
@@ -90,6 +93,14 @@ class PostgresStore(Store):
                     conn.execute(statement)
                 conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
                              (version, name))
+            if self.reader_password:
+                self._enable_reader_login(conn)
+
+    def _enable_reader_login(self, conn: psycopg.Connection) -> None:
+        """Give the read-only role a password (utility statements take no
+        bind parameters, hence the quoted literal)."""
+        conn.execute(pgsql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(
+            pgsql.Identifier(READER_ROLE), pgsql.Literal(self.reader_password)))
 
     # -- writes ---------------------------------------------------------------
     def write(self, records: Iterable[Record]) -> int:

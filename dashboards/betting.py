@@ -1,0 +1,88 @@
+"""Betting: bankroll per strategy and league, profit, drawdown, ROI,
+closing-line value and the latest bets."""
+
+from __future__ import annotations
+
+from dashboards.grafana import LEAGUE, STRATEGY, dashboard, sql, stat, table, timeseries
+
+UID = "matchflow-betting"
+CHOSEN = "league IN (${league:sqlstring}) AND strategy IN (${strategy:sqlstring})"
+
+BANKROLL = f"""
+SELECT $__timeGroupAlias(ts, $__interval), league || ' ' || strategy AS metric,
+       avg(bankroll) AS bankroll
+FROM bankroll WHERE $__timeFilter(ts) AND {CHOSEN}
+GROUP BY 1, 2 ORDER BY 1
+"""
+
+# Cumulative profit of settled bets, in units, in kick-off order.
+PROFIT = f"""
+SELECT kickoff AS "time", league || ' ' || strategy AS metric,
+       sum(profit) OVER (PARTITION BY league, strategy ORDER BY kickoff, match_id) AS profit
+FROM bets WHERE status <> 'open' AND $__timeFilter(kickoff) AND {CHOSEN}
+ORDER BY 1
+"""
+
+# Drawdown: how far cumulative profit sits below its running peak (from 0).
+DRAWDOWN = f"""
+WITH cumulative AS (
+  SELECT kickoff, match_id, league, strategy,
+         sum(profit) OVER (PARTITION BY league, strategy ORDER BY kickoff, match_id) AS profit
+  FROM bets WHERE status <> 'open' AND $__timeFilter(kickoff) AND {CHOSEN})
+SELECT kickoff AS "time", league || ' ' || strategy AS metric,
+       profit - GREATEST(0, max(profit) OVER (PARTITION BY league, strategy
+                         ORDER BY kickoff, match_id)) AS drawdown
+FROM cumulative ORDER BY 1
+"""
+
+CLV = f"""
+SELECT $__timeGroupAlias(kickoff, $__interval), league || ' ' || strategy AS metric,
+       avg(clv) AS clv
+FROM bets WHERE clv IS NOT NULL AND $__timeFilter(kickoff) AND {CHOSEN}
+GROUP BY 1, 2 ORDER BY 1
+"""
+
+SUMMARY = f"""
+SELECT league, strategy, count(*) AS bets, sum(stake) AS staked, sum(profit) AS profit,
+       sum(profit) / NULLIF(sum(stake), 0) AS roi, avg(clv) AS clv,
+       avg(CASE WHEN status = 'won' THEN 1.0 ELSE 0.0 END) AS hit_rate
+FROM bets WHERE status <> 'open' AND $__timeFilter(kickoff) AND {CHOSEN}
+GROUP BY league, strategy ORDER BY league, strategy
+"""
+
+LATEST = f"""
+SELECT b.kickoff, b.league, b.strategy, m.home, m.away, b.outcome, b.odds, b.probability,
+       b.stake, b.closing_odds, b.clv, b.status, b.profit
+FROM bets b JOIN matches m ON m.match_id = b.match_id
+WHERE $__timeFilter(b.kickoff) AND b.league IN (${{league:sqlstring}})
+  AND b.strategy IN (${{strategy:sqlstring}})
+ORDER BY b.kickoff DESC, b.league, b.strategy LIMIT 50
+"""
+
+ROI = f"""
+SELECT sum(profit) / NULLIF(sum(stake), 0) AS roi FROM bets
+WHERE status <> 'open' AND $__timeFilter(kickoff) AND {CHOSEN}
+"""
+
+
+def build() -> dict:
+    panels = [
+        stat("ROI in range", sql(ROI, "table"), unit="percentunit", decimals=2),
+        stat("Profit in range (units)", sql(
+            f"SELECT sum(profit) AS profit FROM bets WHERE status <> 'open' "
+            f"AND $__timeFilter(kickoff) AND {CHOSEN}", "table"), decimals=1),
+        stat("Mean closing-line value", sql(
+            f"SELECT avg(clv) AS clv FROM bets WHERE $__timeFilter(kickoff) AND {CHOSEN}",
+            "table"), unit="percentunit", decimals=2),
+        stat("Bets in range", sql(
+            f"SELECT count(*) AS bets FROM bets WHERE $__timeFilter(kickoff) AND {CHOSEN}",
+            "table")),
+        timeseries("Bankroll (each season starts at 100 units)", sql(BANKROLL)),
+        timeseries("Cumulative profit (units)", sql(PROFIT), interval=None),
+        timeseries("Drawdown from the running peak (units)", sql(DRAWDOWN), interval=None),
+        timeseries("Closing-line value (taken odds / closing odds - 1)", sql(CLV),
+                   unit="percentunit", interval="7d"),
+        table("ROI by league and strategy", sql(SUMMARY, "table"), height=8),
+        table("Latest bets", sql(LATEST, "table"), height=12),
+    ]
+    return dashboard(UID, "matchflow / Betting", panels, [LEAGUE, STRATEGY])
