@@ -18,29 +18,13 @@ All expose ``predict(features) -> (p_home, p_draw, p_away)`` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from river import compose, drift, forest, linear_model, optim, preprocessing
+
+from models.arf_config import ArfConfig
 
 PRIMARY = "arf"
 MARKET = "market"
 MODEL_NAMES = (PRIMARY, MARKET, "softmax")
-
-
-@dataclass(frozen=True)
-class ArfConfig:
-    """ARF settings; the bounds keep each pickle a few MB (NOTES.md)."""
-
-    n_models: int = 10
-    grace_period: int = 200
-    delta: float = 1e-5
-    max_depth: int = 8
-    max_size: float = 20.0
-    drift_delta: float = 0.001
-    warning_delta: float = 0.01
-    # Weight of the forest's vote against the market's probabilities; 1.0 is
-    # the pure forest (the default: it meets the bar on its own, see README).
-    shrinkage: float = 1.0
 
 
 class MarketModel:

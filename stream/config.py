@@ -12,8 +12,10 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.betting import FlatStake, FractionalKelly
-from models.factory import ArfConfig, build_models
-from stream.loader import BUNDLED_DATA
+from models.arf_config import ArfConfig
+
+
+BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data" / "football-data"
 
 
 class Settings(BaseSettings):
@@ -60,6 +62,8 @@ class FlowConfig:
     arf: ArfConfig = field(default_factory=ArfConfig)
 
     def build_models(self) -> dict[str, object]:
+        from models.factory import build_models  # River loads in ~3 s: only when needed
+
         return build_models(self.seed, self.arf)
 
     def build_strategies(self) -> tuple[FlatStake, FractionalKelly]:

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from stream.config import BUNDLED_DATA  # noqa: F401 - re-exported: where the bundled CSVs live
 from stream.events import MatchStats, SideStats
 
-BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data" / "football-data"
 DEFAULT_KICKOFF = time(15, 0)
 _SEASON_FILE = re.compile(r"^(\d{4})-(\d{2})\.csv$")
 

@@ -1,0 +1,43 @@
+"""``matchflow report``: the dashboards as a static HTML page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from stream.cli import DbOpt, _fail
+from stream.config import Settings
+
+out_console = Console(stderr=True)
+
+
+def report(db: DbOpt = None,
+           league: Annotated[Optional[str], typer.Option("--league", help="One league code, or several comma-separated (default: every league in the store).")] = None,
+           out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path("report.html")) -> None:
+    """Write a self-contained HTML report: bankroll curves, rolling RPS against the
+    market with drift alarms, calibration per model, the season table."""
+    from dashboards.report import write_report
+    from dashboards.report.data import leagues as stored_leagues
+    from stream.storage import open_store
+    from stream.storage.base import StoreError
+
+    if not out.parent.is_dir():
+        _fail(f"--out: no directory {str(out.parent)!r}")
+    url = db or Settings().db
+    try:
+        with open_store(url, create=False) as store:
+            known = stored_leagues(store)
+            chosen = [c.strip() for c in league.split(",") if c.strip()] if league else known
+            unknown = [c for c in chosen if c not in known]
+            if unknown or not chosen:
+                _fail(f"--league: {', '.join(unknown) or 'none'} not in the store "
+                      f"(it has {', '.join(known) or 'no leagues'})")
+            with out_console.status(f"drawing {len(chosen)} league(s)..."):
+                covered = write_report(store, out, chosen, source=url.split("@")[-1])
+    except StoreError as exc:
+        _fail(str(exc))
+    size = out.stat().st_size / 1e6
+    out_console.print(f"wrote {out} ({size:.1f} MB): {', '.join(covered)}")
