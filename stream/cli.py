@@ -167,13 +167,14 @@ def summary(db: DbOpt = None, score_from: ScoreFromOpt = None, leagues: LeaguesO
 
 
 def _register_subcommands() -> None:
-    from stream import cli_dev, cli_kafka, cli_models, cli_report
+    from stream import cli_dev, cli_feed, cli_kafka, cli_models, cli_report
 
     app.command(name="run")(cli_kafka.run)
     app.command(name="serve")(cli_kafka.serve)
     app.command(name="produce")(cli_kafka.produce)
     app.command(name="report")(cli_report.report)
     app.add_typer(cli_dev.dev, name="dev")
+    app.add_typer(cli_feed.feed_app, name="feed")
     app.add_typer(cli_models.models_app, name="models")
 
 

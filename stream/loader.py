@@ -47,15 +47,16 @@ class Prices:
 
 @dataclass(frozen=True)
 class MatchRow:
-    """One played match as published: teams, kick-off, odds, result and stats."""
+    """One match as published: teams, kick-off, odds, and once it is played its
+    result and stats (``None`` goals: an upcoming fixture)."""
 
     league: str
     season: str
     kickoff: datetime
     home: str
     away: str
-    home_goals: int
-    away_goals: int
+    home_goals: int | None
+    away_goals: int | None
     pre: Prices | None
     close: Prices | None
     stats: MatchStats
@@ -79,7 +80,10 @@ def available(data_dir: Path) -> dict[str, list[str]]:
 
 
 def _read_text(path: Path) -> str:
-    data = path.read_bytes()
+    return decode_csv(path.read_bytes())
+
+
+def decode_csv(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:  # a few football-data files are Windows-1252
@@ -126,10 +130,12 @@ def _kickoff(row: pd.Series) -> datetime:
     return datetime.combine(day.date(), clock, tzinfo=timezone.utc)
 
 
-def _match(row: pd.Series, league: str, season: str) -> MatchRow:
+def _match(row: pd.Series, league: str, season: str, played: bool = True) -> MatchRow:
     home_goals, away_goals = _count(row, "FTHG"), _count(row, "FTAG")
-    if home_goals is None or away_goals is None:
+    if (home_goals is None or away_goals is None) and played:
         raise ValueError("missing full-time score")
+    if home_goals is None or away_goals is None:
+        home_goals = away_goals = None
     return MatchRow(
         league=league,
         season=season,
@@ -144,21 +150,35 @@ def _match(row: pd.Series, league: str, season: str) -> MatchRow:
     )
 
 
-def load_season(path: Path, league: str, season: str) -> LoadReport:
-    """Read one season file; rows that cannot be parsed are counted in ``skipped``."""
+REQUIRED_COLUMNS = ("Date", "HomeTeam", "AwayTeam")
+
+
+def parse_csv(text: str, league: str | None, season: str, played: bool = True) -> LoadReport:
+    """Rows of one football-data CSV; rows that cannot be parsed are counted in
+    ``skipped``. ``league=None`` takes each row's league from its ``Div`` column
+    (the upcoming-fixtures file mixes leagues); ``played=False`` keeps rows
+    without a score. A file without the basic columns raises ``ValueError``."""
     report = LoadReport(files=1)
-    frame = pd.read_csv(io.StringIO(_read_text(path)), dtype=str, keep_default_na=True)
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=True)
     frame = frame.loc[:, ~frame.columns.str.startswith("Unnamed")]
+    missing = [c for c in REQUIRED_COLUMNS + (() if league else ("Div",)) if c not in frame]
+    if missing:
+        raise ValueError(f"not a football-data CSV: no {', '.join(missing)} column")
     for _, row in frame.iterrows():
         if not isinstance(row.get("HomeTeam"), str) or not row["HomeTeam"].strip():
             if row.notna().any():  # a blank trailer line is not a broken row
                 report.skipped += 1
             continue
         try:
-            report.rows.append(_match(row, league, season))
+            report.rows.append(_match(row, league or str(row["Div"]).strip(), season, played))
         except (ValueError, TypeError, KeyError):
             report.skipped += 1
     return report
+
+
+def load_season(path: Path, league: str, season: str) -> LoadReport:
+    """Read one season file of played matches."""
+    return parse_csv(_read_text(path), league, season)
 
 
 def load(data_dir: Path, leagues: list[str], seasons: list[str] | None) -> LoadReport:

@@ -48,21 +48,22 @@ def match_events(row: MatchRow) -> list[Fixture | Odds | Result]:
         events.append(_odds(row, match_id, "pre", row.pre, PRE_ODDS_LEAD))
     if row.close is not None:
         events.append(_odds(row, match_id, "close", row.close, timedelta(0)))
-    events.append(
-        Result(**common, ts=row.kickoff + MATCH_LENGTH, home_goals=row.home_goals,
-               away_goals=row.away_goals, stats=row.stats)
-    )
+    if row.home_goals is not None and row.away_goals is not None:  # played
+        events.append(
+            Result(**common, ts=row.kickoff + MATCH_LENGTH, home_goals=row.home_goals,
+                   away_goals=row.away_goals, stats=row.stats)
+        )
     return events
 
 
-def _order(event: Fixture | Odds | Result) -> tuple:
+def event_order(event: Fixture | Odds | Result) -> tuple:
     return (event.ts, _KIND_ORDER[event.type], event.match_id)
 
 
 def replay_events(rows: Iterable[MatchRow]) -> list[Fixture | Odds | Result]:
     """All events of ``rows`` in event-time order (leagues interleaved by time)."""
     events = [event for row in rows for event in match_events(row)]
-    events.sort(key=_order)
+    events.sort(key=event_order)
     return events
 
 

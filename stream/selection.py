@@ -74,3 +74,19 @@ def seasons_in_range(bounds: tuple[str, str] | None, available: dict[str, list[s
         raise SelectionError(f"--seasons: no data for {bounds[0]}:{bounds[1]} in "
                              f"{', '.join(leagues)}")
     return chosen
+
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h|d)$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str, flag: str) -> float:
+    """Seconds in ``'90s'``, ``'30m'``, ``'6h'`` or ``'1d'``.
+
+    >>> parse_duration("6h", "--every")
+    21600.0
+    """
+    found = _DURATION.match(text.strip())
+    if not found or float(found.group(1)) <= 0:
+        raise SelectionError(f"{flag}: {text!r} is not a duration like 90s, 30m, 6h or 1d")
+    return float(found.group(1)) * _UNIT_SECONDS[found.group(2)]

@@ -3,12 +3,10 @@ dead-letter topic with a reason, and the valid stream's results do not change.""
 
 import json
 
-from confluent_kafka import Consumer, TopicPartition
-
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
-from stream.kafka.admin import dlq_topic, partitions_of
-from tests.helpers import dump_tables, publish, run_consumer
+from stream.kafka.admin import dlq_topic
+from tests.helpers import drain, dump_tables, publish, run_consumer
 
 KINDS = ("bad_json", "missing_field", "odds_not_above_one", "unknown_match", "duplicate_result",
          "wrong_type")
@@ -52,23 +50,6 @@ def _mixed_stream(events):
     return valid, good[:middle] + bad + good[middle:]
 
 
-def _drain(bootstrap, topic):
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "dlq-check",
-                         "enable.auto.commit": False, "fetch.message.max.bytes": 8 << 20})
-    parts = partitions_of(bootstrap, topic)
-    consumer.assign([TopicPartition(topic, p, 0) for p in parts])
-    ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-            for p in parts}
-    messages, seen = [], {p: 0 for p in parts}
-    while any(seen[p] < ends[p] for p in parts):
-        for message in consumer.consume(500, timeout=1):
-            if message.error() is None:
-                messages.append(message)
-                seen[message.partition()] = message.offset() + 1
-    consumer.close()
-    return messages
-
-
 def test_every_malformed_event_is_a_dead_letter(kafka, pg_url, topic, tmp_path,
                                                  e0_two_seasons):
     events = list(e0_two_seasons[:1600])
@@ -76,7 +57,7 @@ def test_every_malformed_event_is_a_dead_letter(kafka, pg_url, topic, tmp_path,
     publish(kafka.bootstrap, topic, mixed)
     run_consumer(kafka.bootstrap, topic, pg_url)
 
-    letters = [json.loads(m.value()) for m in _drain(kafka.bootstrap, dlq_topic(topic))]
+    letters = [json.loads(m.value()) for m in drain(kafka.bootstrap, dlq_topic(topic))]
     assert len(letters) == 1000
     assert all(letter["reason"] and letter["payload"] is not None for letter in letters)
     reasons = " | ".join(letter["reason"] for letter in letters)

@@ -1,0 +1,29 @@
+"""football-data.co.uk as a live source: the season file of each league
+(``mmz4281/2526/E0.csv``, growing as matches are played) and the upcoming
+fixtures file (``fixtures.csv``, every league, odds but no scores)."""
+
+from __future__ import annotations
+
+import re
+
+DEFAULT_BASE_URL = "https://www.football-data.co.uk"
+
+
+def season_code(season: str) -> str:
+    """``'2025-26'`` -> ``'2526'``, football-data's folder for the season.
+
+    >>> season_code("2025-26")
+    '2526'
+    """
+    found = re.fullmatch(r"(\d{2})(\d{2})-(\d{2})", season)
+    if not found:
+        raise ValueError(f"season {season!r} is not like 2025-26")
+    return found.group(2) + found.group(3)
+
+
+def season_url(base: str, season: str, league: str) -> str:
+    return f"{base.rstrip('/')}/mmz4281/{season_code(season)}/{league}.csv"
+
+
+def fixtures_url(base: str) -> str:
+    return f"{base.rstrip('/')}/fixtures.csv"

@@ -1,0 +1,95 @@
+"""One canonical name per club, with aliases.
+
+The canonical names are football-data.co.uk's (those of the bundled data, so
+ratings and match ids line up); ``data/teams.csv`` lists them per league with
+common other spellings. Matching ignores case, accents, punctuation and the
+tokens ``FC``/``AFC``/``CF`` and bare numbers.
+
+>>> names = team_names()
+>>> names.canonical("Manchester United"), names.canonical("man utd"), names.canonical("Man United")
+('Man United', 'Man United', 'Man United')
+>>> names.canonical("Atlético Madrid"), names.canonical("Schalke")
+('Ath Madrid', 'Schalke 04')
+>>> names.canonical("Manchester Untied", "E0")
+Traceback (most recent call last):
+...
+stream.teams.UnknownTeam: unknown team 'Manchester Untied' (closest: Man United, Man City, Newcastle)
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+import unicodedata
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+from stream.config import BUNDLED_DATA
+
+TEAMS_FILE = BUNDLED_DATA.parent / "teams.csv"
+_NOISE = {"fc", "afc", "cf"}
+
+
+class UnknownTeam(ValueError):
+    def __init__(self, name: str, closest: list[str]) -> None:
+        self.name, self.closest = name, closest
+        hint = f" (closest: {', '.join(closest)})" if closest else ""
+        super().__init__(f"unknown team {name!r}{hint}")
+
+
+def normalise(name: str) -> str:
+    """The matching key of a name.
+
+    >>> normalise("Brighton & Hove Albion F.C."), normalise("Nott'm Forest")
+    ('brighton and hove albion', 'nottm forest')
+    """
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    text = text.replace("&", " and ")
+    text = re.sub(r"[.'’`]", "", text)
+    tokens = re.sub(r"[^a-z0-9]+", " ", text).split()
+    return " ".join(t for t in tokens if t not in _NOISE and not t.isdigit())
+
+
+class TeamNames:
+    """Canonical names by league and the key of every accepted spelling."""
+
+    def __init__(self, entries: list[tuple[str, str, list[str]]]) -> None:
+        self._by_key: dict[str, str] = {}
+        self._league_keys: dict[str, set[str]] = defaultdict(set)
+        for league, canonical, aliases in entries:
+            for spelling in (canonical, *aliases):
+                key = normalise(spelling)
+                if key:
+                    self._by_key.setdefault(key, canonical)
+                    self._league_keys[league].add(key)
+
+    @classmethod
+    def from_csv(cls, path: Path) -> TeamNames:
+        with path.open(newline="", encoding="utf-8") as handle:
+            return cls([(row["league"], row["canonical"].strip(),
+                         [a.strip() for a in row["aliases"].split("|") if a.strip()])
+                        for row in csv.DictReader(handle)])
+
+    def leagues(self) -> set[str]:
+        return set(self._league_keys)
+
+    def canonical(self, name: str, league: str | None = None) -> str:
+        """The club's canonical name; :class:`UnknownTeam` names the closest."""
+        found = self._by_key.get(normalise(name))
+        if found is None:
+            raise UnknownTeam(name, self.closest(name, league))
+        return found
+
+    def closest(self, name: str, league: str | None = None, n: int = 3) -> list[str]:
+        keys = self._league_keys.get(league or "", set()) or set(self._by_key)
+        matches = difflib.get_close_matches(normalise(name), sorted(keys), n=n * 3, cutoff=0.5)
+        ordered = dict.fromkeys(self._by_key[key] for key in matches)
+        return list(ordered)[:n]
+
+
+@lru_cache(maxsize=1)
+def team_names() -> TeamNames:
+    """The bundled registry (read once per process)."""
+    return TeamNames.from_csv(TEAMS_FILE)

@@ -1,0 +1,89 @@
+"""A scriptable football-data.co.uk on 127.0.0.1 for the feed tests: files
+with ETags (answering ``If-None-Match`` with 304), and queued one-off
+responses such as a 503."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import defaultdict, deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pandas as pd
+
+from stream.loader import BUNDLED_DATA
+
+RESULT_COLUMNS = ("FTHG", "FTAG", "FTR", "HTHG", "HTAG", "HTR")
+
+
+class FeedServer:
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[bytes, bool]] = {}  # path -> (body, send an ETag)
+        self.queued: dict[str, deque[int]] = defaultdict(deque)  # path -> statuses to send first
+        self.requests: list[tuple[str, int]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                server.requests.append((self.path, self._answer()))
+
+            def _answer(self) -> int:
+                if server.queued[self.path]:
+                    status = server.queued[self.path].popleft()
+                    self.send_error(status)
+                    return status
+                if self.path not in server.files:
+                    self.send_error(404)
+                    return 404
+                body, with_etag = server.files[self.path]
+                etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+                if with_etag and self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.end_headers()
+                    return 304
+                self.send_response(200)
+                self.send_header("Content-Type", "text/csv")
+                self.send_header("Content-Length", str(len(body)))
+                if with_etag:
+                    self.send_header("ETag", etag)
+                self.end_headers()
+                self.wfile.write(body)
+                return 200
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+
+    def serve(self, path: str, body: bytes, etag: bool = True) -> None:
+        self.files[path] = (body, etag)
+
+    def statuses(self, path: str) -> list[int]:
+        return [status for p, status in self.requests if p == path]
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+
+
+def season_frame(league: str = "E0", season: str = "2022-23") -> pd.DataFrame:
+    frame = pd.read_csv(BUNDLED_DATA / league / f"{season}.csv", dtype=str)
+    return frame.loc[:, ~frame.columns.str.startswith("Unnamed")].reset_index(drop=True)
+
+
+def season_csv(frame: pd.DataFrame, rows: range) -> bytes:
+    """The season file once the matches in ``rows`` have been played."""
+    return frame.iloc[list(rows)].to_csv(index=False).encode()
+
+
+def fixtures_csv(frame: pd.DataFrame, rows: range, changes: dict | None = None) -> bytes:
+    """The upcoming-fixtures file: no scores, no closing odds; ``changes``
+    maps a row to the column values that differ (new odds, a misspelt team)."""
+    upcoming = frame.iloc[list(rows)].copy()
+    closing = [c for c in upcoming.columns if c.startswith(("PSC", "AvgC", "MaxC", "B365C"))]
+    upcoming = upcoming.drop(columns=[c for c in (*RESULT_COLUMNS, *closing) if c in upcoming])
+    for row, values in (changes or {}).items():
+        for column, value in values.items():
+            upcoming.loc[row, column] = value
+    return upcoming.to_csv(index=False).encode()
