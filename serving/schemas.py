@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from stream.teams import team_names
 
 PROBS = {"home": 0.52, "draw": 0.26, "away": 0.22}
 
@@ -36,6 +38,14 @@ class FixtureIn(BaseModel):
     away: str = Field(min_length=1, max_length=100)
     kickoff: datetime
     odds: OddsIn
+
+    @field_validator("home", "away")
+    @classmethod
+    def _canonical_team(cls, name: str, info: ValidationInfo) -> str:
+        """Aliases become the canonical name; an unknown club is a 422 naming
+        the closest known names (``stream/teams.py``)."""
+        league = info.data.get("league")
+        return team_names().resolve(name, league) if league else name
 
 
 class PredictionOut(BaseModel):

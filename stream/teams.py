@@ -82,6 +82,14 @@ class TeamNames:
             raise UnknownTeam(name, self.closest(name, league))
         return found
 
+    def resolve(self, name: str, league: str) -> str:
+        """:meth:`canonical` in a league the registry covers; elsewhere (a league
+        of the user's own data) the name as given, since there is nothing to
+        check it against."""
+        if league not in self._league_keys:
+            return name.strip()
+        return self.canonical(name, league)
+
     def closest(self, name: str, league: str | None = None, n: int = 3) -> list[str]:
         keys = self._league_keys.get(league or "", set()) or set(self._by_key)
         matches = difflib.get_close_matches(normalise(name), sorted(keys), n=n * 3, cutoff=0.5)

@@ -48,14 +48,15 @@ def test_docker_compose_validates_the_file():
 
 def test_every_service_of_the_stack_is_there(resolved):
     services = resolved["services"]
-    assert set(services) == LONG_RUNNING | {"replay"}
+    assert set(services) == LONG_RUNNING | {"replay", "feed"}
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert services["timescaledb"]["image"].startswith("timescale/timescaledb:")
     assert services["grafana"]["image"].startswith("grafana/grafana:")
     assert services["prometheus"]["image"].startswith("prom/prometheus:")
-    for name in ("flow", "api", "replay", "mlflow"):  # the project's one image
+    for name in ("flow", "api", "replay", "feed", "mlflow"):  # the project's one image
         assert services[name]["build"]["context"] == str(ROOT)
     assert services["replay"]["profiles"] == ["replay"]
+    assert services["feed"]["profiles"] == ["feed"]
 
 
 def test_health_checks_dependencies_and_named_volumes(resolved):

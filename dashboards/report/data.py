@@ -90,8 +90,11 @@ def calibration(locked: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
 
     >>> df = pd.DataFrame({"model": ["m", "m"], "p_home": [0.7, 0.2], "p_draw": [0.2, 0.3],
     ...                    "p_away": [0.1, 0.5], "outcome": ["H", "A"]})
-    >>> calibration(df, bins=2)[["bin", "forecast", "observed", "n"]].round(3).values.tolist()
-    [[0, 0.2, 0.0, 4], [1, 0.6, 1.0, 2]]
+    >>> table = calibration(df, bins=2)
+    >>> table["bin"].tolist(), table["forecast"].round(3).tolist(), table["observed"].tolist()
+    ([0, 1], [0.2, 0.6], [0.0, 1.0])
+    >>> table["n"].tolist()
+    [4, 2]
     """
     rows = []
     for outcome, column in zip(OUTCOMES, ("p_home", "p_draw", "p_away")):

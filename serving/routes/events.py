@@ -4,10 +4,12 @@ import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 
 from serving.deps import SettingsDep
 from serving.schemas import EventsAccepted
-from stream.events import Event
+from stream.events import Event, Fixture
+from stream.teams import UnknownTeam, team_names
 
 router = APIRouter(tags=["events"])
 EXAMPLE = {"v": 1, "type": "odds", "match_id": "E0-20230812-arsenal-nottm-forest",
@@ -25,9 +27,12 @@ def post_events(request: Request, settings: SettingsDep,
     if not settings.api_key or not x_api_key or \
             not hmac.compare_digest(x_api_key.encode(), settings.api_key.encode()):
         raise HTTPException(401, "X-API-Key: missing or wrong")
-    batch = events if isinstance(events, list) else [events]
+    listed = isinstance(events, list)
+    batch = events if listed else [events]
     if len(batch) > 1000:
         raise HTTPException(422, "events: at most 1000 per request")
+    batch = [_canonical_teams(event, index if listed else None)
+             for index, event in enumerate(batch)]
     publisher = request.app.state.publisher()
     if publisher is None:
         raise HTTPException(503, "kafka: no broker configured (serve --kafka HOST:PORT)")
@@ -38,3 +43,19 @@ def post_events(request: Request, settings: SettingsDep,
     except Exception as exc:  # noqa: BLE001 - the broker's failure, not the client's
         raise HTTPException(503, f"kafka: {exc}") from None
     return {"accepted": len(batch), "topic": publisher.topic}
+
+
+def _canonical_teams(event: Event, index: int | None) -> Event:
+    """A fixture's clubs under their canonical names; an unknown club is a 422
+    naming the field and the closest known names."""
+    if not isinstance(event, Fixture):
+        return event
+    names = {}
+    for side in ("home", "away"):
+        try:
+            names[side] = team_names().resolve(getattr(event, side), event.league)
+        except UnknownTeam as exc:
+            location = ("body", side) if index is None else ("body", index, side)
+            raise RequestValidationError([{"type": "value_error", "loc": location,
+                                           "msg": str(exc), "input": exc.name}]) from None
+    return event.model_copy(update=names)

@@ -17,7 +17,7 @@ def season_code(season: str) -> str:
     """
     found = re.fullmatch(r"(\d{2})(\d{2})-(\d{2})", season)
     if not found:
-        raise ValueError(f"season {season!r} is not like 2025-26")
+        raise ValueError(f"{season!r} is not a season like 2025-26")
     return found.group(2) + found.group(3)
 
 

@@ -20,7 +20,7 @@ from serving.metrics import ApiMetrics
 from stream.metrics import FlowMetrics
 from stream.storage.migrations import READER_ROLE
 from tests.dashboards.conftest import LEAGUES, READER_PASSWORD
-from tests.dashboards.grafana_sql import Range, expand, relative_range
+from dashboards.macros import Range, expand, relative_range
 
 GRAFANA = build.ROOT
 BOARDS = {path.stem: json.loads(path.read_text())

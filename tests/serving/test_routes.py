@@ -131,7 +131,7 @@ def test_predict_errors(api, change, code, field):
 def test_events_need_the_api_key_and_valid_fields(api):
     event = {"v": 1, "type": "fixture", "match_id": "E0-20230812-a-b", "league": "E0",
              "season": "2023-24", "ts": "2023-08-05T12:00:00Z",
-             "kickoff": "2023-08-12T14:00:00Z", "home": "A", "away": "B"}
+             "kickoff": "2023-08-12T14:00:00Z", "home": "Arsenal", "away": "Chelsea"}
     assert api.post("/events", json=event).status_code == 401
     assert api.post("/events", json=event, headers={"X-API-Key": "wrong"}).status_code == 401
     bad = api.post("/events", json={**event, "kickoff": "soon"},
@@ -139,6 +139,28 @@ def test_events_need_the_api_key_and_valid_fields(api):
     assert bad.status_code == 422 and "kickoff" in bad.text
     # valid, but this API has no Kafka configured
     assert api.post("/events", json=event, headers={"X-API-Key": "secret-key"}).status_code == 503
+
+
+def test_an_unknown_club_is_a_422_naming_it_and_the_closest(api):
+    response = api.post("/predict", json={**FIXTURE, "home": "Manchester Untied"})
+    assert response.status_code == 422
+    error = response.json()["detail"][0]
+    assert error["loc"] == ["body", "home"]
+    assert "Manchester Untied" in error["msg"] and "Man United" in error["msg"]
+    event = {"v": 1, "type": "fixture", "match_id": "E0-20230812-a-b", "league": "E0",
+             "season": "2023-24", "ts": "2023-08-05T12:00:00Z",
+             "kickoff": "2023-08-12T14:00:00Z", "home": "Arsenal", "away": "Chelsae"}
+    response = api.post("/events", json=[event], headers={"X-API-Key": "secret-key"})
+    assert response.status_code == 422
+    error = response.json()["detail"][0]
+    assert error["loc"] == ["body", 0, "away"] and "Chelsea" in error["msg"]
+
+
+def test_aliases_predict_as_the_canonical_club(api):
+    canonical = api.post("/predict", json={**FIXTURE, "home": "Man City"}).json()
+    for alias in ("Manchester City", "man. city", "MANCHESTER CITY FC"):
+        response = api.post("/predict", json={**FIXTURE, "home": alias})
+        assert response.status_code == 200 and response.json() == canonical
 
 
 def test_prometheus_counts_requests_per_route(api):

@@ -20,7 +20,8 @@ def test_migrations_are_versioned_and_idempotent(pg_url):
         assert versions == [{"version": 1, "name": "tables and indexes"},
                             {"version": 2, "name": "time_bucket fallback"},
                             {"version": 3, "name": "league state and serving indexes"},
-                            {"version": 4, "name": "model snapshots"}]
+                            {"version": 4, "name": "model snapshots"},
+                            {"version": 5, "name": "read-only role for dashboards"}]
 
 
 def test_time_bucket_fallback_and_daily_view(pg_url):

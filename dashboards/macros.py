@@ -1,7 +1,8 @@
 """Expand a panel's SQL the way Grafana's PostgreSQL datasource does: the
 frontend interpolates template variables and ``$__interval``, then the
 backend replaces its macros (rules of ``pkg/tsdb/grafana-postgresql-datasource/
-macros.go``).
+macros.go``). The tests and the dashboard benchmark run the result against
+PostgreSQL; Grafana itself does not need this module.
 
 >>> expand("SELECT $__timeGroupAlias(ts, $__interval) FROM t WHERE $__timeFilter(ts)"
 ...        " AND league IN (${league:sqlstring})", Range(START, END, "1d"), {"league": ["E0"]})
