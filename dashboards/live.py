@@ -30,8 +30,14 @@ LEFT JOIN latest k ON k.match_id = m.match_id AND k.model = 'market'
 ORDER BY m.kickoff, m.league, m.home
 """
 
-# Played matches in the range with the last prediction made before kick-off.
+# The latest 100 played matches in the range (picked first, so the lateral
+# look-ups run 100 times, not once per match in the range), each with the last
+# prediction made before kick-off.
 RECENT = """
+WITH recent AS (
+  SELECT * FROM matches
+  WHERE status = 'played' AND $__timeFilter(kickoff) AND league IN (${league:sqlstring})
+  ORDER BY kickoff DESC, league, home LIMIT 100)
 SELECT m.kickoff, m.league, m.home, m.away,
        m.home_goals || '-' || m.away_goals AS score,
        CASE WHEN m.home_goals > m.away_goals THEN 'H'
@@ -39,7 +45,7 @@ SELECT m.kickoff, m.league, m.home, m.away,
        a.p_home AS "arf H", a.p_draw AS "arf D", a.p_away AS "arf A",
        k.p_home AS "market H", k.p_draw AS "market D", k.p_away AS "market A",
        ma.rps AS "arf RPS", mk.rps AS "market RPS"
-FROM matches m
+FROM recent m
 CROSS JOIN LATERAL (SELECT * FROM predictions p WHERE p.match_id = m.match_id
                     AND p.model = 'arf' AND p.ts <= m.kickoff ORDER BY p.ts DESC LIMIT 1) a
 LEFT JOIN LATERAL (SELECT * FROM predictions p WHERE p.match_id = m.match_id
@@ -49,9 +55,7 @@ LEFT JOIN model_metrics ma ON ma.match_id = m.match_id AND ma.model = 'arf'
   AND ma.phase = a.phase
 LEFT JOIN model_metrics mk ON mk.match_id = m.match_id AND mk.model = 'market'
   AND mk.phase = a.phase
-WHERE m.status = 'played' AND $__timeFilter(m.kickoff) AND m.league IN (${league:sqlstring})
 ORDER BY m.kickoff DESC, m.league, m.home
-LIMIT 100
 """
 
 
