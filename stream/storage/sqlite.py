@@ -45,8 +45,19 @@ class SQLiteStore(Store):
         with self._conn:
             for table in ALL_TABLES.values():
                 self._conn.execute(table.ddl(TYPES))
+                self._check_columns(table.name, table.column_names)
             for statement in INDEXES:
                 self._conn.execute(statement)
+
+    def _check_columns(self, table: str, wanted: tuple[str, ...]) -> None:
+        """A file written by an older matchflow fails here, with its name,
+        rather than at the first write deep inside the dataflow."""
+        present = {row[1] for row in self._conn.execute(f"PRAGMA table_info({table})")}
+        missing = [c for c in wanted if c not in present]
+        if missing:
+            raise StoreError(f"db: {self.url!r} was written by another version of matchflow "
+                             f"(table {table} has no {', '.join(missing)}); "
+                             "use a new file or delete this one")
 
     def write(self, records: Iterable[Record]) -> int:
         written = 0

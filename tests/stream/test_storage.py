@@ -52,3 +52,11 @@ def test_bad_urls_are_clear_errors(tmp_path):
         open_store(f"sqlite:///{tmp_path}/missing/dir.db")
     with pytest.raises(StoreError, match="no store"):
         open_store(f"sqlite:///{tmp_path}/none.db", create=False)
+
+
+def test_a_file_from_another_version_is_refused_by_name(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE league_state (league TEXT PRIMARY KEY, state BLOB)")
+    with pytest.raises(StoreError, match="table league_state has no updated_at"):
+        open_store(f"sqlite:///{path}")
