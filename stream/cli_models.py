@@ -86,8 +86,13 @@ def predict(league: str,
             as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Every model's probabilities from models:/matchflow-<league>@live."""
     from models.snapshots import default_tracking_uri, load_live
+    from stream.teams import UnknownTeam, team_names
 
     prices = _odds(odds)
+    try:
+        home, away = (team_names().resolve(home, league), team_names().resolve(away, league))
+    except UnknownTeam as exc:
+        _fail(f"--{'home' if exc.name == home else 'away'}: {exc}")
     processor = load_live(mlflow or default_tracking_uri(), league)
     if processor is None:
         _fail(f"LEAGUE: no live model for {league!r}", code=1)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from stream.events import EventError, Fixture, Odds, Result, parse_event
 from stream.kafka.producer import EventPublisher
+from stream.teams import UnknownTeam, canonical_fixture
 
 Event = Fixture | Odds | Result
 
@@ -64,7 +65,9 @@ def read_jsonl(path: Path) -> JsonlReport:
             if not line.strip():
                 continue
             try:
-                report.events.append(parse_event(line))
+                report.events.append(canonical_fixture(parse_event(line)))
             except EventError as exc:
                 report.errors.append((number, str(exc)))
+            except UnknownTeam as exc:
+                report.errors.append((number, f"{exc.side}: {exc}"))
     return report

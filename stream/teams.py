@@ -33,8 +33,8 @@ _NOISE = {"fc", "afc", "cf"}
 
 
 class UnknownTeam(ValueError):
-    def __init__(self, name: str, closest: list[str]) -> None:
-        self.name, self.closest = name, closest
+    def __init__(self, name: str, closest: list[str], side: str = "") -> None:
+        self.name, self.closest, self.side = name, closest, side
         hint = f" (closest: {', '.join(closest)})" if closest else ""
         super().__init__(f"unknown team {name!r}{hint}")
 
@@ -101,3 +101,18 @@ class TeamNames:
 def team_names() -> TeamNames:
     """The bundled registry (read once per process)."""
     return TeamNames.from_csv(TEAMS_FILE)
+
+
+def canonical_fixture(event):
+    """A fixture event with its clubs' canonical names; any other event as it is.
+    An unknown club raises :class:`UnknownTeam` with ``side`` set to the field."""
+    if getattr(event, "type", None) != "fixture":
+        return event
+    names = {}
+    for side in ("home", "away"):
+        try:
+            names[side] = team_names().resolve(getattr(event, side), event.league)
+        except UnknownTeam as exc:
+            exc.side = side
+            raise
+    return event.model_copy(update=names)

@@ -8,8 +8,8 @@ from fastapi.exceptions import RequestValidationError
 
 from serving.deps import SettingsDep
 from serving.schemas import EventsAccepted
-from stream.events import Event, Fixture
-from stream.teams import UnknownTeam, team_names
+from stream.events import Event
+from stream.teams import UnknownTeam, canonical_fixture
 
 router = APIRouter(tags=["events"])
 EXAMPLE = {"v": 1, "type": "odds", "match_id": "E0-20230812-arsenal-nottm-forest",
@@ -48,14 +48,9 @@ def post_events(request: Request, settings: SettingsDep,
 def _canonical_teams(event: Event, index: int | None) -> Event:
     """A fixture's clubs under their canonical names; an unknown club is a 422
     naming the field and the closest known names."""
-    if not isinstance(event, Fixture):
-        return event
-    names = {}
-    for side in ("home", "away"):
-        try:
-            names[side] = team_names().resolve(getattr(event, side), event.league)
-        except UnknownTeam as exc:
-            location = ("body", side) if index is None else ("body", index, side)
-            raise RequestValidationError([{"type": "value_error", "loc": location,
-                                           "msg": str(exc), "input": exc.name}]) from None
-    return event.model_copy(update=names)
+    try:
+        return canonical_fixture(event)
+    except UnknownTeam as exc:
+        location = ("body", exc.side) if index is None else ("body", index, exc.side)
+        raise RequestValidationError([{"type": "value_error", "loc": location,
+                                       "msg": str(exc), "input": exc.name}]) from None

@@ -36,6 +36,10 @@ def test_produce_publishes_valid_lines_and_reports_the_rest(kafka, topic, tmp_pa
     lines.insert(7, json.dumps({"v": 1, "type": "result", "match_id": "x", "league": "E0",
                                 "season": "2016-17", "ts": "2016-08-13T17:00:00Z",
                                 "home_goals": -1, "away_goals": 0}))
+    lines.insert(9, json.dumps({"v": 1, "type": "fixture", "match_id": "E0-20160820-x-y",
+                                "league": "E0", "season": "2016-17",
+                                "ts": "2016-08-13T17:00:00Z", "kickoff": "2016-08-20T14:00:00Z",
+                                "home": "Totenham", "away": "Arsenal"}))
     source = tmp_path / "events.jsonl"
     source.write_text("\n".join(lines) + "\n")
     done = subprocess.run([MATCHFLOW, "produce", str(source), "--to-kafka", kafka.bootstrap,
@@ -43,7 +47,8 @@ def test_produce_publishes_valid_lines_and_reports_the_rest(kafka, topic, tmp_pa
     assert done.returncode == 1  # some lines were invalid
     assert "line 4:" in done.stderr and "line 8:" in done.stderr
     assert "home_goals" in done.stderr
-    assert "published 20 events, rejected 2 invalid lines" in done.stdout
+    assert "line 10: home: unknown team 'Totenham' (closest: Tottenham" in done.stderr
+    assert "published 20 events, rejected 3 invalid lines" in done.stdout
 
 
 def test_unreachable_broker_is_an_error_not_a_hang(tmp_path):

@@ -52,6 +52,12 @@ def test_models_list_show_and_predict(registry):
     probs = json.loads(predicted.stdout)
     assert set(probs) == {"arf", "market", "softmax"}
     assert sum(probs["arf"].values()) == pytest.approx(1.0)
+    alias = runner.invoke(app, ["models", "predict", "E0", "--home", "Arsenal FC", "--away",
+                                "Chelsea", "--odds", "2.1,3.5,3.4", "--mlflow", uri, "--json"])
+    assert json.loads(alias.stdout) == probs
+    unknown = runner.invoke(app, ["models", "predict", "E0", "--home", "Arsenal", "--away",
+                                  "Chelsae", "--odds", "2.1,3.5,3.4", "--mlflow", uri])
+    assert unknown.exit_code == 2 and "--away" in unknown.output and "Chelsea" in unknown.output
     bad = runner.invoke(app, ["models", "predict", "E0", "--home", "A", "--away", "B",
                               "--odds", "2.1,1.0", "--mlflow", uri])
     assert bad.exit_code == 2 and "--odds" in bad.output
