@@ -23,6 +23,10 @@ class FlowMetrics:
                               ["league", "type"], registry=r)
         self.dead_letters = Counter("matchflow_dead_letters_total", "Events dead-lettered",
                                     ["league"], registry=r)
+        # A counter that first appears at its first increment is invisible to
+        # rate(): start each series at 0 (unparseable payloads now, leagues as seen).
+        self.dead_letters.labels("unknown")
+        self._leagues: set[str] = set()
         self.rolling_rps = Gauge("matchflow_rolling_rps", "Rolling RPS of each model",
                                  ["league", "model", "phase"], registry=r)
         self.drifts = Gauge("matchflow_drifts", "Drifts detected (ARF's own and the monitor's)",
@@ -43,6 +47,9 @@ class FlowMetrics:
               registry=r).set_function(self.events_per_second)
 
     def observe(self, league: str, kind: str, records: list[Record]) -> None:
+        if league not in self._leagues:
+            self._leagues.add(league)
+            self.dead_letters.labels(league)
         self.events.labels(league, kind).inc()
         with self._lock:
             self._total += 1

@@ -1,7 +1,8 @@
 """Fetch what the tests need before they run: the Kafka broker's jars (Maven
 Central, cached), PostgreSQL's server binaries, and the Debian tools the
 deployment tests use (``docker-compose`` to validate the compose file,
-``chromium`` to render the HTML report).
+``chromium`` to render the HTML report, ``prometheus`` to evaluate the
+dashboards' PromQL against live metrics).
 
     python -m stream.services.install
 """
@@ -15,12 +16,13 @@ import subprocess
 from stream.services.kafka_broker import ServiceError, kafka_jars
 from stream.services.postgres_cluster import pg_bin
 
-DEBIAN_TOOLS = {"docker-compose": "docker-compose", "chromium": "chromium"}
+DEBIAN_TOOLS = {"docker-compose": "docker-compose", "chromium": "chromium",
+                "prometheus": "prometheus", "promtool": "prometheus"}
 
 
 def debian_tools() -> dict[str, str]:
     """Each tool's path, installing the missing ones from Debian's packages."""
-    missing = [package for tool, package in DEBIAN_TOOLS.items() if not shutil.which(tool)]
+    missing = sorted({package for tool, package in DEBIAN_TOOLS.items() if not shutil.which(tool)})
     if missing:
         if os.geteuid() != 0:
             raise ServiceError(f"install these Debian packages first: {' '.join(missing)}")
