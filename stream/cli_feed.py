@@ -121,12 +121,18 @@ def _follow(codes, season, bootstrap, topic, interval, base_url, state_path, onc
                             **({"clock": clock} if clock else {}))
     failed = False
     try:
+        recovered = feed.recover()
+        if recovered:
+            err.print(f"the last run stopped mid-poll: {recovered} events it had published "
+                      "are recorded now, not sent again")
         while not stop.is_set():
             report = feed.poll(stop)
             err.print(_table(report, state.polls))
             failed = any(f.status in ("failed", "malformed") for f in report.files)
             if once or stop.wait(interval):
                 break
+    except KafkaUnavailable as exc:
+        _fail(str(exc), 1)
     except DeliveryError as exc:
         _fail(f"kafka: {exc} (nothing of this poll is recorded; the next run retries)", 1)
     finally:

@@ -7,18 +7,19 @@ is published when its key is new; odds whose prices changed are published
 again, stamped with the moment they were seen, while the match has not kicked
 off. A row naming an unknown team becomes one dead letter naming the team and
 the closest known names. The state file is saved after every poll's events are
-delivered."""
+delivered; a run that dies after publishing and before that save is
+recovered from the topic on restart (:meth:`FootballDataFeed.recover`)."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Protocol
 
-from stream.events import make_match_id
+from stream.events import EventError, make_match_id, parse_event
 from stream.feeds.events import Event, digest, event_key, observed_events
 from stream.feeds.football_data import fixtures_url, season_url
 from stream.feeds.http import Fetcher, FetchError
@@ -34,6 +35,8 @@ class FeedSink(Protocol):
     def publish(self, event: Event) -> None: ...
     def dead_letter(self, league: str, match_id: str, payload: str, reason: str) -> None: ...
     def flush(self) -> None: ...
+    def positions(self) -> dict[str, int]: ...
+    def published_since(self, positions: dict[str, int]) -> Iterable[bytes]: ...
 
 
 @dataclass
@@ -71,6 +74,24 @@ class FootballDataFeed:
         self.leagues, self.season, self.base_url = leagues, season, base_url
         self.sink, self.state, self.fetcher, self.teams, self.clock = \
             sink, state, fetcher, teams, clock
+
+    def recover(self) -> int:
+        """After a crash between publishing and recording a poll: learn what
+        that poll published from the topic itself, so it is not sent again."""
+        if self.state.inflight is None:
+            return 0
+        learned = 0
+        for value in self.sink.published_since(self.state.inflight):
+            try:
+                event = parse_event(value)
+            except EventError:
+                continue  # not an event this feed could have sent
+            if event.league in self.leagues and event.season == self.season:
+                self.state.published[event_key(event)] = digest(event)
+                learned += 1
+        self.state.inflight = None
+        self.state.save()
+        return learned
 
     def poll(self, stop: threading.Event | None = None) -> PollReport:
         report, batch, now = PollReport(), _Batch(), self.clock()
@@ -151,6 +172,9 @@ class FootballDataFeed:
 
     def _deliver(self, batch: _Batch, report: PollReport) -> None:
         batch.events.sort(key=event_order)
+        if batch.events:  # mark where the topic ends, in case we die mid-way
+            self.state.inflight = self.sink.positions()
+            self.state.save()
         for event in batch.events:
             self.sink.publish(event)
         self.sink.flush()  # raises if any delivery failed: then nothing is remembered
@@ -159,4 +183,5 @@ class FootballDataFeed:
         self.state.dead.update(batch.dead)
         self.state.validators.update(batch.validators)
         self.state.polls += 1
+        self.state.inflight = None
         self.state.save()

@@ -158,3 +158,34 @@ def _no_close(frame, n: int) -> int:
     """Played matches among the first ``n`` without closing odds."""
     rows = parse_csv(decode_csv(season_csv(frame, range(n))), "E0", "2022-23").rows
     return sum(1 for row in rows if row.close is None)
+
+
+def test_a_feed_killed_between_publishing_and_recording_sends_nothing_twice(
+        kafka, server, topic, tmp_path):
+    from stream.feeds.feed import FootballDataFeed
+    from stream.feeds.http import Fetcher
+    from stream.feeds.kafka_sink import KafkaFeedSink
+    from stream.feeds.state import FeedState
+    from stream.teams import team_names
+    from tests.stream.test_feed_parts import _crash_when_recording
+
+    frame = season_frame()
+    server.serve(SEASON_PATH, season_csv(frame, range(40)))
+    server.serve(FIXTURES_PATH, fixtures_csv(frame, range(40, 50)))
+    state_path = tmp_path / "feed.json"
+    state = FeedState.load(state_path, topic)
+    _crash_when_recording(state)
+    now = datetime.fromisoformat("2023-06-01T00:00:00+00:00")
+    feed_run = FootballDataFeed(["E0"], "2022-23", server.url,
+                                KafkaFeedSink(kafka.bootstrap, topic), state,
+                                Fetcher(retries=0), team_names(), clock=lambda: now)
+    with pytest.raises(KeyboardInterrupt):
+        feed_run.poll()
+    sent = len(drain(kafka.bootstrap, topic))
+    assert sent > 0 and json.loads(state_path.read_text())["inflight"] is not None
+
+    done = feed(server, kafka.bootstrap, topic, state_path, now)  # the restart
+    assert done.returncode == 0, done.stderr
+    assert f"stopped mid-poll: {sent} events" in " ".join(done.stderr.split())
+    values = [m.value() for m in drain(kafka.bootstrap, topic)]
+    assert len(values) == sent == len(set(values))

@@ -43,6 +43,12 @@ class Recorder:
     def flush(self) -> None:
         self.flushes += 1
 
+    def positions(self) -> dict[str, int]:
+        return {"0": len(self.events)}
+
+    def published_since(self, positions: dict[str, int]):
+        return [event.to_json() for event in self.events[positions.get("0", 0):]]
+
 
 def test_a_conditional_request_costs_a_304(server):
     server.serve("/f.csv", b"a,b\n1,2\n")
@@ -183,3 +189,35 @@ def test_a_state_file_of_another_topic_exits_2(tmp_path):
                            "2025-26", "--to-kafka", "127.0.0.1:1", "--state", str(state)],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "--state" in done.stderr
+
+
+def _crash_when_recording(state: FeedState) -> None:
+    """Let the state save once (the in-flight mark), then die as kill -9 would."""
+    real, calls = state.save, []
+
+    def save() -> None:
+        calls.append(1)
+        if len(calls) > 1:
+            raise KeyboardInterrupt("killed between publishing and recording")
+        real()
+
+    state.save = save
+
+
+def test_a_run_killed_after_publishing_is_recovered_from_the_topic(server, tmp_path):
+    frame = season_frame()
+    server.serve("/mmz4281/2223/E0.csv", season_csv(frame, range(20)))
+    server.serve("/fixtures.csv", fixtures_csv(frame, range(20, 25)))
+    now = datetime(2023, 6, 1, tzinfo=timezone.utc)
+    sink = Recorder()
+    crashing = _feed(server, tmp_path, sink, now)
+    _crash_when_recording(crashing.state)
+    with pytest.raises(KeyboardInterrupt):
+        crashing.poll()
+    published = len(sink.events)
+    assert published == 20 * 4 - sum(1 for r in _rows(20) if r.close is None) + 5 * 2
+    restarted = _feed(server, tmp_path, sink, now)  # loads the state the crash left
+    assert restarted.state.inflight == {"0": 0}
+    assert restarted.recover() == published
+    assert restarted.poll().published == 0 and len(sink.events) == published
+    assert FeedState.load(tmp_path / "s.json", "t").inflight is None
