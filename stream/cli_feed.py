@@ -104,6 +104,7 @@ def _follow(codes, season, bootstrap, topic, interval, base_url, state_path, onc
 
     logging.basicConfig(level=logging.INFO, format="%(message)s",
                         handlers=[RichHandler(console=err, show_path=False)])
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     try:
         state = FeedState.load(state_path, topic)
     except StateError as exc:

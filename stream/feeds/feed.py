@@ -149,6 +149,7 @@ class FootballDataFeed:
                 payload = {"league": row.league, "season": row.season, "home": row.home,
                            "away": row.away, "kickoff": row.kickoff.isoformat()}
                 self.sink.dead_letter(row.league, match_id, repr(payload), canonical)
+                log.warning("dead letter %s: %s", match_id, canonical)
                 report.dead_letters += 1
             return
         for event in observed_events(canonical, now):
