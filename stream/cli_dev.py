@@ -38,10 +38,13 @@ def up() -> None:
     home = _home()
     home.mkdir(parents=True, exist_ok=True)
     home.chmod(0o755)
+    pg = None
     try:
         pg = PostgresCluster(home / "postgres").start()
         kafka = KafkaBroker(home / "kafka").start()
     except ServiceError as exc:
+        if pg is not None:  # leave nothing running that `down` would not know of
+            pg.stop()
         _fail(str(exc), code=1)
     state = {"kafka": kafka.bootstrap, "kafka_pid": kafka.process.pid,
              "db": pg.url, "pg_dir": str(pg.workdir)}

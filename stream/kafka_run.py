@@ -57,6 +57,8 @@ def _recovery(run: KafkaRun) -> RecoveryConfig | None:
 
 def run_kafka(run: KafkaRun, config: FlowConfig) -> None:
     """Block until the source ends (``until_idle``) or forever."""
+    import models.factory  # noqa: F401 - load River (~3 s) now, not inside the first epoch
+
     ensure_topics(run.bootstrap, [run.topic, dlq_topic(run.topic)])
     tune_gc()
     flow = build_dataflow(

@@ -25,22 +25,18 @@ class FeedServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                server.requests.append((self.path, self._answer()))
-
-            def _answer(self) -> int:
                 if server.queued[self.path]:
-                    status = server.queued[self.path].popleft()
-                    self.send_error(status)
-                    return status
+                    return self._error(server.queued[self.path].popleft())
                 if self.path not in server.files:
-                    self.send_error(404)
-                    return 404
+                    return self._error(404)
                 body, with_etag = server.files[self.path]
                 etag = '"' + hashlib.sha1(body).hexdigest() + '"'
                 if with_etag and self.headers.get("If-None-Match") == etag:
+                    server.requests.append((self.path, 304))
                     self.send_response(304)
                     self.end_headers()
-                    return 304
+                    return None
+                server.requests.append((self.path, 200))  # before the client can see it
                 self.send_response(200)
                 self.send_header("Content-Type", "text/csv")
                 self.send_header("Content-Length", str(len(body)))
@@ -48,7 +44,11 @@ class FeedServer:
                     self.send_header("ETag", etag)
                 self.end_headers()
                 self.wfile.write(body)
-                return 200
+                return None
+
+            def _error(self, status: int) -> None:
+                server.requests.append((self.path, status))
+                self.send_error(status)
 
             def log_message(self, *args) -> None:
                 pass

@@ -92,9 +92,11 @@ class KafkaBroker:
         libs = kafka_jars()
         config = self.workdir / "server.properties"
         data = self.workdir / "data"
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        # Always this object's ports: a second start of the same folder (services
+        # down, then up) picks new free ports, and the old file would keep the old.
+        config.write_text(_properties(data, self.port, self.controller_port))
         if not (data / "meta.properties").exists():
-            self.workdir.mkdir(parents=True, exist_ok=True)
-            config.write_text(_properties(data, self.port, self.controller_port))
             subprocess.run(self._java(libs, "kafka.tools.StorageTool", "format", "-t",
                                       str(uuid.uuid4()), "-c", str(config)),
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -68,9 +68,10 @@ def test_kill_9_three_times_then_resume_gives_the_same_tables(kafka, postgres, e
     args = run_args(kafka.bootstrap, e0_topic, url, "--recovery-dir", str(recovery),
                     "--snapshot-interval", "1")
     rng = random.Random(20251126)
-    for moment in sorted(rng.uniform(5.0, 14.0) for _ in range(3)):
+    for execution in range(3):
         consumer = _start(args)
-        time.sleep(moment)
+        _wait_for_progress(recovery, execution)  # killed before any epoch: nothing to test
+        time.sleep(rng.uniform(0.0, 4.0))
         assert consumer.poll() is None, "the consumer should still be running"
         os.killpg(consumer.pid, signal.SIGKILL)
         consumer.wait()
@@ -81,6 +82,26 @@ def test_kill_9_three_times_then_resume_gives_the_same_tables(kafka, postgres, e
     assert len(resumed) == 4, resumed
     # each run went on from the snapshot its predecessor left, not from scratch
     assert resumed == sorted(resumed) and resumed[-1] > resumed[1] > 1, resumed
+
+
+def _wait_for_progress(recovery, execution: int, timeout: float = 120.0) -> None:
+    """Until execution number ``execution`` has closed an epoch past the one it
+    resumed from, so a snapshot of its own exists (its rows may sit in any
+    partition file of the recovery store)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        resume, frontiers = None, []
+        for part in recovery.glob("part-*.sqlite3"):
+            with sqlite3.connect(part) as conn:
+                found = conn.execute("SELECT resume_epoch FROM exs WHERE ex_num = ?",
+                                     (execution,)).fetchone()
+                resume = found[0] if found else resume
+                frontiers += [row[0] for row in conn.execute(
+                    "SELECT worker_frontier FROM fronts WHERE ex_num = ?", (execution,))]
+        if resume is not None and frontiers and max(frontiers) >= resume + 2:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"execution {execution} made no progress in {timeout} s")
 
 
 def _executions(recovery):
