@@ -12,7 +12,6 @@ query, the ratio to one full scan of ``predictions`` measured in the same run
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import tempfile
@@ -21,7 +20,6 @@ import uuid
 from pathlib import Path
 
 import psycopg
-import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -36,16 +34,15 @@ BASELINE = "SELECT count(*) FROM predictions"
 console = Console()
 
 
-def queries(leagues: list[str]) -> list[tuple[str, str, str]]:
+def queries() -> list[tuple[str, str, str]]:
     """(dashboard, title, SQL with variables) of every PostgreSQL query."""
     found = []
-    for path in sorted((build.ROOT / "dashboards").glob("*.json")):
-        board = json.loads(path.read_text())
+    for name, board in build.committed_dashboards().items():
         for panel in board["panels"]:
             for target in panel["targets"]:
                 if "rawSql" in target:
-                    found.append((path.stem, panel["title"], target["rawSql"]))
-    alerts = yaml.safe_load((build.ROOT / "provisioning/alerting/matchflow.yaml").read_text())
+                    found.append((name, panel["title"], target["rawSql"]))
+    alerts = build.committed_provisioning("alerting")
     for rule in alerts["groups"][0]["rules"]:
         for query in rule["data"]:
             if "rawSql" in query["model"]:
@@ -92,7 +89,7 @@ def report(url: str, codes: list[str], repeats: int) -> None:
         variables = {"league": codes, "strategy": ["flat", "kelly"], "phase": ["pre"]}
         base = timed(conn, BASELINE, repeats)
         rows, per_board = [], {}
-        for board, title, sql in queries(codes):
+        for board, title, sql in queries():
             seconds = timed(conn, expand(sql, window, variables, timescaledb=False), repeats)
             rows.append((board, title, seconds))
             per_board[board] = per_board.get(board, 0.0) + seconds

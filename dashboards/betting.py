@@ -50,12 +50,12 @@ FROM bets WHERE status <> 'open' AND $__timeFilter(kickoff) AND {CHOSEN}
 GROUP BY league, strategy ORDER BY league, strategy
 """
 
-LATEST = f"""
+LATEST = """
 SELECT b.kickoff, b.league, b.strategy, m.home, m.away, b.outcome, b.odds, b.probability,
        b.stake, b.closing_odds, b.clv, b.status, b.profit
 FROM bets b JOIN matches m ON m.match_id = b.match_id
-WHERE $__timeFilter(b.kickoff) AND b.league IN (${{league:sqlstring}})
-  AND b.strategy IN (${{strategy:sqlstring}})
+WHERE $__timeFilter(b.kickoff) AND b.league IN (${league:sqlstring})
+  AND b.strategy IN (${strategy:sqlstring})
 ORDER BY b.kickoff DESC, b.league, b.strategy LIMIT 50
 """
 

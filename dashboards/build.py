@@ -38,6 +38,17 @@ def files() -> dict[Path, str]:
     return out
 
 
+def committed_dashboards() -> dict[str, dict[str, Any]]:
+    """The dashboards as Grafana reads them, by file name."""
+    return {path.stem: json.loads(path.read_text())
+            for path in sorted((ROOT / "dashboards").glob("*.json"))}
+
+
+def committed_provisioning(kind: str) -> dict[str, Any]:
+    """``datasources``, ``dashboards`` or ``alerting``, as Grafana reads it."""
+    return yaml.safe_load((ROOT / "provisioning" / kind / "matchflow.yaml").read_text())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare, do not write")

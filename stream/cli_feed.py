@@ -17,6 +17,7 @@ from rich.table import Table
 
 from stream.cli import _fail
 from stream.config import Settings
+from stream.feeds.football_data import DEFAULT_BASE_URL, season_code
 from stream.selection import parse_duration
 
 feed_app = typer.Typer(help="Follow a live season: poll a publisher, feed Kafka.",
@@ -54,7 +55,7 @@ def football_data(
         to_kafka: Annotated[Optional[str], typer.Option("--to-kafka", help="Kafka HOST:PORT (env MATCHFLOW_KAFKA).")] = None,
         topic: Annotated[Optional[str], typer.Option("--topic", help="Topic (env MATCHFLOW_TOPIC, default match-events).")] = None,
         every: Annotated[str, typer.Option("--every", help="Time between polls: 90s, 30m, 6h, 1d.")] = "6h",
-        base_url: Annotated[str, typer.Option("--base-url", help="Where the files are (a mirror, or a test server).")] = "https://www.football-data.co.uk",
+        base_url: Annotated[str, typer.Option("--base-url", help="Where the files are (a mirror, or a test server).")] = DEFAULT_BASE_URL,
         state_file: Annotated[Optional[Path], typer.Option("--state", help="What has been published (default matchflow-feed-<season>.json).")] = None,
         once: Annotated[bool, typer.Option("--once", help="Poll once and exit (for cron): exit 1 if a file failed.")] = False,
         timeout: Annotated[float, typer.Option("--timeout", min=1, help="HTTP timeout, seconds.")] = 30.0,
@@ -63,8 +64,6 @@ def football_data(
         now: Annotated[Optional[str], typer.Option("--now", hidden=True, help="Take this ISO time as the current time (tests, archived mirrors).")] = None) -> None:
     """Poll football-data.co.uk's season files and upcoming fixtures and publish
     new fixtures, odds, changed odds and results to Kafka, each exactly once."""
-    from stream.feeds.football_data import season_code
-
     settings = Settings()
     try:
         codes, interval = _leagues(leagues), parse_duration(every, "--every")

@@ -90,9 +90,9 @@ def predict(league: str,
 
     prices = _odds(odds)
     try:
-        home, away = (team_names().resolve(home, league), team_names().resolve(away, league))
+        home, away = team_names().resolve_sides(league, home, away)
     except UnknownTeam as exc:
-        _fail(f"--{'home' if exc.name == home else 'away'}: {exc}")
+        _fail(f"--{exc.side}: {exc}")
     processor = load_live(mlflow or default_tracking_uri(), league)
     if processor is None:
         _fail(f"LEAGUE: no live model for {league!r}", code=1)

@@ -72,9 +72,6 @@ class TeamNames:
                          [a.strip() for a in row["aliases"].split("|") if a.strip()])
                         for row in csv.DictReader(handle)])
 
-    def leagues(self) -> set[str]:
-        return set(self._league_keys)
-
     def canonical(self, name: str, league: str | None = None) -> str:
         """The club's canonical name; :class:`UnknownTeam` names the closest."""
         found = self._by_key.get(normalise(name))
@@ -89,6 +86,17 @@ class TeamNames:
         if league not in self._league_keys:
             return name.strip()
         return self.canonical(name, league)
+
+    def resolve_sides(self, league: str, home: str, away: str) -> tuple[str, str]:
+        """:meth:`resolve` of both clubs; the error's ``side`` names the field."""
+        names = []
+        for side, name in (("home", home), ("away", away)):
+            try:
+                names.append(self.resolve(name, league))
+            except UnknownTeam as exc:
+                exc.side = side
+                raise
+        return names[0], names[1]
 
     def closest(self, name: str, league: str | None = None, n: int = 3) -> list[str]:
         keys = self._league_keys.get(league or "", set()) or set(self._by_key)
@@ -108,11 +116,5 @@ def canonical_fixture(event):
     An unknown club raises :class:`UnknownTeam` with ``side`` set to the field."""
     if getattr(event, "type", None) != "fixture":
         return event
-    names = {}
-    for side in ("home", "away"):
-        try:
-            names[side] = team_names().resolve(getattr(event, side), event.league)
-        except UnknownTeam as exc:
-            exc.side = side
-            raise
-    return event.model_copy(update=names)
+    home, away = team_names().resolve_sides(event.league, event.home, event.away)
+    return event.model_copy(update={"home": home, "away": away})

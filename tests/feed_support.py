@@ -1,6 +1,6 @@
-"""A scriptable football-data.co.uk on 127.0.0.1 for the feed tests: files
-with ETags (answering ``If-None-Match`` with 304), and queued one-off
-responses such as a 503."""
+"""What the feed tests share: a scriptable football-data.co.uk on 127.0.0.1
+(files with ETags answering ``If-None-Match`` with 304, queued one-off
+responses such as a 503), its CSVs, an in-memory sink and a simulated crash."""
 
 from __future__ import annotations
 
@@ -87,3 +87,38 @@ def fixtures_csv(frame: pd.DataFrame, rows: range, changes: dict | None = None) 
         for column, value in values.items():
             upcoming.loc[row, column] = value
     return upcoming.to_csv(index=False).encode()
+
+
+class Recorder:
+    """An in-memory feed sink."""
+
+    def __init__(self) -> None:
+        self.events, self.dead, self.flushes = [], [], 0
+
+    def publish(self, event) -> None:
+        self.events.append(event)
+
+    def dead_letter(self, league, match_id, payload, reason) -> None:
+        self.dead.append(reason)
+
+    def flush(self) -> None:
+        self.flushes += 1
+
+    def positions(self) -> dict[str, int]:
+        return {"0": len(self.events)}
+
+    def published_since(self, positions: dict[str, int]):
+        return [event.to_json() for event in self.events[positions.get("0", 0):]]
+
+
+def crash_when_recording(state) -> None:
+    """Let the state save once (the in-flight mark), then die as kill -9 would."""
+    real, calls = state.save, []
+
+    def save() -> None:
+        calls.append(1)
+        if len(calls) > 1:
+            raise KeyboardInterrupt("killed between publishing and recording")
+        real()
+
+    state.save = save

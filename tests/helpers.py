@@ -9,9 +9,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from confluent_kafka import Consumer, TopicPartition
-
-from stream.kafka.admin import ensure_topics, partitions_of
+from stream.kafka.admin import ensure_topics
+from stream.kafka.reader import read_to_end
 from stream.kafka.producer import EventPublisher
 from stream.storage import open_store
 from stream.storage.schema import TABLES
@@ -58,19 +57,6 @@ def run_consumer(bootstrap: str, topic: str, db: str, *extra: str, timeout: floa
     assert done.returncode == 0, done.stderr[-3000:]
 
 
-def drain(bootstrap: str, topic: str) -> list:
-    """Every message now on ``topic``, read from the start of each partition."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "drain-check",
-                         "enable.auto.commit": False, "fetch.message.max.bytes": 8 << 20})
-    parts = partitions_of(bootstrap, topic)
-    consumer.assign([TopicPartition(topic, p, 0) for p in parts])
-    ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-            for p in parts}
-    messages, seen = [], {p: 0 for p in parts}
-    while any(seen[p] < ends[p] for p in parts):
-        for message in consumer.consume(500, timeout=1):
-            if message.error() is None:
-                messages.append(message)
-                seen[message.partition()] = message.offset() + 1
-    consumer.close()
-    return messages
+def drain(bootstrap: str, topic: str) -> list[bytes]:
+    """Every message value now on ``topic``, from the start of each partition."""
+    return list(read_to_end(bootstrap, topic))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Protocol
 
@@ -131,13 +131,11 @@ class FootballDataFeed:
 
     def _canonical(self, row: MatchRow) -> MatchRow | str:
         """The row with canonical team names, or why it cannot be used."""
-        names = {}
-        for side in ("home", "away"):
-            try:
-                names[side] = self.teams.canonical(getattr(row, side), row.league)
-            except UnknownTeam as exc:
-                return f"{side}: {exc}"
-        return MatchRow(**{**row.__dict__, **names})
+        try:
+            home, away = self.teams.resolve_sides(row.league, row.home, row.away)
+        except UnknownTeam as exc:
+            return f"{exc.side}: {exc}"
+        return replace(row, home=home, away=away)
 
     def _consider(self, row: MatchRow, now: datetime, batch: _Batch, report: PollReport) -> None:
         canonical = self._canonical(row)

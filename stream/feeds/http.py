@@ -18,6 +18,10 @@ class FetchError(RuntimeError):
     """The download failed after every retry; the poll skips this file."""
 
 
+class _Transient(Exception):
+    """A failure worth retrying: the connection, 429 or a 5xx."""
+
+
 @dataclass(frozen=True)
 class Download:
     body: bytes
@@ -40,34 +44,31 @@ class Fetcher:
         if validators and validators.get("last_modified"):
             headers["If-Modified-Since"] = validators["last_modified"]
         for attempt in range(self.retries + 1):
-            problem = self._attempt(url, headers)
-            if not isinstance(problem, str):
-                return problem.result
+            try:
+                return self._attempt(url, headers)
+            except _Transient as exc:
+                problem = str(exc)
             if attempt < self.retries:
                 delay = self.backoff * 2 ** attempt
                 log.warning("%s: %s; retrying in %.1f s", url, problem, delay)
                 self._sleep(delay)
         raise FetchError(f"{url}: {problem} (after {self.retries + 1} attempts)")
 
-    def _attempt(self, url: str, headers: dict[str, str]):
+    def _attempt(self, url: str, headers: dict[str, str]) -> Download | None:
         try:
             response = self._client.get(url, headers=headers)
         except httpx.TransportError as exc:
-            return f"{type(exc).__name__}: {exc}"
+            raise _Transient(f"{type(exc).__name__}: {exc}") from None
         if response.status_code in TRANSIENT:
-            return f"HTTP {response.status_code}"
+            raise _Transient(f"HTTP {response.status_code}")
         if response.status_code == 304:
-            return _Outcome(None)
+            return None
         if response.status_code != 200:
             raise FetchError(f"{url}: HTTP {response.status_code}")
         kept = {"etag": response.headers.get("etag", ""),
                 "last_modified": response.headers.get("last-modified", "")}
-        return _Outcome(Download(response.content, {k: v for k, v in kept.items() if v}))
+        return Download(response.content, {k: v for k, v in kept.items() if v})
 
     def close(self) -> None:
         self._client.close()
 
-
-@dataclass(frozen=True)
-class _Outcome:
-    result: Download | None

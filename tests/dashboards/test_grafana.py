@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 
 import psycopg
 import pytest
-import yaml
 from prometheus_client import CollectorRegistry
 
 from dashboards import build
@@ -22,11 +21,9 @@ from stream.storage.migrations import READER_ROLE
 from tests.dashboards.conftest import LEAGUES, READER_PASSWORD
 from dashboards.macros import Range, expand, relative_range
 
-GRAFANA = build.ROOT
-BOARDS = {path.stem: json.loads(path.read_text())
-          for path in sorted((GRAFANA / "dashboards").glob("*.json"))}
-ALERTS = yaml.safe_load((GRAFANA / "provisioning/alerting/matchflow.yaml").read_text())
-SOURCES = yaml.safe_load((GRAFANA / "provisioning/datasources/matchflow.yaml").read_text())
+BOARDS = build.committed_dashboards()
+ALERTS = build.committed_provisioning("alerting")
+SOURCES = build.committed_provisioning("datasources")
 SOURCE_UIDS = {source["uid"]: source["type"] for source in SOURCES["datasources"]}
 PG_UID = next(uid for uid, kind in SOURCE_UIDS.items() if "postgres" in kind)
 

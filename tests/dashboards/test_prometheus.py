@@ -5,7 +5,6 @@ and returns series. The compose stack's Prometheus config passes promtool."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
 from pathlib import Path
@@ -26,10 +25,10 @@ VARIABLES = {"$__rate_interval": "1m", "$league": ".*"}
 
 def promql_targets() -> list[tuple[str, str]]:
     found = []
-    for path in sorted((build.ROOT / "dashboards").glob("*.json")):
-        for panel in json.loads(path.read_text())["panels"]:
+    for board in build.committed_dashboards().values():
+        for panel in board["panels"]:
             found += [(panel["title"], t["expr"]) for t in panel["targets"] if "expr" in t]
-    alerts = yaml.safe_load((build.ROOT / "provisioning/alerting/matchflow.yaml").read_text())
+    alerts = build.committed_provisioning("alerting")
     found += [(rule["title"], query["model"]["expr"]) for group in alerts["groups"]
               for rule in group["rules"] for query in rule["data"] if "expr" in query["model"]]
     return found

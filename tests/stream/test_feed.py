@@ -18,7 +18,8 @@ import pytest
 from stream.events import make_match_id
 from stream.kafka.admin import dlq_topic
 from stream.loader import decode_csv, parse_csv
-from tests.feed_support import FeedServer, fixtures_csv, season_csv, season_frame
+from tests.feed_support import (FeedServer, crash_when_recording, fixtures_csv, season_csv,
+                                 season_frame)
 from tests.helpers import MATCHFLOW, drain, dump_tables, run_consumer
 
 SEASON_PATH = "/mmz4281/2223/E0.csv"
@@ -99,8 +100,7 @@ def test_each_event_reaches_the_topic_exactly_once(kafka, server, topic, tmp_pat
     assert server.statuses(SEASON_PATH)[-1] == 304 and server.statuses(FIXTURES_PATH)[-1] == 200
     assert count() == after_poll4
 
-    messages = drain(bootstrap, topic)
-    values = [m.value() for m in messages]
+    values = drain(bootstrap, topic)
     assert len(values) == len(set(values))
     events = [json.loads(v) for v in values]
     match_ids = [make_match_id("E0", r.kickoff, r.home, r.away) for r in rows]
@@ -117,7 +117,7 @@ def test_each_event_reaches_the_topic_exactly_once(kafka, server, topic, tmp_pat
     close = [e["match_id"] for e in by_type["odds"] if e["phase"] == "close"]
     assert sorted(close) == sorted(m for m, r in zip(match_ids[:n4], rows) if r.close)
 
-    letters = [json.loads(m.value()) for m in drain(bootstrap, dlq_topic(topic))]
+    letters = [json.loads(value) for value in drain(bootstrap, dlq_topic(topic))]
     assert len(letters) == 1 and "Manchester Untied" in letters[0]["reason"]
     assert "Man United" in letters[0]["reason"]
 
@@ -148,7 +148,7 @@ def test_sigterm_stops_a_polling_feed_cleanly(kafka, server, topic, tmp_path):
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr[-2000:]
     assert "stopped after" in stderr
-    values = [m.value() for m in drain(kafka.bootstrap, topic)]
+    values = drain(kafka.bootstrap, topic)
     # one poll's worth: played matches' four events (less missing closing odds),
     # upcoming fixtures' two
     assert len(values) == len(set(values)) == 30 * 4 - _no_close(frame, 30) + 10 * 2
@@ -167,14 +167,13 @@ def test_a_feed_killed_between_publishing_and_recording_sends_nothing_twice(
     from stream.feeds.kafka_sink import KafkaFeedSink
     from stream.feeds.state import FeedState
     from stream.teams import team_names
-    from tests.stream.test_feed_parts import _crash_when_recording
 
     frame = season_frame()
     server.serve(SEASON_PATH, season_csv(frame, range(40)))
     server.serve(FIXTURES_PATH, fixtures_csv(frame, range(40, 50)))
     state_path = tmp_path / "feed.json"
     state = FeedState.load(state_path, topic)
-    _crash_when_recording(state)
+    crash_when_recording(state)
     now = datetime.fromisoformat("2023-06-01T00:00:00+00:00")
     feed_run = FootballDataFeed(["E0"], "2022-23", server.url,
                                 KafkaFeedSink(kafka.bootstrap, topic), state,
@@ -187,5 +186,5 @@ def test_a_feed_killed_between_publishing_and_recording_sends_nothing_twice(
     done = feed(server, kafka.bootstrap, topic, state_path, now)  # the restart
     assert done.returncode == 0, done.stderr
     assert f"stopped mid-poll: {sent} events" in " ".join(done.stderr.split())
-    values = [m.value() for m in drain(kafka.bootstrap, topic)]
+    values = drain(kafka.bootstrap, topic)
     assert len(values) == sent == len(set(values))

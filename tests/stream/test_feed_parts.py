@@ -17,7 +17,8 @@ from stream.loader import decode_csv, parse_csv
 from stream.selection import parse_duration
 from stream.services.ports import free_port
 from stream.teams import UnknownTeam, normalise, team_names
-from tests.feed_support import FeedServer, fixtures_csv, season_csv, season_frame
+from tests.feed_support import (FeedServer, Recorder, crash_when_recording, fixtures_csv,
+                                 season_csv, season_frame)
 from tests.helpers import MATCHFLOW
 
 
@@ -26,28 +27,6 @@ def server():
     running = FeedServer()
     yield running
     running.close()
-
-
-class Recorder:
-    """An in-memory feed sink."""
-
-    def __init__(self) -> None:
-        self.events, self.dead, self.flushes = [], [], 0
-
-    def publish(self, event) -> None:
-        self.events.append(event)
-
-    def dead_letter(self, league, match_id, payload, reason) -> None:
-        self.dead.append(reason)
-
-    def flush(self) -> None:
-        self.flushes += 1
-
-    def positions(self) -> dict[str, int]:
-        return {"0": len(self.events)}
-
-    def published_since(self, positions: dict[str, int]):
-        return [event.to_json() for event in self.events[positions.get("0", 0):]]
 
 
 def test_a_conditional_request_costs_a_304(server):
@@ -191,19 +170,6 @@ def test_a_state_file_of_another_topic_exits_2(tmp_path):
     assert done.returncode == 2 and "--state" in done.stderr
 
 
-def _crash_when_recording(state: FeedState) -> None:
-    """Let the state save once (the in-flight mark), then die as kill -9 would."""
-    real, calls = state.save, []
-
-    def save() -> None:
-        calls.append(1)
-        if len(calls) > 1:
-            raise KeyboardInterrupt("killed between publishing and recording")
-        real()
-
-    state.save = save
-
-
 def test_a_run_killed_after_publishing_is_recovered_from_the_topic(server, tmp_path):
     frame = season_frame()
     server.serve("/mmz4281/2223/E0.csv", season_csv(frame, range(20)))
@@ -211,7 +177,7 @@ def test_a_run_killed_after_publishing_is_recovered_from_the_topic(server, tmp_p
     now = datetime(2023, 6, 1, tzinfo=timezone.utc)
     sink = Recorder()
     crashing = _feed(server, tmp_path, sink, now)
-    _crash_when_recording(crashing.state)
+    crash_when_recording(crashing.state)
     with pytest.raises(KeyboardInterrupt):
         crashing.poll()
     published = len(sink.events)

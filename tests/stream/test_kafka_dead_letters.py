@@ -57,7 +57,7 @@ def test_every_malformed_event_is_a_dead_letter(kafka, pg_url, topic, tmp_path,
     publish(kafka.bootstrap, topic, mixed)
     run_consumer(kafka.bootstrap, topic, pg_url)
 
-    letters = [json.loads(m.value()) for m in drain(kafka.bootstrap, dlq_topic(topic))]
+    letters = [json.loads(value) for value in drain(kafka.bootstrap, dlq_topic(topic))]
     assert len(letters) == 1000
     assert all(letter["reason"] and letter["payload"] is not None for letter in letters)
     reasons = " | ".join(letter["reason"] for letter in letters)

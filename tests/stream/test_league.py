@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from stream.config import FlowConfig
-from stream.events import MatchStats, Odds, Result, SideStats
+from stream.events import MatchStats, SideStats
 from stream.league import LeagueProcessor
 
 
