@@ -28,7 +28,7 @@ SELECT DISTINCT ON (a.league) a.league, a.rolling_rps - k.rolling_rps AS rps_gap
 FROM model_metrics a
 JOIN model_metrics k ON k.match_id = a.match_id AND k.phase = a.phase AND k.ts = a.ts
   AND k.model = 'market'
-WHERE a.model = 'arf' AND a.phase = 'pre'
+WHERE a.model = 'anchored' AND a.phase = 'pre'
 ORDER BY a.league, a.ts DESC
 """
 
@@ -73,7 +73,7 @@ def rules() -> list[dict[str, Any]]:
              DRIFT_BURST - 0.5, f"{{{{ $labels.league }}}}: {DRIFT_BURST}+ drift alarms in a week"),
         rule("matchflow-rps-behind-market", "Primary model behind the market",
              sql(RPS_BEHIND, "table"), day, RPS_MARGIN,
-             f"{{{{ $labels.league }}}}: arf's rolling RPS is over {RPS_MARGIN} above the "
+             f"{{{{ $labels.league }}}}: the primary's rolling RPS is over {RPS_MARGIN} above the "
              "market's", pending="1h"),
         rule("matchflow-dead-letters", "Dead letters per minute",
              {"refId": "A", "datasource": PROM, "expr":

@@ -7,7 +7,7 @@ from dashboards.grafana import (LEAGUE, PHASE, bargauge, dashboard, sql, sql_ann
                                 timeseries)
 
 UID = "matchflow-models"
-PRIMARY = "arf"
+PRIMARY = "anchored"  # models.factory.PRIMARY; not imported: River loads in seconds
 
 
 def rolling(column: str) -> str:

@@ -16,16 +16,16 @@ WITH latest AS (
   WHERE m.status <> 'played' AND m.league IN (${league:sqlstring})
   ORDER BY p.match_id, p.model, p.ts DESC)
 SELECT m.kickoff, m.league, m.home, m.away,
-       a.p_home AS "arf H", a.p_draw AS "arf D", a.p_away AS "arf A",
-       s.p_home AS "softmax H", s.p_draw AS "softmax D", s.p_away AS "softmax A",
+       a.p_home AS "anchored H", a.p_draw AS "anchored D", a.p_away AS "anchored A",
+       s.p_home AS "arf H", s.p_draw AS "arf D", s.p_away AS "arf A",
        k.p_home AS "market H", k.p_draw AS "market D", k.p_away AS "market A",
        a.odds_home AS "odds H", a.odds_draw AS "odds D", a.odds_away AS "odds A",
        GREATEST(a.p_home * a.odds_home, a.p_draw * a.odds_draw, a.p_away * a.odds_away) - 1
          AS "best edge",
        a.ts AS "odds at"
 FROM matches m
-JOIN latest a ON a.match_id = m.match_id AND a.model = 'arf'
-LEFT JOIN latest s ON s.match_id = m.match_id AND s.model = 'softmax'
+JOIN latest a ON a.match_id = m.match_id AND a.model = 'anchored'
+LEFT JOIN latest s ON s.match_id = m.match_id AND s.model = 'arf'
 LEFT JOIN latest k ON k.match_id = m.match_id AND k.model = 'market'
 ORDER BY m.kickoff, m.league, m.home
 """
@@ -42,16 +42,16 @@ SELECT m.kickoff, m.league, m.home, m.away,
        m.home_goals || '-' || m.away_goals AS score,
        CASE WHEN m.home_goals > m.away_goals THEN 'H'
             WHEN m.home_goals = m.away_goals THEN 'D' ELSE 'A' END AS result,
-       a.p_home AS "arf H", a.p_draw AS "arf D", a.p_away AS "arf A",
+       a.p_home AS "anchored H", a.p_draw AS "anchored D", a.p_away AS "anchored A",
        k.p_home AS "market H", k.p_draw AS "market D", k.p_away AS "market A",
-       ma.rps AS "arf RPS", mk.rps AS "market RPS"
+       ma.rps AS "anchored RPS", mk.rps AS "market RPS"
 FROM recent m
 CROSS JOIN LATERAL (SELECT * FROM predictions p WHERE p.match_id = m.match_id
-                    AND p.model = 'arf' AND p.ts <= m.kickoff ORDER BY p.ts DESC LIMIT 1) a
+                    AND p.model = 'anchored' AND p.ts <= m.kickoff ORDER BY p.ts DESC LIMIT 1) a
 LEFT JOIN LATERAL (SELECT * FROM predictions p WHERE p.match_id = m.match_id
                    AND p.model = 'market' AND p.ts <= m.kickoff ORDER BY p.ts DESC LIMIT 1) k
   ON TRUE
-LEFT JOIN model_metrics ma ON ma.match_id = m.match_id AND ma.model = 'arf'
+LEFT JOIN model_metrics ma ON ma.match_id = m.match_id AND ma.model = 'anchored'
   AND ma.phase = a.phase
 LEFT JOIN model_metrics mk ON mk.match_id = m.match_id AND mk.model = 'market'
   AND mk.phase = a.phase

@@ -1,30 +1,43 @@
 """The models every league runs, built from one seeded configuration.
 
-* ``market``: the bookmaker's margin-free probabilities (the bar to beat).
+* ``market``: the reference bookmaker's margin-free probabilities (the bar).
 * ``arf``: River's Adaptive Random Forest with ADWIN drift and warning
   detectors, its size bounded (grace period, split confidence, depth, size).
-* ``softmax``: a light challenger, standardised features into multinomial
-  logistic regression.
+  A challenger, and an input of the primary.
+* ``anchored``: the primary. The market's probabilities corrected by an
+  :class:`~models.anchored.AnchoredLogit` (home and draw bias, temperature,
+  Elo and pi-rating differences, the ARF's log-ratio to the market), one set
+  of weights per moment and reference bookmaker.
 
 All expose ``predict(features) -> (p_home, p_draw, p_away)`` and
-``learn(features, outcome)``.
+``learn(features, outcome)``. The primary's features are the challengers'
+plus the moment, the reference bookmaker and the ARF's prediction
+(:func:`primary_features`).
 
 >>> models = build_models(seed=1)
 >>> sorted(models)
-['arf', 'market', 'softmax']
->>> models["market"].predict({"mkt_home": 0.5, "mkt_draw": 0.3, "mkt_away": 0.2})
+['anchored', 'arf', 'market']
+>>> x = {"mkt_home": 0.5, "mkt_draw": 0.3, "mkt_away": 0.2, "elo_diff": 0.0, "pi_gd": 0.0}
+>>> models["market"].predict(x)
+(0.5, 0.3, 0.2)
+>>> models["anchored"].predict(primary_features(x, "pre", "pinnacle", (0.5, 0.3, 0.2)))
 (0.5, 0.3, 0.2)
 """
 
 from __future__ import annotations
 
-from river import compose, drift, forest, linear_model, optim, preprocessing
+import math
 
+from river import drift, forest
+
+from models.anchored import AnchoredLogit
 from models.arf_config import ArfConfig
 
-PRIMARY = "arf"
+PRIMARY = "anchored"
 MARKET = "market"
-MODEL_NAMES = (PRIMARY, MARKET, "softmax")
+CHALLENGER = "arf"
+MODEL_NAMES = (PRIMARY, CHALLENGER, MARKET)
+_RATIO_LIMIT = 3.0  # |log p_arf - log p_market| beyond this is the forest's noise
 
 
 class MarketModel:
@@ -82,17 +95,53 @@ def build_arf(config: ArfConfig, seed: int) -> forest.ARFClassifier:
     )
 
 
-def build_softmax() -> compose.Pipeline:
-    return preprocessing.StandardScaler() | linear_model.SoftmaxRegression(
-        optimizer=optim.SGD(0.005), l2=1e-4
-    )
+def primary_features(features: dict[str, float], moment: str, reference: str,
+                     arf: tuple[float, float, float]) -> dict:
+    """The anchored model's input: per-class covariates named ``<name>@<class>``
+    (the home side's view for class 0, the away side's for class 2), plus the
+    moment and reference bookmaker that choose its weights."""
+    market = (features["mkt_home"], features["mkt_draw"], features["mkt_away"])
+    x: dict = {"moment": moment, "reference": reference,
+               "elo@0": features["elo_diff"] / 2, "elo@2": -features["elo_diff"] / 2,
+               "pi@0": features["pi_gd"] / 2, "pi@2": -features["pi_gd"] / 2}
+    for k in range(3):
+        x[f"market@{k}"] = market[k]
+        ratio = math.log(max(arf[k], 1e-6)) - math.log(max(market[k], 1e-6))
+        x[f"arf@{k}"] = max(-_RATIO_LIMIT, min(_RATIO_LIMIT, ratio))
+    return x
 
 
-def build_models(seed: int = 42, arf: ArfConfig | None = None) -> dict[str, object]:
-    """Fresh, seeded models for one league."""
+class AnchoredModel:
+    """The primary: one :class:`AnchoredLogit` per (moment, reference
+    bookmaker), so the Bet365 era's corrections never touch Pinnacle's."""
+
+    name = PRIMARY
+
+    def __init__(self, prior_variance: float = 0.003) -> None:
+        self.prior_variance = prior_variance
+        self.filters: dict[tuple[str, str], AnchoredLogit] = {}
+
+    def _filter(self, x: dict) -> AnchoredLogit:
+        key = (x["moment"], x["reference"])
+        if key not in self.filters:
+            self.filters[key] = AnchoredLogit(prior_variance=self.prior_variance,
+                                              classes=(0, 1, 2), baseline=2)
+        return self.filters[key]
+
+    def predict(self, x: dict) -> tuple[float, float, float]:
+        proba = self._filter(x).predict_proba_one(x)
+        return (proba[0], proba[1], proba[2])
+
+    def learn(self, x: dict, outcome: int) -> None:
+        self._filter(x).learn_one(x, outcome)
+
+
+def build_models(seed: int = 42, arf: ArfConfig | None = None,
+                 prior_variance: float = 0.003) -> dict[str, object]:
+    """Fresh, seeded models for one league, the primary first."""
     config = arf or ArfConfig()
     return {
-        PRIMARY: RiverModel(PRIMARY, build_arf(config, seed), config.shrinkage),
+        PRIMARY: AnchoredModel(prior_variance),
+        CHALLENGER: RiverModel(CHALLENGER, build_arf(config, seed), config.shrinkage),
         MARKET: MarketModel(),
-        "softmax": RiverModel("softmax", build_softmax(), 1.0),
     }

@@ -38,7 +38,7 @@ def default_tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlflow.db")
 
 
-def predict_frame(processor: Any, frame: pd.DataFrame, model: str = "arf") -> pd.DataFrame:
+def predict_frame(processor: Any, frame: pd.DataFrame, model: str = "anchored") -> pd.DataFrame:
     """H/D/A probabilities of one model for a DataFrame of fixtures with odds."""
     missing = [c for c in INPUT_COLUMNS if c not in frame.columns]
     if missing:

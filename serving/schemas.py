@@ -53,8 +53,8 @@ class PredictionOut(BaseModel):
         "league": "E0", "home": "Arsenal", "away": "Chelsea",
         "kickoff": "2023-08-12T14:00:00+00:00", "model_version": 7600,
         "state_updated_at": "2023-05-28T17:30:00+00:00",
-        "models": {"arf": PROBS, "market": PROBS, "softmax": PROBS},
-        "edge": {"arf": {"home": 0.092, "draw": -0.09, "away": -0.252}},
+        "models": {"anchored": PROBS, "arf": PROBS, "market": PROBS},
+        "edge": {"anchored": {"home": 0.092, "draw": -0.09, "away": -0.252}},
         "features": {"mkt_home": 0.46, "elo_diff": 0.8}}]})
 
     league: str
@@ -99,8 +99,9 @@ class PredictionsPage(BaseModel):
                    "home_goals": None, "away_goals": None,
                    "prediction": {"moment": "pre", "ts": "2023-08-11T12:30:00+00:00",
                                   "odds": {"home": 1.3, "draw": 6.0, "away": 11.0},
-                                  "models": {"arf": PROBS}, "market": PROBS,
-                                  "edge": {"arf": {"home": -0.32, "draw": 0.56, "away": 1.42}},
+                                  "models": {"anchored": PROBS}, "market": PROBS,
+                                  "edge": {"anchored": {"home": -0.32, "draw": 0.56,
+                                                        "away": 1.42}},
                                   "model_version": 7220}}],
         "next_cursor": None}]})
 

@@ -53,7 +53,7 @@ def show(league: str, mlflow: MlflowOpt = None) -> None:
     if not versions:
         _fail(f"LEAGUE: no registered model {name}", code=1)
     table = Table(title=name)
-    for column in ("version", "trigger", "event time", "matches learned", "arf pre RPS (roll)",
+    for column in ("version", "trigger", "event time", "matches learned", "anchored pre RPS (roll)",
                    "market pre RPS (roll)"):
         table.add_column(column)
     for version in sorted(versions, key=lambda v: int(v.version)):
@@ -61,7 +61,7 @@ def show(league: str, mlflow: MlflowOpt = None) -> None:
         metrics, tags = run.data.metrics, run.data.tags
         table.add_row(str(version.version), tags.get("trigger", "-"), tags.get("event_time", "-"),
                       f"{metrics.get('matches_learned', 0):.0f}",
-                      f"{metrics.get('arf_pre_rps_rolling', float('nan')):.4f}",
+                      f"{metrics.get('anchored_pre_rps_rolling', float('nan')):.4f}",
                       f"{metrics.get('market_pre_rps_rolling', float('nan')):.4f}")
     out.print(table)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from models.betting import FlatStake, FractionalKelly
+from models.betting import FlatStake, FractionalKelly, Strategy
 from models.arf_config import ArfConfig
 
 
@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     seed: int = 42
     rolling_window: int = 100
     edge: float = 0.10
+    best_edge: float = 0.02  # threshold of the best-price strategies
+    prior_variance: float = 0.003  # the anchored model's prior: the market is right
     kelly_fraction: float = 0.25
     kelly_cap: float = 0.05
     flat_stake: float = 1.0
@@ -43,6 +45,7 @@ class Settings(BaseSettings):
 
     def flow_config(self) -> FlowConfig:
         return FlowConfig(seed=self.seed, rolling_window=self.rolling_window, edge=self.edge,
+                          best_edge=self.best_edge, prior_variance=self.prior_variance,
                           kelly_fraction=self.kelly_fraction, kelly_cap=self.kelly_cap,
                           flat_stake=self.flat_stake, monitor_delta=self.monitor_delta)
 
@@ -55,6 +58,8 @@ class FlowConfig:
     rolling_window: int = 100
     monitor_delta: float = 0.002
     edge: float = 0.10
+    best_edge: float = 0.02
+    prior_variance: float = 0.003
     kelly_fraction: float = 0.25
     kelly_cap: float = 0.05
     flat_stake: float = 1.0
@@ -64,9 +69,14 @@ class FlowConfig:
     def build_models(self) -> dict[str, object]:
         from models.factory import build_models  # River loads in ~3 s: only when needed
 
-        return build_models(self.seed, self.arf)
+        return build_models(self.seed, self.arf, self.prior_variance)
 
-    def build_strategies(self) -> tuple[FlatStake, FractionalKelly]:
+    def build_strategies(self) -> tuple[Strategy, ...]:
+        """``flat`` and ``kelly`` at the reference price and ``edge``;
+        ``best-flat`` and ``best-kelly`` at the best price and ``best_edge``."""
+        kelly = {"fraction": self.kelly_fraction, "cap": self.kelly_cap}
         return (FlatStake(edge=self.edge, stake=self.flat_stake),
-                FractionalKelly(edge=self.edge, fraction=self.kelly_fraction,
-                                cap=self.kelly_cap))
+                FractionalKelly(edge=self.edge, **kelly),
+                FlatStake(edge=self.best_edge, stake=self.flat_stake, name="best-flat",
+                          price="best"),
+                FractionalKelly(edge=self.best_edge, name="best-kelly", price="best", **kelly))

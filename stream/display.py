@@ -39,12 +39,15 @@ def models_table(code: str, league: dict[str, Any]) -> Table:
 
 def betting_table(code: str, league: dict[str, Any]) -> Table:
     table = Table(title=f"{code}: paper betting", title_justify="left")
-    for header in ("strategy", "bets", "staked", "profit", "ROI", "max drawdown", "CLV"):
+    for header in ("strategy", "bets", "staked", "profit", "ROI", "ROI 90% CI", "max drawdown",
+                   "CLV", "fair CLV"):
         table.add_column(header, justify="left" if header == "strategy" else "right")
     for name, b in league["betting"].items():
+        low, high = b.get("roi_ci90") or (None, None)
+        interval = "-" if low is None else f"{low:+.1%} .. {high:+.1%}"
         table.add_row(name, str(b["bets"]), _fmt(b["staked"], ".1f"), _fmt(b["profit"], "+.2f"),
-                      _fmt(b["roi"], "+.1%"), _fmt(b["max_drawdown"], ".2f"),
-                      _fmt(b["clv"], "+.2%"))
+                      _fmt(b["roi"], "+.1%"), interval, _fmt(b["max_drawdown"], ".2f"),
+                      _fmt(b["clv"], "+.2%"), _fmt(b.get("fair_clv"), "+.2%"))
     return table
 
 

@@ -12,10 +12,12 @@ import pickle
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from models.betting import INITIAL_BANKROLL, Decision, closing_line_value, settle
+from models.betting import (INITIAL_BANKROLL, Decision, agreed, closing_line_value,
+                            fair_closing_value, settle)
 from models.drift import DriftMonitor
-from models.factory import MODEL_NAMES, PRIMARY
-from models.features import FeatureState
+from models.factory import CHALLENGER, MARKET, MODEL_NAMES, PRIMARY, primary_features
+from models.features import FeatureState, implied_probabilities
+from models.quotes import Book, Quote
 from models.scoring import MatchScore, Prequential
 from stream.config import FlowConfig
 from stream.events import Fixture, Odds, Result
@@ -31,12 +33,13 @@ class LifecycleError(ValueError):
 @dataclass
 class MatchState:
     fixture: Fixture
-    # phase -> (probabilities per model, odds) of the latest prediction
-    predictions: dict[str, tuple[dict[str, tuple[float, float, float]], tuple]] = field(
+    book: Book = field(default_factory=Book)
+    # phase -> (probabilities per model, the reference quote they used)
+    predictions: dict[str, tuple[dict[str, tuple[float, float, float]], Quote]] = field(
         default_factory=dict)
-    locked_features: dict[str, float] | None = None
-    bets: dict[str, Decision] = field(default_factory=dict)
-    closing: tuple[float, float, float] | None = None
+    locked_features: dict[str, float] | None = None  # the challengers', latest moment
+    locked_primary: dict[str, dict] = field(default_factory=dict)  # phase -> primary's input
+    bets: dict[str, tuple[Decision, datetime]] = field(default_factory=dict)  # and placed at
 
 
 class LeagueProcessor:
@@ -60,6 +63,7 @@ class LeagueProcessor:
         self.last_ts: datetime | None = None
         self.last_snapshot = 0  # matches learned at the last MLflow snapshot
         self.season_teams: dict[str, set[str]] = {}
+        self.references: dict[str, str] = {}  # moment -> the latest reference bookmaker
 
     # -- dispatch ---------------------------------------------------------
     def process(self, event: Fixture | Odds | Result) -> list[Record]:
@@ -109,22 +113,46 @@ class LeagueProcessor:
 
     # -- odds: predict, maybe bet ----------------------------------------------
     def _on_odds(self, event: Odds) -> list[Record]:
+        """Keep the quote; predict when the moment's reference quote changed;
+        (re)decide bets. Quotes of one instant reach the same end state in any
+        order: predictions and bets of that instant are overwritten, never
+        appended, and a bet is final once a later instant has begun."""
         state = self._match(event)
         fx = state.fixture
         if event.ts > fx.kickoff:
             raise LifecycleError(f"ts: odds at {iso(event.ts)} after kick-off")
-        features = self.features.features(fx.home, fx.away, fx.kickoff, event.prices)
-        probs = {name: model.predict(features) for name, model in self.models.items()}
-        state.predictions[event.phase] = (probs, event.prices)
-        state.locked_features = features
+        state.book.update(event.phase, Quote(event.bookmaker, event.ts, event.prices))
         records = [self._odds_record(event)]
-        records += [self._prediction_record(event, name, p) for name, p in probs.items()]
-        if event.phase == "pre":
-            records += self._place_bets(state, event, probs[PRIMARY])
-        else:
-            state.closing = event.prices
+        reference = state.book.reference(event.phase)
+        if reference is not None and reference.ts == event.ts and \
+                state.predictions.get(event.phase, (None, None))[1] != reference:
+            records += self._predict(state, event, reference)
+        if event.phase == "pre" and event.phase in state.predictions:
+            records += self._place_bets(state, event)
+        elif event.phase == "close":
             records += [self._bet_record(state, name, None) for name in state.bets]
         return records
+
+    def _probabilities(self, features: dict[str, float], moment: str,
+                       reference: str) -> tuple[dict[str, tuple], dict]:
+        """Every model's prediction, the challengers first (the ARF feeds the
+        primary), and the primary's input."""
+        probs = {name: model.predict(features) for name, model in self.models.items()
+                 if name != PRIMARY}
+        x = primary_features(features, moment, reference, probs[CHALLENGER])
+        probs[PRIMARY] = self.models[PRIMARY].predict(x)
+        return probs, x
+
+    def _predict(self, state: MatchState, event: Odds, reference: Quote) -> list[Record]:
+        fx = state.fixture
+        features = self.features.features(fx.home, fx.away, fx.kickoff, reference.prices)
+        probs, x = self._probabilities(features, event.phase, reference.bookmaker)
+        state.predictions[event.phase] = (probs, reference)
+        state.locked_features = features
+        state.locked_primary[event.phase] = x
+        self.references[event.phase] = reference.bookmaker
+        return [self._prediction_record(event, name, p, reference.prices)
+                for name, p in probs.items()]
 
     def _odds_record(self, event: Odds) -> Record:
         return Record("odds", {
@@ -133,33 +161,57 @@ class LeagueProcessor:
             "draw": event.draw, "away": event.away,
         })
 
-    def _prediction_record(self, event: Odds, model: str, probs: tuple) -> Record:
+    def _prediction_record(self, event: Odds, model: str, probs: tuple,
+                           odds: tuple[float, float, float]) -> Record:
         return Record("predictions", {
             "match_id": event.match_id, "model": model, "phase": event.phase,
             "ts": iso(event.ts), "league": event.league, "season": event.season,
             "p_home": probs[0], "p_draw": probs[1], "p_away": probs[2],
-            "odds_home": event.home, "odds_draw": event.draw, "odds_away": event.away,
+            "odds_home": odds[0], "odds_draw": odds[1], "odds_away": odds[2],
             "model_version": self.learned,
         })
 
-    def _place_bets(self, state: MatchState, event: Odds, probs: tuple) -> list[Record]:
+    def _offer(self, state: MatchState, price: str) -> tuple[tuple, tuple, tuple]:
+        """The probabilities to judge by, the prices and the books listing
+        them: the primary at the reference's prices, or both witnesses at the
+        best prices (see :mod:`models.betting`)."""
+        probs, reference = state.predictions["pre"]
+        if price == "best":
+            best = state.book.best("pre")
+            return (agreed(probs[PRIMARY], probs[MARKET]), tuple(p for p, _ in best),
+                    tuple(b for _, b in best))
+        return probs[PRIMARY], reference.prices, (reference.bookmaker,) * 3
+
+    def _place_bets(self, state: MatchState, event: Odds) -> list[Record]:
         if event.season != self.bank_season:  # each season starts a fresh bank
             self.bank_season = event.season
             self.bankroll = {s.name: INITIAL_BANKROLL for s in self.strategies}
         records = []
         for strategy in self.strategies:
-            if strategy.name in state.bets:
-                continue  # one bet per match and strategy, at the first value price
-            decision = strategy.decide(probs, event.prices, self.bankroll[strategy.name])
-            if decision is not None:
-                state.bets[strategy.name] = decision
-                records.append(self._bet_record(state, strategy.name, None, placed=event.ts))
+            placed = state.bets.get(strategy.name)
+            if placed is not None and placed[1] < event.ts:
+                continue  # one bet per match and strategy, final once its instant is over
+            probs, odds, books = self._offer(state, strategy.price)
+            decision = strategy.decide(probs, odds, self.bankroll[strategy.name], books)
+            if decision == (placed[0] if placed else None):
+                continue
+            if decision is None:  # withdrawn by a quote of the same instant
+                del state.bets[strategy.name]
+                records.append(Record("bets", {"match_id": state.fixture.match_id,
+                                               "strategy": strategy.name}, delete=True))
+            else:
+                state.bets[strategy.name] = (decision, event.ts)
+                records.append(self._bet_record(state, strategy.name, None))
         return records
 
-    def _bet_record(self, state: MatchState, strategy: str, outcome: int | None,
-                    placed: datetime | None = None) -> Record:
-        bet, fx = state.bets[strategy], state.fixture
-        closing = state.closing[bet.outcome] if state.closing else None
+    def _bet_record(self, state: MatchState, strategy: str, outcome: int | None) -> Record:
+        """The bet as known now. Its closing line is the same book's closing
+        price; its fair CLV uses the reference's margin-free closing probability."""
+        bet, fx = state.bets[strategy][0], state.fixture
+        same_book = state.book.quote("close", bet.bookmaker)
+        closing = same_book.prices[bet.outcome] if same_book else None
+        reference = state.book.reference("close")
+        fair = implied_probabilities(*reference.prices)[bet.outcome] if reference else None
         profit = settle(bet, outcome) if outcome is not None else None
         return Record("bets", {
             "match_id": fx.match_id, "strategy": strategy, "league": fx.league,
@@ -168,7 +220,8 @@ class LeagueProcessor:
             "closing_odds": closing,
             "clv": closing_line_value(bet.odds, closing) if closing else None,
             "status": "open" if outcome is None else ("won" if profit > 0 else "lost"),
-            "profit": profit,
+            "profit": profit, "bookmaker": bet.bookmaker,
+            "fair_clv": fair_closing_value(bet.odds, fair) if fair else None,
         })
 
     # -- result: score, watch drift, settle, learn ---------------------------------
@@ -184,8 +237,11 @@ class LeagueProcessor:
         records += self._score(state, event, outcome)
         records += self._settle(state, event, outcome)
         if state.locked_features is not None:
-            for model in self.models.values():
-                model.learn(state.locked_features, outcome)
+            for name, model in self.models.items():
+                if name != PRIMARY:
+                    model.learn(state.locked_features, outcome)
+            for x in state.locked_primary.values():  # pre and close: both known before kick-off
+                self.models[PRIMARY].learn(x, outcome)
             self.learned += 1
         stats = event.stats.model_dump() if event.stats else {}
         self.features.observe_result(fx.home, fx.away, fx.kickoff, event.home_goals,
@@ -229,7 +285,7 @@ class LeagueProcessor:
 
     def _settle(self, state: MatchState, event: Result, outcome: int) -> list[Record]:
         records = []
-        for strategy, bet in state.bets.items():
+        for strategy, (bet, _placed) in state.bets.items():
             self.bankroll[strategy] += settle(bet, outcome)
             records.append(self._bet_record(state, strategy, outcome))
             records.append(Record("bankroll", {
@@ -250,11 +306,14 @@ class LeagueProcessor:
         })
 
     def predict(self, home: str, away: str, kickoff: datetime,
-                odds: tuple[float, float, float]) -> tuple[dict, dict]:
+                odds: tuple[float, float, float], moment: str = "pre",
+                bookmaker: str | None = None) -> tuple[dict, dict]:
         """Every model's probabilities for a fixture, and the features used;
-        nothing is learned or stored."""
+        nothing is learned or stored. The odds are taken as ``bookmaker``'s
+        (default: the reference this league's stream used last)."""
         features = self.features.features(home, away, kickoff, odds)
-        return {name: m.predict(features) for name, m in self.models.items()}, features
+        reference = bookmaker or self.references.get(moment, "pinnacle")
+        return self._probabilities(features, moment, reference)[0], features
 
     def model_sizes(self) -> list[Record]:
         """Pickled size of each model: a measurement for the run report, not
@@ -266,7 +325,7 @@ class LeagueProcessor:
     def model_states(self, ts: datetime) -> list[Record]:
         records = []
         for name, model in self.models.items():
-            estimator = getattr(model, "estimator", None)
+            estimator = getattr(model, "estimator", None)  # the ARF's counts
             counts = (estimator.n_drifts_detected(), estimator.n_warnings_detected()) \
                 if hasattr(estimator, "n_drifts_detected") else (0, 0)
             row = {"league": self.league, "model": name, "updated_at": iso(ts),

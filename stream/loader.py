@@ -23,9 +23,19 @@ from stream.events import MatchStats, SideStats
 DEFAULT_KICKOFF = time(15, 0)
 _SEASON_FILE = re.compile(r"^(\d{4})-(\d{2})\.csv$")
 
-# Sources of each moment's prices, best first: (bookmaker name, column prefix).
-PRE_SOURCES = (("pinnacle", "PS"), ("bet365", "B365"), ("market-avg", "Avg"), ("market-avg", "BbAv"))
-CLOSE_SOURCES = (("pinnacle", "PSC"), ("market-avg", "AvgC"))
+# The quotes of each moment. Each group yields at most one quote, from its first
+# source with a full set of prices: (bookmaker name, column prefix). The first
+# group is the sharp reference; ``BbAv``/``BbMx`` became ``Avg``/``Max`` in 2019-20.
+PRE_SOURCES = (
+    (("pinnacle", "PS"), ("bet365", "B365")),
+    (("market-avg", "Avg"), ("market-avg", "BbAv")),
+    (("market-max", "Max"), ("market-max", "BbMx")),
+)
+CLOSE_SOURCES = (
+    (("pinnacle", "PSC"), ("bet365", "B365C")),
+    (("market-avg", "AvgC"),),
+    (("market-max", "MaxC"),),
+)
 
 _STAT_COLUMNS = {
     "shots": ("HS", "AS"),
@@ -57,8 +67,8 @@ class MatchRow:
     away: str
     home_goals: int | None
     away_goals: int | None
-    pre: Prices | None
-    close: Prices | None
+    pre: tuple[Prices, ...]  # every quote of the moment, reference first; may be empty
+    close: tuple[Prices, ...]
     stats: MatchStats
 
 
@@ -99,12 +109,17 @@ def _number(row: pd.Series, column: str) -> float | None:
     return None if math.isnan(number) else number
 
 
-def _prices(row: pd.Series, sources: tuple[tuple[str, str], ...]) -> Prices | None:
-    for bookmaker, prefix in sources:
+def _prices(row: pd.Series, group: tuple[tuple[str, str], ...]) -> Prices | None:
+    for bookmaker, prefix in group:
         trio = [_number(row, prefix + side) for side in "HDA"]
         if all(p is not None and p > 1.0 for p in trio):
             return Prices(bookmaker, *trio)  # type: ignore[arg-type]
     return None
+
+
+def _quotes(row: pd.Series, groups: tuple[tuple[tuple[str, str], ...], ...]) -> tuple[Prices, ...]:
+    found = (_prices(row, group) for group in groups)
+    return tuple(quote for quote in found if quote is not None)
 
 
 def _count(row: pd.Series, column: str) -> int | None:
@@ -144,8 +159,8 @@ def _match(row: pd.Series, league: str, season: str, played: bool = True) -> Mat
         away=str(row["AwayTeam"]).strip(),
         home_goals=home_goals,
         away_goals=away_goals,
-        pre=_prices(row, PRE_SOURCES),
-        close=_prices(row, CLOSE_SOURCES),
+        pre=_quotes(row, PRE_SOURCES),
+        close=_quotes(row, CLOSE_SOURCES),
         stats=_stats(row),
     )
 

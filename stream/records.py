@@ -15,8 +15,13 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Record:
+    """A row to upsert, or with ``delete=True`` the row whose natural key (the
+    only columns it needs) is to go: a bet withdrawn by a quote of the same
+    instant that arrived later."""
+
     table: str
     row: dict[str, Any]
+    delete: bool = False
 
 
 def iso(moment: datetime) -> str:

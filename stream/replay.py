@@ -3,7 +3,8 @@
 Each match becomes, in event time: its ``fixture`` (a week before kick-off), its
 ``pre`` odds (a day before, as football-data collects them before team news),
 its ``close`` odds at kick-off where published, and its ``result`` two hours
-after kick-off. Events are sorted by (time, kind, match id): ids and order are
+after kick-off. Each moment carries one odds event per bookmaker the CSV quotes
+(the sharp reference, the market average, the best price), all at the same time. Events are sorted by (time, kind, match id): ids and order are
 the same on every run.
 """
 
@@ -44,10 +45,8 @@ def match_events(row: MatchRow) -> list[Fixture | Odds | Result]:
         Fixture(**common, ts=row.kickoff - FIXTURE_LEAD, kickoff=row.kickoff,
                 home=row.home, away=row.away)
     ]
-    if row.pre is not None:
-        events.append(_odds(row, match_id, "pre", row.pre, PRE_ODDS_LEAD))
-    if row.close is not None:
-        events.append(_odds(row, match_id, "close", row.close, timedelta(0)))
+    events += [_odds(row, match_id, "pre", q, PRE_ODDS_LEAD) for q in row.pre]
+    events += [_odds(row, match_id, "close", q, timedelta(0)) for q in row.close]
     if row.home_goals is not None and row.away_goals is not None:  # played
         events.append(
             Result(**common, ts=row.kickoff + MATCH_LENGTH, home_goals=row.home_goals,

@@ -18,7 +18,7 @@ import time
 from dataclasses import asdict
 from importlib.metadata import version
 
-from models.factory import MARKET, PRIMARY
+from models.factory import CHALLENGER, MARKET, PRIMARY
 from models.snapshots import Snapshot, SnapshotLogger, load_live
 from stream.league import LeagueProcessor
 from stream.records import Record, iso
@@ -54,11 +54,11 @@ def _params(processor: LeagueProcessor) -> dict[str, str]:
 def _metrics(processor: LeagueProcessor) -> dict[str, float]:
     metrics = {"matches_learned": float(processor.learned),
                "monitor_drifts": float(processor.monitor.detections)}
-    arf = processor.models[PRIMARY].estimator
+    arf = processor.models[CHALLENGER].estimator
     metrics["arf_drifts"] = float(arf.n_drifts_detected())
     metrics["arf_warnings"] = float(arf.n_warnings_detected())
     for (model, phase), running in processor.scores.items():
-        if model not in (PRIMARY, MARKET) or running.n == 0:
+        if model not in (PRIMARY, CHALLENGER, MARKET) or running.n == 0:
             continue
         for name in ("rps", "log_loss", "accuracy"):
             metrics[f"{model}_{phase}_{name}_cum"] = running.cumulative(name)

@@ -9,6 +9,7 @@ bets of the same window, in kick-off order.
 from __future__ import annotations
 
 import math
+import random
 from typing import Any
 
 from stream.storage import Store
@@ -56,9 +57,30 @@ def max_drawdown(profits: list[float]) -> float:
     return worst
 
 
+def roi_interval(stakes: list[float], profits: list[float], level: float = 0.90,
+                 draws: int = 2000, seed: int = 7) -> list[float] | None:
+    """Bootstrap interval of ROI over bets (resampled with replacement, seeded,
+    so a summary is reproducible).
+
+    >>> roi_interval([1.0] * 4, [1.0, -1.0, 1.0, -1.0])
+    [-0.5, 0.5]
+    """
+    if not stakes:
+        return None
+    rng = random.Random(seed)
+    n, rois = len(stakes), []
+    for _ in range(draws):
+        picks = [rng.randrange(n) for _ in range(n)]
+        staked = math.fsum(stakes[i] for i in picks)
+        rois.append(math.fsum(profits[i] for i in picks) / staked if staked else 0.0)
+    rois.sort()
+    tail = (1.0 - level) / 2
+    return [round(rois[int(tail * draws)], 4), round(rois[int((1 - tail) * draws) - 1], 4)]
+
+
 def _betting(store: Store, league: str, score_from: str) -> dict[str, dict[str, Any]]:
     rows = store.fetch(
-        "SELECT strategy, stake, profit, clv FROM bets WHERE league = :league AND "
+        "SELECT strategy, stake, profit, clv, fair_clv FROM bets WHERE league = :league AND "
         f"{_SEASON_FILTER} AND profit IS NOT NULL ORDER BY kickoff, match_id",
         {"league": league, "score_from": score_from})
     by_strategy: dict[str, list[dict[str, Any]]] = {}
@@ -69,6 +91,7 @@ def _betting(store: Store, league: str, score_from: str) -> dict[str, dict[str, 
         staked = math.fsum(float(b["stake"]) for b in bets)
         profit = math.fsum(float(b["profit"]) for b in bets)
         clvs = [float(b["clv"]) for b in bets if b["clv"] is not None]
+        fair = [float(b["fair_clv"]) for b in bets if b["fair_clv"] is not None]
         betting[strategy] = {
             "bets": len(bets),
             "staked": round(staked, 4),
@@ -76,6 +99,9 @@ def _betting(store: Store, league: str, score_from: str) -> dict[str, dict[str, 
             "roi": round(profit / staked, 6) if staked else 0.0,
             "max_drawdown": round(max_drawdown([float(b["profit"]) for b in bets]), 4),
             "clv": _mean(clvs) if clvs else None,
+            "fair_clv": _mean(fair) if fair else None,
+            "roi_ci90": roi_interval([float(b["stake"]) for b in bets],
+                                     [float(b["profit"]) for b in bets]),
         }
     return betting
 

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-MODEL_COLOURS = {"arf": "#1f77b4", "softmax": "#2ca02c", "market": "#d62728"}
+MODEL_COLOURS = {"anchored": "#1f77b4", "arf": "#2ca02c", "market": "#d62728"}
 STRATEGY_COLOURS = {"flat": "#9467bd", "kelly": "#ff7f0e"}
 MAX_POINTS = 1500  # per series: enough for the eye, keeps the page small
 MIN_BIN = 20  # forecasts a calibration point needs before it is drawn

@@ -26,10 +26,10 @@ def event_key(event: Event) -> str:
     >>> ko = datetime(2025, 8, 16, 14, 0, tzinfo=timezone.utc)
     >>> event_key(Odds(match_id="E0-x", league="E0", season="2025-26", ts=ko, phase="pre",
     ...                bookmaker="pinnacle", home=2.0, draw=3.4, away=3.9))
-    'E0-x|odds|pre'
+    'E0-x|odds|pre|pinnacle'
     """
     if isinstance(event, Odds):
-        return f"{event.match_id}|odds|{event.phase}"
+        return f"{event.match_id}|odds|{event.phase}|{event.bookmaker}"
     return f"{event.match_id}|{event.type}"
 
 

@@ -18,21 +18,41 @@ class StoreError(RuntimeError):
     """The store cannot be opened or written."""
 
 
-def group_rows(records: Iterable[Record]) -> dict[tuple[str, tuple[str, ...]], list[dict]]:
-    """Rows per (table, column set), last write per natural key wins.
+Upserts = dict[tuple[str, tuple[str, ...]], list[dict]]
+Deletes = dict[str, list[tuple]]
 
-    >>> rows = group_rows([Record("matches", {"match_id": "m", "status": "a"}),
-    ...                    Record("matches", {"match_id": "m", "status": "b"})])
-    >>> list(rows.values())
-    [[{'match_id': 'm', 'status': 'b'}]]
+
+def group_rows(records: Iterable[Record]) -> tuple[Upserts, Deletes]:
+    """Rows to upsert per (table, column set) and natural keys to delete per
+    table; the last write of each natural key wins.
+
+    >>> upserts, deletes = group_rows([Record("matches", {"match_id": "m", "status": "a"}),
+    ...                                Record("matches", {"match_id": "m", "status": "b"}),
+    ...                                Record("bets", {"match_id": "m", "strategy": "flat"}),
+    ...                                Record("bets", {"match_id": "m", "strategy": "flat"},
+    ...                                       delete=True)])
+    >>> list(upserts.values()), deletes
+    ([[{'match_id': 'm', 'status': 'b'}]], {'bets': [('m', 'flat')]})
     """
-    grouped: dict[tuple[str, tuple[str, ...]], dict[tuple, dict]] = {}
+    last: dict[tuple[str, tuple], Record] = {}
     for record in records:
-        table = ALL_TABLES[record.table]
-        columns = tuple(record.row)
-        key = tuple(record.row[k] for k in table.key)
-        grouped.setdefault((record.table, columns), {})[key] = record.row
-    return {group: list(rows.values()) for group, rows in grouped.items()}
+        key = tuple(record.row[k] for k in ALL_TABLES[record.table].key)
+        last.pop((record.table, key), None)  # re-insert: keep the order of last writes
+        last[(record.table, key)] = record
+    upserts: Upserts = {}
+    deletes: Deletes = {}
+    for (table, key), record in last.items():
+        if record.delete:
+            deletes.setdefault(table, []).append(key)
+        else:
+            upserts.setdefault((table, tuple(record.row)), []).append(record.row)
+    return upserts, deletes
+
+
+def delete_sql(table: str, placeholder: str) -> str:
+    """DELETE of one row by its natural key."""
+    return (f"DELETE FROM {table} WHERE "
+            + " AND ".join(f"{k} = {placeholder}" for k in ALL_TABLES[table].key))
 
 
 def upsert_sql(table: str, columns: tuple[str, ...], placeholders: list[str]) -> str:

@@ -105,4 +105,7 @@ def migrations(timescale: bool, retention_days: int = 0) -> list[tuple[int, str,
         (3, "league state and serving indexes", serving_statements()),
         (4, "model snapshots", [SNAPSHOTS_TABLE.ddl(TYPES)]),
         (5, "read-only role for dashboards", reader_statements()),
+        (6, "bets at the best price", [
+            "ALTER TABLE bets ADD COLUMN IF NOT EXISTS bookmaker TEXT",
+            "ALTER TABLE bets ADD COLUMN IF NOT EXISTS fair_clv DOUBLE PRECISION"]),
     ]

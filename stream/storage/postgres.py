@@ -16,7 +16,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from stream.records import Record
-from stream.storage.base import Store, StoreError, group_rows
+from stream.storage.base import Store, StoreError, delete_sql, group_rows
 from stream.storage.migrations import DAILY_VIEW, READER_ROLE, migrations
 from stream.storage.schema import ALL_TABLES as TABLES
 
@@ -104,13 +104,17 @@ class PostgresStore(Store):
 
     # -- writes ---------------------------------------------------------------
     def write(self, records: Iterable[Record]) -> int:
-        groups = group_rows(records)
-        if not groups:
+        groups, deletes = group_rows(records)
+        if not groups and not deletes:
             return 0
         written = 0
         created: list[str] = []
         with self._pool.connection() as conn:
             staged = self._staged.setdefault(conn, set())
+            for table, keys in deletes.items():
+                with conn.cursor() as cursor:
+                    cursor.executemany(delete_sql(table, "%s"), keys)
+                written += len(keys)
             for (table, columns), rows in groups.items():
                 if table not in staged:  # once per session; emptied by every commit
                     conn.execute(_staging_ddl(table))

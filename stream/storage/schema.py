@@ -52,7 +52,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     _table("bets", ("match_id", "strategy"),
            "match_id:text strategy:text league:text season:text kickoff:ts outcome:text "
            "odds:float probability:float stake:float closing_odds:float clv:float "
-           "status:text profit:float"),
+           "status:text profit:float bookmaker:text fair_clv:float"),
     _table("bankroll", ("league", "strategy", "ts", "match_id"),
            "league:text strategy:text ts:ts match_id:text season:text bankroll:float", "ts"),
     _table("model_metrics", ("match_id", "model", "phase", "ts"),

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from stream.records import Record
-from stream.storage.base import Store, StoreError, group_rows, upsert_sql
+from stream.storage.base import Store, StoreError, delete_sql, group_rows, upsert_sql
 from stream.storage.schema import ALL_TABLES, INDEXES
 
 TYPES = {"text": "TEXT", "float": "REAL", "int": "INTEGER", "ts": "TEXT", "blob": "BLOB"}
@@ -61,8 +61,12 @@ class SQLiteStore(Store):
 
     def write(self, records: Iterable[Record]) -> int:
         written = 0
+        upserts, deletes = group_rows(records)
         with self._conn:
-            for (table, columns), rows in group_rows(records).items():
+            for table, keys in deletes.items():
+                self._conn.executemany(delete_sql(table, "?"), keys)
+                written += len(keys)
+            for (table, columns), rows in upserts.items():
                 sql = upsert_sql(table, columns, ["?"] * len(columns))
                 self._conn.executemany(sql, [tuple(r[c] for c in columns) for r in rows])
                 written += len(rows)

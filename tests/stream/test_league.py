@@ -1,12 +1,15 @@
 """The per-league processor: honesty (no leak), life cycle, determinism."""
 
+import random
 from datetime import timedelta
 
 import pytest
 
+from models.factory import MODEL_NAMES, PRIMARY
 from stream.config import FlowConfig
 from stream.events import MatchStats, SideStats
 from stream.league import LeagueProcessor
+from stream.storage.sqlite import SQLiteStore
 
 
 def _run(events, config=None):
@@ -46,8 +49,40 @@ def test_a_match_own_result_and_stats_never_reach_its_predictions(e0_two_seasons
         if match_id == targets[-1]:
             continue  # nothing comes after the last result
         # ...while the tampered result does change what comes after it
-        later = [r["p_home"] for r in _rows(tampered, "predictions") if r["model"] == "arf"]
-        assert later != [r["p_home"] for r in _rows(honest, "predictions") if r["model"] == "arf"]
+        later = [r["p_home"] for r in _rows(tampered, "predictions") if r["model"] == PRIMARY]
+        assert later != [r["p_home"] for r in _rows(honest, "predictions") if r["model"] == PRIMARY]
+
+
+def _later_quotes_tampered(events, match_id):
+    """Every bookmaker's closing quote of one match changed (and its result)."""
+    out = []
+    for event in _tampered(events, match_id):
+        if event.type == "odds" and event.match_id == match_id and event.phase == "close":
+            event = event.model_copy(update={"home": event.away * 1.5, "away": event.home * 0.9,
+                                             "draw": event.draw + 1.0})
+        out.append(event)
+    return out
+
+
+def _placed(bets):
+    """What a bet was when it was placed (closing figures come later)."""
+    return [{k: b[k] for k in ("strategy", "outcome", "odds", "stake", "bookmaker")}
+            for b in bets]
+
+
+def test_no_quote_of_any_bookmaker_reaches_an_earlier_prediction_or_bet(e0_two_seasons):
+    events = list(e0_two_seasons)[:3000]
+    results = [e for e in events if e.type == "result"]
+    targets = [results[150].match_id, results[400].match_id]
+    config = FlowConfig(edge=-1.0, best_edge=-1.0)  # every strategy bets on every match
+    _, honest = _run(events, config)
+    for match_id in targets:
+        _, tampered = _run(_later_quotes_tampered(events, match_id), config)
+        pre = [r for r in _rows(honest, "predictions", match_id) if r["phase"] == "pre"]
+        assert {r["model"] for r in pre} == set(MODEL_NAMES)
+        assert [r for r in _rows(tampered, "predictions", match_id) if r["phase"] == "pre"] == pre
+        assert _placed(_rows(tampered, "bets", match_id)) == _placed(_rows(honest, "bets", match_id))
+        assert {b["strategy"] for b in _rows(honest, "bets", match_id)} >= {"flat", "best-flat"}
 
 
 def test_same_events_same_records(e0_two_seasons):
@@ -94,21 +129,36 @@ def test_life_cycle_violations_become_dead_letters(e0_two_seasons, case, reason)
     assert records[0].row["payload"] == bad.to_json()
 
 
+def _side(row, outcome):
+    return {"H": row["home"], "D": row["draw"], "A": row["away"]}[outcome]
+
+
 def test_bets_are_placed_at_pre_odds_and_settled_on_the_result(e0_two_seasons):
-    config = FlowConfig(edge=-1.0)  # bet on everything: every match gets a bet
+    config = FlowConfig(edge=-1.0, best_edge=-1.0)  # bet on everything
     events = list(e0_two_seasons)[:200]
     _, records = _run(events, config)
     bets = _rows(records, "bets")
     settled = [b for b in bets if b["status"] != "open"]
-    assert settled, "bets were settled"
+    assert {b["strategy"] for b in settled} >= {"flat", "best-flat", "best-kelly"}
     for bet in settled:
-        pre = next(r for r in _rows(records, "odds", bet["match_id"]) if r["phase"] == "pre")
-        taken = {"H": pre["home"], "D": pre["draw"], "A": pre["away"]}[bet["outcome"]]
-        assert bet["odds"] == taken  # the price that existed when the bet was placed
+        quotes = {(r["phase"], r["bookmaker"]): r for r in _rows(records, "odds", bet["match_id"])}
+        taken = _side(quotes[("pre", bet["bookmaker"])], bet["outcome"])
+        assert bet["odds"] == taken  # a price that was listed when the bet was placed
+        if bet["strategy"].startswith("best-"):  # ...and the best one listed
+            assert taken == max(_side(q, bet["outcome"]) for (phase, _), q in quotes.items()
+                                if phase == "pre")
+        else:
+            assert bet["bookmaker"] == "pinnacle"
         won = bet["status"] == "won"
         expected = bet["stake"] * (bet["odds"] - 1) if won else -bet["stake"]
         assert bet["profit"] == pytest.approx(expected)
-        assert bet["clv"] == pytest.approx(bet["odds"] / bet["closing_odds"] - 1)
+        closing = quotes[("close", "pinnacle")]
+        inverse = [1 / closing[k] for k in ("home", "draw", "away")]
+        fair = inverse["HDA".index(bet["outcome"])] / sum(inverse)
+        assert bet["fair_clv"] == pytest.approx(bet["odds"] * fair - 1)
+        if ("close", bet["bookmaker"]) in quotes:
+            assert bet["clv"] == pytest.approx(
+                bet["odds"] / _side(quotes[("close", bet["bookmaker"])], bet["outcome"]) - 1)
     bank = [r for r in _rows(records, "bankroll") if r["strategy"] == "flat"]
     flat_profit = sum(b["profit"] for b in settled if b["strategy"] == "flat")
     assert bank[-1]["bankroll"] == pytest.approx(100 + flat_profit)
@@ -121,4 +171,43 @@ def test_scores_are_recorded_for_every_model_and_moment(e0_two_seasons):
     metrics = _rows(records, "model_metrics")
     assert len(metrics) == len(results) * 3 * 2
     assert {(m["model"], m["phase"]) for m in metrics} == {
-        (m, p) for m in ("arf", "market", "softmax") for p in ("pre", "close")}
+        (m, p) for m in MODEL_NAMES for p in ("pre", "close")}
+
+
+def _shuffled_quotes(events, seed):
+    """The same stream with the odds of each (match, instant) in a random order."""
+    rng, out, group = random.Random(seed), [], []
+    for event in events + [None]:
+        if group and (event is None or event.type != "odds"
+                      or (event.match_id, event.ts) != (group[0].match_id, group[0].ts)):
+            rng.shuffle(group)
+            out += group
+            group = []
+        if event is not None and event.type == "odds":
+            group.append(event)
+        elif event is not None:
+            out.append(event)
+    return out
+
+
+def _stored(records):
+    store = SQLiteStore("sqlite:///:memory:")
+    store.create_schema()
+    store.write(records)
+    return {table: store.fetch(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4")
+            for table in ("odds", "predictions", "bets", "bankroll", "model_metrics")}
+
+
+def test_quotes_of_one_instant_give_the_same_result_in_any_order(e0_two_seasons):
+    events = list(e0_two_seasons)[:1600]
+    config = FlowConfig(edge=0.02)  # enough bets that a withdrawal happens
+    reference, expected = _run(events, config)
+    withdrawn = 0
+    for seed in range(3):
+        shuffled = _shuffled_quotes(events, seed)
+        assert shuffled != events and sorted(map(id, shuffled)) == sorted(map(id, events))
+        processor, records = _run(shuffled, config)
+        withdrawn += sum(r.delete for r in records)
+        assert _stored(records) == _stored(expected)
+        assert processor.bankroll == reference.bankroll
+    assert withdrawn > 0, "some order placed a bet that a later quote of its instant withdrew"
