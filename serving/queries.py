@@ -141,10 +141,10 @@ def match_detail(store: Store, match_id: str) -> dict[str, Any] | None:
             params)],
         "odds": [plain(r) for r in store.fetch(
             "SELECT phase, bookmaker, ts, home, draw, away FROM odds WHERE match_id = :m "
-            "ORDER BY ts, phase", params)],
+            "ORDER BY ts, phase, bookmaker", params)],
         "bets": [plain(r) for r in store.fetch(
-            "SELECT strategy, outcome, odds, probability, stake, closing_odds, clv, status, "
-            "profit FROM bets WHERE match_id = :m ORDER BY strategy", params)],
+            "SELECT strategy, outcome, odds, bookmaker, probability, stake, closing_odds, clv, "
+            "fair_clv, status, profit FROM bets WHERE match_id = :m ORDER BY strategy", params)],
     }
 
 
@@ -199,8 +199,8 @@ def bets_page(store: Store, league: str | None, strategy: str | None, status: st
         where.append("(kickoff, match_id, strategy) < (:c_kickoff, :c_match, :c_strategy)")
         params.update(c_kickoff=kickoff, c_match=match_id, c_strategy=strat)
     rows = [plain(r) for r in store.fetch(
-        "SELECT match_id, strategy, league, season, kickoff, outcome, odds, probability, stake, "
-        f"closing_odds, clv, status, profit FROM bets "
+        "SELECT match_id, strategy, league, season, kickoff, outcome, odds, bookmaker, "
+        f"probability, stake, closing_odds, clv, fair_clv, status, profit FROM bets "
         f"{'WHERE ' + ' AND '.join(where) if where else ''} "
         "ORDER BY kickoff DESC, match_id DESC, strategy DESC LIMIT :limit", params)]
     more = len(rows) > limit

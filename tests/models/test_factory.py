@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from models.factory import MODEL_NAMES, ArfConfig, build_models
+from models.factory import MODEL_NAMES, PRIMARY, ArfConfig, build_models, primary_features
 
 
 def _samples(n=300, seed=7):
@@ -19,17 +19,27 @@ def _samples(n=300, seed=7):
         total = home + draw + away
         features = {"mkt_home": home / total, "mkt_draw": draw / total,
                     "mkt_away": away / total, "elo_diff": rng.gauss(0, 1),
-                    "form_points": rng.gauss(0, 0.5)}
+                    "pi_gd": rng.gauss(0, 0.5), "form_points": rng.gauss(0, 0.5)}
         outcome = 0 if rng.random() < home / total else rng.choice((1, 2))
         yield features, outcome
+
+
+def _input(name, features):
+    """What the processor gives each model: the primary also sees the moment,
+    the reference bookmaker and the ARF's prediction."""
+    if name != PRIMARY:
+        return features
+    moment = "pre" if features["form_points"] > 0 else "close"
+    return primary_features(features, moment, "pinnacle", (0.45, 0.25, 0.30))
 
 
 def _run(models, samples):
     out = []
     for features, outcome in samples:
-        out.append({name: model.predict(features) for name, model in models.items()})
-        for model in models.values():
-            model.learn(features, outcome)
+        out.append({name: model.predict(_input(name, features))
+                    for name, model in models.items()})
+        for name, model in models.items():
+            model.learn(_input(name, features), outcome)
     return out
 
 
@@ -37,21 +47,22 @@ def _run(models, samples):
 def test_predictions_are_distributions(name):
     model = build_models(seed=1)[name]
     for features, outcome in _samples(200):
-        probs = model.predict(features)
+        probs = model.predict(_input(name, features))
         assert len(probs) == 3
         assert all(0.0 <= p <= 1.0 for p in probs)
         assert sum(probs) == pytest.approx(1.0)
-        model.learn(features, outcome)
+        model.learn(_input(name, features), outcome)
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_models_do_not_mutate_their_input(name):
     model = build_models(seed=1)[name]
     for features, outcome in _samples(100):
-        before = copy.deepcopy(features)
-        model.predict(features)
-        model.learn(features, outcome)
-        assert features == before
+        x = _input(name, features)
+        before = copy.deepcopy(x)
+        model.predict(x)
+        model.learn(x, outcome)
+        assert x == before
 
 
 def test_same_seed_same_predictions_and_pickle_round_trip():

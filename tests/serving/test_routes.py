@@ -23,7 +23,7 @@ def test_upcoming_predictions_carry_every_model_the_market_and_the_edge(api):
     assert [i["kickoff"] for i in items] == sorted(i["kickoff"] for i in items)
     for item in items:
         prediction = item["prediction"]
-        assert set(prediction["models"]) == {"arf", "market", "softmax"}
+        assert set(prediction["models"]) == {"anchored", "arf", "market"}
         assert prediction["market"] == prediction["models"]["market"]
         assert prediction["moment"] == "close"  # the latest odds before kick-off
         for outcome in ("home", "draw", "away"):
@@ -70,7 +70,9 @@ def test_match_detail_has_history(api):
     detail = api.get(f"/matches/{match_id}").json()
     assert detail["status"] == "scheduled"
     assert {p["phase"] for p in detail["predictions"]} == {"pre", "close"}
-    assert [o["phase"] for o in detail["odds"]] == ["pre", "close"]
+    assert [(o["phase"], o["bookmaker"]) for o in detail["odds"]] == [
+        (phase, book) for phase in ("pre", "close")
+        for book in ("market-avg", "market-max", "pinnacle")]
     played = api.get("/predictions", params={"status": "played", "limit": 1}).json()["items"][0]
     assert api.get(f"/matches/{played['match_id']}").json()["home_goals"] is not None
 
@@ -88,15 +90,15 @@ def test_leagues_and_metrics(api):
 
 
 def test_bets_bankroll_and_models(api):
-    bets = api.get("/bets", params={"strategy": "flat", "status": "won", "limit": 5}).json()
+    bets = api.get("/bets", params={"strategy": "best-flat", "status": "won", "limit": 5}).json()
     assert len(bets["items"]) == 5 and bets["next_cursor"]
-    assert all(b["strategy"] == "flat" and b["status"] == "won" and b["profit"] > 0
+    assert all(b["strategy"] == "best-flat" and b["status"] == "won" and b["profit"] > 0
                for b in bets["items"])
-    more = api.get("/bets", params={"strategy": "flat", "status": "won", "limit": 5,
+    more = api.get("/bets", params={"strategy": "best-flat", "status": "won", "limit": 5,
                                     "cursor": bets["next_cursor"]}).json()
     assert not {b["match_id"] for b in more["items"]} & {b["match_id"] for b in bets["items"]}
     banks = api.get("/bankroll", params={"league": "E0"}).json()
-    assert {b["strategy"] for b in banks} == {"flat", "kelly"}
+    assert {b["strategy"] for b in banks} >= {"best-flat", "best-kelly"}
     models = api.get("/models").json()
     assert models["registered"] == []  # no MLflow snapshots in this replay
     arf = next(m for m in models["models"] if m["model"] == "arf")
@@ -107,7 +109,7 @@ def test_predict_uses_the_latest_state_and_learns_nothing(api):
     first = api.post("/predict", json=FIXTURE)
     assert first.status_code == 200, first.text
     body = first.json()
-    assert set(body["models"]) == {"arf", "market", "softmax"}
+    assert set(body["models"]) == {"anchored", "arf", "market"}
     assert body["model_version"] == 760 - HELD_BACK
     assert body["features"]["mkt_home"] == pytest.approx(
         (1 / 2.1) / (1 / 2.1 + 1 / 3.5 + 1 / 3.4))

@@ -43,9 +43,13 @@ def test_replay_of_a_new_league_from_a_data_dir(tmp_path):
     assert summary["skipped_rows"] == 1
     new = summary["leagues"]["NEW"]
     assert new["matches"] == 760 and new["scored_matches"] == 380
-    assert {"arf", "market", "softmax"} <= set(new["models"])
-    assert set(new["models"]["arf"]) == {"pre", "close"}
+    assert set(new["models"]) == {"anchored", "arf", "market"}
+    assert set(new["models"]["anchored"]) == {"pre", "close"}
     assert new["model_bytes"]["arf"] < 10 * 1024 * 1024
+    best = new["betting"]["best-flat"]
+    assert best["bets"] > 0 and best["fair_clv"] is not None
+    low, high = best["roi_ci90"]
+    assert low <= best["roi"] <= high
     again = runner.invoke(app, ["summary", "--db", db, "--score-from", "2019-20", "--json"])
     stored = json.loads(again.stdout[again.stdout.index("{"):])
     assert stored["leagues"]["NEW"]["models"] == new["models"]

@@ -50,8 +50,8 @@ def test_models_list_show_and_predict(registry):
                                     "--json"])
     assert predicted.exit_code == 0, predicted.output
     probs = json.loads(predicted.stdout)
-    assert set(probs) == {"arf", "market", "softmax"}
-    assert sum(probs["arf"].values()) == pytest.approx(1.0)
+    assert set(probs) == {"anchored", "arf", "market"}
+    assert sum(probs["anchored"].values()) == pytest.approx(1.0)
     alias = runner.invoke(app, ["models", "predict", "E0", "--home", "Arsenal FC", "--away",
                                 "Chelsea", "--odds", "2.1,3.5,3.4", "--mlflow", uri, "--json"])
     assert json.loads(alias.stdout) == probs

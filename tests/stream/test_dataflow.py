@@ -53,5 +53,5 @@ def test_end_of_stream_reports_model_sizes():
     run_main(build_dataflow(TestingSource([e.to_json() for e in events], batch_size=100),
                             TestingSink(stored)))
     sized = [r.row for r in _flat(stored) if r.table == "_model_size"]
-    assert {row["model"] for row in sized} == {"arf", "market", "softmax"}
+    assert {row["model"] for row in sized} == {"anchored", "arf", "market"}
     assert all(0 < row["bytes"] < 10 * 1024 * 1024 for row in sized)

@@ -15,12 +15,16 @@ def test_old_and_new_formats_parse_with_the_right_odds():
     assert len(old.rows) == 380 and old.skipped == 0
     first = old.rows[0]
     assert first.kickoff.year == 2005 and first.kickoff.hour == 15  # no Time column
-    assert first.pre.bookmaker == "bet365" and first.close is None
+    assert [q.bookmaker for q in first.pre] == ["bet365", "market-avg", "market-max"]
+    assert first.close == ()
+    assert first.pre[2].home == max(first.pre[0].home, first.pre[1].home, first.pre[2].home)
     new = load_season(BUNDLED_DATA / "E0" / "2019-20.csv", "E0", "2019-20")
     opener = new.rows[0]
     assert (opener.home, opener.away) == ("Liverpool", "Norwich")
     assert (opener.kickoff.hour, opener.kickoff.minute) == (20, 0)
-    assert opener.pre.bookmaker == "pinnacle" and opener.close.bookmaker == "pinnacle"
+    assert [q.bookmaker for q in opener.pre] == ["pinnacle", "market-avg", "market-max"]
+    assert [q.bookmaker for q in opener.close] == ["pinnacle", "market-avg", "market-max"]
+    assert (opener.pre[0].home, opener.close[2].away) == (1.15, 23.0)  # PSH, MaxCA
     assert opener.stats.home.shots == 15
 
 
@@ -56,5 +60,5 @@ def test_missing_pinnacle_falls_back_to_bet365(tmp_path):
         cells[header.index(col)] = ""
     (league / "2017-18.csv").write_text("\n".join([text[0], ",".join(cells)]))
     row = load(tmp_path, ["E0"], None).rows[0]
-    assert row.pre.bookmaker == "bet365"
-    assert row.close is None  # no PSC and no AvgC in 2017-18
+    assert [q.bookmaker for q in row.pre] == ["bet365", "market-avg", "market-max"]
+    assert row.close == ()  # no PSC, B365C or AvgC in 2017-18

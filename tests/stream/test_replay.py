@@ -6,10 +6,14 @@ def test_each_match_follows_its_life_cycle_in_time_order(e0_two_seasons):
     assert events == sorted(events, key=lambda e: e.ts)
     seen: dict[str, list[str]] = {}
     for event in events:
-        kind = event.type if event.type != "odds" else event.phase
+        kind = event.type if event.type != "odds" else f"{event.phase} {event.bookmaker}"
         seen.setdefault(event.match_id, []).append(kind)
     assert len(seen) == 760
-    assert all(kinds == ["fixture", "pre", "close", "result"] for kinds in seen.values())
+    # Every moment carries the sharp reference, the market average and the best
+    # price (2016-18 closing prices: Pinnacle's only).
+    life = ["fixture", "pre pinnacle", "pre market-avg", "pre market-max", "close pinnacle",
+            "result"]
+    assert all(kinds == life for kinds in seen.values())
 
 
 def test_replay_is_deterministic(e0_two_seasons):
