@@ -35,24 +35,25 @@ SELECT kickoff AS "time", league || ' ' || strategy AS metric,
 FROM cumulative ORDER BY 1
 """
 
+# Fair CLV: taken odds x the reference's margin-free closing probability - 1.
 CLV = f"""
 SELECT $__timeGroupAlias(kickoff, $__interval), league || ' ' || strategy AS metric,
-       avg(clv) AS clv
-FROM bets WHERE clv IS NOT NULL AND $__timeFilter(kickoff) AND {CHOSEN}
+       avg(fair_clv) AS fair_clv
+FROM bets WHERE fair_clv IS NOT NULL AND $__timeFilter(kickoff) AND {CHOSEN}
 GROUP BY 1, 2 ORDER BY 1
 """
 
 SUMMARY = f"""
 SELECT league, strategy, count(*) AS bets, sum(stake) AS staked, sum(profit) AS profit,
-       sum(profit) / NULLIF(sum(stake), 0) AS roi, avg(clv) AS clv,
+       sum(profit) / NULLIF(sum(stake), 0) AS roi, avg(clv) AS clv, avg(fair_clv) AS fair_clv,
        avg(CASE WHEN status = 'won' THEN 1.0 ELSE 0.0 END) AS hit_rate
 FROM bets WHERE status <> 'open' AND $__timeFilter(kickoff) AND {CHOSEN}
 GROUP BY league, strategy ORDER BY league, strategy
 """
 
 LATEST = """
-SELECT b.kickoff, b.league, b.strategy, m.home, m.away, b.outcome, b.odds, b.probability,
-       b.stake, b.closing_odds, b.clv, b.status, b.profit
+SELECT b.kickoff, b.league, b.strategy, m.home, m.away, b.outcome, b.odds, b.bookmaker,
+       b.probability, b.stake, b.closing_odds, b.clv, b.fair_clv, b.status, b.profit
 FROM bets b JOIN matches m ON m.match_id = b.match_id
 WHERE $__timeFilter(b.kickoff) AND b.league IN (${league:sqlstring})
   AND b.strategy IN (${strategy:sqlstring})
@@ -71,16 +72,16 @@ def build() -> dict:
         stat("Profit in range (units)", sql(
             f"SELECT sum(profit) AS profit FROM bets WHERE status <> 'open' "
             f"AND $__timeFilter(kickoff) AND {CHOSEN}", "table"), decimals=1),
-        stat("Mean closing-line value", sql(
-            f"SELECT avg(clv) AS clv FROM bets WHERE $__timeFilter(kickoff) AND {CHOSEN}",
-            "table"), unit="percentunit", decimals=2),
+        stat("Mean fair closing-line value", sql(
+            f"SELECT avg(fair_clv) AS fair_clv FROM bets WHERE $__timeFilter(kickoff) "
+            f"AND {CHOSEN}", "table"), unit="percentunit", decimals=2),
         stat("Bets in range", sql(
             f"SELECT count(*) AS bets FROM bets WHERE $__timeFilter(kickoff) AND {CHOSEN}",
             "table")),
         timeseries("Bankroll (each season starts at 100 units)", sql(BANKROLL)),
         timeseries("Cumulative profit (units)", sql(PROFIT), interval=None),
         timeseries("Drawdown from the running peak (units)", sql(DRAWDOWN), interval=None),
-        timeseries("Closing-line value (taken odds / closing odds - 1)", sql(CLV),
+        timeseries("Fair closing-line value (taken odds x fair closing probability - 1)", sql(CLV),
                    unit="percentunit", interval="7d"),
         table("ROI by league and strategy", sql(SUMMARY, "table"), height=8),
         table("Latest bets", sql(LATEST, "table"), height=12),

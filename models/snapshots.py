@@ -167,11 +167,12 @@ def log_snapshot(tracking_uri: str, snapshot: Snapshot, keep: int) -> dict:
     from mlflow import MlflowClient
     from mlflow.models import infer_signature
 
+    from models.experiment import use_experiment
+
     started = time.perf_counter()
-    mlflow.set_tracking_uri(tracking_uri)
+    use_experiment(tracking_uri)
     client = MlflowClient(tracking_uri)
     name = registered_name(snapshot.league)
-    mlflow.set_experiment("matchflow")
     with tempfile.TemporaryDirectory() as folder:
         state_path = Path(folder) / "state.pkl"
         state_path.write_bytes(snapshot.state)
@@ -189,11 +190,38 @@ def log_snapshot(tracking_uri: str, snapshot: Snapshot, keep: int) -> dict:
                 input_example=example, pip_requirements=_requirements(),
                 registered_model_name=name)
     version = info.registered_model_version
+    for key, value in version_tags(snapshot).items():
+        client.set_model_version_tag(name, str(version), key, value)
+    client.update_model_version(name, str(version), description=describe(snapshot))
     client.set_registered_model_alias(name, ALIAS, str(version))
     _retain(client, name, keep)
     return {"league": snapshot.league, "ts": snapshot.event_ts, "run_id": run.info.run_id,
             "version": int(version), "trigger": snapshot.trigger, "size": len(snapshot.state),
             "seconds": round(time.perf_counter() - started, 3)}
+
+
+def version_tags(snapshot: Snapshot) -> dict[str, str]:
+    return {"league": snapshot.league, "event_time": snapshot.event_ts,
+            "trigger": snapshot.trigger,
+            "matches_learned": str(int(snapshot.metrics.get("matches_learned", 0)))}
+
+
+def describe(snapshot: Snapshot) -> str:
+    """One line: the primary's rolling RPS against the market's at that moment.
+
+    >>> describe(Snapshot("E0", "drift", "2023-05-28T17:30:00+00:00", b"", {
+    ...     "matches_learned": 7600, "anchored_pre_rps_rolling": 0.1931,
+    ...     "market_pre_rps_rolling": 0.1935}, {}))
+    'E0 at 2023-05-28T17:30:00+00:00 (drift, 7600 matches learned): anchored rolling pre RPS 0.1931 vs market 0.1935 (-0.0004)'
+    """
+    m = snapshot.metrics
+    head = (f"{snapshot.league} at {snapshot.event_ts} ({snapshot.trigger}, "
+            f"{int(m.get('matches_learned', 0))} matches learned)")
+    if "anchored_pre_rps_rolling" not in m or "market_pre_rps_rolling" not in m:
+        return head
+    model, market = m["anchored_pre_rps_rolling"], m["market_pre_rps_rolling"]
+    return (f"{head}: anchored rolling pre RPS {model:.4f} vs market {market:.4f} "
+            f"({model - market:+.4f})")
 
 
 def _requirements() -> list[str]:

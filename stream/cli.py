@@ -89,9 +89,8 @@ def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
         _fail(str(exc))
     loaded = load(directory, codes, wanted)
     payloads = [event.to_json() for event in replay_events(loaded.rows)]
-    stats = _run_with_progress(payloads, url, settings, quiet=as_json,
-                               snapshot=snapshot_options(snapshots, mlflow, warm_start,
-                                                         keep_versions))
+    snapshot = snapshot_options(snapshots, mlflow, warm_start, keep_versions)
+    stats = _run_with_progress(payloads, url, settings, quiet=as_json, snapshot=snapshot)
     with open_store(url) as store:
         summary = summarize(store, scored_from, codes)
     for (code, model), size in stats.model_bytes.items():
@@ -105,7 +104,23 @@ def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
     summary = {"events": stats.events, "skipped_rows": loaded.skipped,
                "seconds": round(stats.seconds, 3),
                "events_per_second": round(stats.events_per_second, 1), **summary}
+    if snapshot is not None and snapshot.enabled:
+        selection = {"leagues": ",".join(codes), "seasons": seasons or "all",
+                     "score_from": scored_from or "all", "data_dir": str(directory)}
+        summary["mlflow_run"] = _log_backtest(snapshot.tracking_uri, settings, selection,
+                                              summary)
     _emit(summary, as_json)
+
+
+def _log_backtest(uri: str, settings: Settings, selection: dict[str, str],
+                  summary: dict[str, Any]) -> str:
+    """The replay as one MLflow run (settings and summary), beside its snapshots."""
+    from models.backtests import log_backtest, settings_params
+    from models.factory import MODEL_NAMES
+
+    params = settings_params(settings.flow_config(), list(MODEL_NAMES), selection)
+    name = f"backtest {selection['leagues']} {selection['seasons']}"
+    return log_backtest(uri, params, summary, name)
 
 
 def snapshot_options(enabled: bool, uri: str | None, warm_start: bool, keep: int):

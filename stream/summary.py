@@ -62,8 +62,8 @@ def roi_interval(stakes: list[float], profits: list[float], level: float = 0.90,
     """Bootstrap interval of ROI over bets (resampled with replacement, seeded,
     so a summary is reproducible).
 
-    >>> roi_interval([1.0] * 4, [1.0, -1.0, 1.0, -1.0])
-    [-0.5, 0.5]
+    >>> roi_interval([1.0] * 20, [1.5, -1.0] * 10)  # won half, at odds of 2.5: ROI +25%
+    [-0.125, 0.75]
     """
     if not stakes:
         return None

@@ -89,6 +89,19 @@ def fixtures_csv(frame: pd.DataFrame, rows: range, changes: dict | None = None) 
     return upcoming.to_csv(index=False).encode()
 
 
+def events_in(frame: pd.DataFrame, played: range, upcoming: range = range(0)) -> int:
+    """How many events one poll publishes: a played match's fixture, every
+    bookmaker's quote at both moments and its result; an upcoming match's
+    fixture and its pre-match quotes."""
+    from stream.loader import decode_csv, parse_csv
+
+    season = parse_csv(decode_csv(season_csv(frame, played)), "E0", "2022-23").rows
+    coming = parse_csv(decode_csv(fixtures_csv(frame, upcoming)), "E0", "2022-23",
+                       played=False).rows if len(upcoming) else []
+    return (sum(2 + len(r.pre) + len(r.close) for r in season)
+            + sum(1 + len(r.pre) for r in coming))
+
+
 class Recorder:
     """An in-memory feed sink."""
 

@@ -1,5 +1,7 @@
-"""[core] acceptance: E0 2005-06..2022-23, scored from 2017-18, against the
-reference numbers of DESIGN.md; run twice, identical apart from timing."""
+"""Acceptance. [core]: E0 2005-06..2022-23, scored from 2017-18, against the
+reference numbers of DESIGN.md; run twice, identical apart from timing.
+[edge]: the primary against the market in four leagues, and the best-price
+bets' fair closing-line value."""
 
 import json
 
@@ -11,9 +13,9 @@ from stream.cli import app
 TIMING = ("seconds", "events_per_second")
 
 
-def _replay(db):
+def _replay(db, leagues="E0"):
     result = CliRunner().invoke(app, [
-        "replay", "--leagues", "E0", "--seasons", "2005-06:2022-23",
+        "replay", "--leagues", leagues, "--seasons", "2005-06:2022-23",
         "--score-from", "2017-18", "--db", db, "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout[result.stdout.index("{"):])
@@ -47,4 +49,43 @@ def test_two_runs_are_identical(runs):
         for summary in league["leagues"].values():
             summary.pop("model_bytes", None)  # pickles of equal models vary by a few bytes
     assert first == second
-    assert first["leagues"]["E0"]["betting"]["flat"]["bets"] > 0
+    assert first["leagues"]["E0"]["betting"]["best-flat"]["bets"] > 0
+
+
+# -- [edge] ----------------------------------------------------------------------------
+FOUR = ("E0", "SP1", "D1", "I1")
+MOMENTS = ("pre", "close")
+
+
+@pytest.fixture(scope="module")
+def four(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("edge")
+    return _replay(f"sqlite:///{folder / 'four.db'}", ",".join(FOUR))["leagues"]
+
+
+def _gap(league, moment):
+    models = league["models"]
+    return models["anchored"][moment]["rps"] - models["market"][moment]["rps"]
+
+
+@pytest.mark.parametrize("code", FOUR)
+def test_the_primary_is_never_worse_than_the_market_it_is_given(four, code):
+    for moment in MOMENTS:
+        assert _gap(four[code], moment) <= 0.0002, (code, moment)
+        models = four[code]["models"]
+        assert models["anchored"][moment]["matches"] == models["market"][moment]["matches"]
+
+
+def test_the_primary_beats_the_market_on_average_and_clearly_in_serie_a(four):
+    for moment in MOMENTS:
+        assert sum(_gap(four[code], moment) for code in FOUR) / len(FOUR) < 0
+    assert _gap(four["I1"], "pre") <= -0.0002
+
+
+@pytest.mark.parametrize("code", FOUR)
+def test_best_price_bets_have_fair_closing_line_value(four, code):
+    best = four[code]["betting"]["best-flat"]
+    assert best["bets"] >= 300
+    assert best["fair_clv"] >= 0.03
+    low, high = best["roi_ci90"]
+    assert low < best["roi"] < high

@@ -54,14 +54,14 @@ def season_scores(store: Store, league: str, phase: str = "pre") -> pd.DataFrame
 
 
 def season_betting(store: Store, league: str) -> pd.DataFrame:
-    bets = frame(store, "SELECT season, strategy, stake, profit, clv FROM bets "
+    bets = frame(store, "SELECT season, strategy, stake, profit, clv, fair_clv FROM bets "
                         "WHERE league = :league AND status <> 'open'", {"league": league},
                  times=())
     if bets.empty:
         return bets
     table = (bets.groupby(["season", "strategy"])
              .agg(bets=("stake", "size"), staked=("stake", "sum"), profit=("profit", "sum"),
-                  clv=("clv", "mean")).reset_index())
+                  clv=("clv", "mean"), fair_clv=("fair_clv", "mean")).reset_index())
     table["roi"] = table["profit"] / table["staked"]
     return table
 

@@ -79,6 +79,13 @@ def test_replay_registers_versions_and_the_live_pyfunc_predicts_like_the_dataflo
     assert run.data.tags["trigger"] == "final" and run.data.tags["league"] == "E0"
     assert run.data.metrics["matches_learned"] == 760
     assert "arf.grace_period" in run.data.params
+    assert live.tags == {"league": "E0", "trigger": "final", "matches_learned": "760",
+                         "event_time": run.data.tags["event_time"]}
+    assert live.description.startswith(f"E0 at {run.data.tags['event_time']} (final, 760 ")
+    assert "anchored rolling pre RPS" in live.description and " vs market " in live.description
+    experiment = client.get_experiment(run.info.experiment_id)
+    assert experiment.name == "matchflow"
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
 
     mlflow.set_tracking_uri(tracking_uri)
     model = mlflow.pyfunc.load_model("models:/matchflow-E0@live")
@@ -123,3 +130,33 @@ def test_warm_start_equals_an_uninterrupted_replay(tmp_path, monkeypatch):
 def test_example_input_has_the_signature_columns():
     assert list(example_input().columns) == ["home", "away", "kickoff", "odds_home",
                                              "odds_draw", "odds_away"]
+
+
+def test_a_replay_with_mlflow_logs_one_backtest_run_to_compare(tmp_path, monkeypatch):
+    import json
+
+    from mlflow import MlflowClient
+    from typer.testing import CliRunner
+
+    from stream.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    args = ["replay", "--leagues", "SP1", "--seasons", "2019-20:2020-21", "--score-from",
+            "2020-21", "--db", f"sqlite:///{tmp_path / 'store.db'}", "--mlflow", uri, "--json"]
+    monkeypatch.setenv("MATCHFLOW_BEST_EDGE", "0.03")
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout[result.stdout.index("{"):])
+    run = MlflowClient(uri).get_run(summary["mlflow_run"])
+    assert run.data.tags["kind"] == "backtest"
+    params = run.data.params
+    assert params["flow.best_edge"] == "0.03" and params["flow.edge"] == "0.1"
+    assert params["models"] == "anchored,arf,market" and params["replay.leagues"] == "SP1"
+    assert params["arf.n_models"] == "10" and params["flow.kelly_fraction"] == "0.25"
+    sp1 = summary["leagues"]["SP1"]
+    metrics = run.data.metrics
+    assert metrics["SP1.anchored.pre.rps"] == sp1["models"]["anchored"]["pre"]["rps"]
+    assert metrics["SP1.market.close.log_loss"] == sp1["models"]["market"]["close"]["log_loss"]
+    assert metrics["SP1.best-flat.fair_clv"] == sp1["betting"]["best-flat"]["fair_clv"]
+    assert metrics["SP1.best-flat.roi"] == sp1["betting"]["best-flat"]["roi"]

@@ -18,8 +18,8 @@ import pytest
 from stream.events import make_match_id
 from stream.kafka.admin import dlq_topic
 from stream.loader import decode_csv, parse_csv
-from tests.feed_support import (FeedServer, crash_when_recording, fixtures_csv, season_csv,
-                                 season_frame)
+from tests.feed_support import (FeedServer, crash_when_recording, events_in, fixtures_csv,
+                                 season_csv, season_frame)
 from tests.helpers import MATCHFLOW, drain, dump_tables, run_consumer
 
 SEASON_PATH = "/mmz4281/2223/E0.csv"
@@ -109,12 +109,14 @@ def test_each_event_reaches_the_topic_exactly_once(kafka, server, topic, tmp_pat
                for kind in ("fixture", "odds", "result")}
     assert sorted(e["match_id"] for e in by_type["fixture"]) == sorted(wanted)
     assert sorted(e["match_id"] for e in by_type["result"]) == sorted(match_ids[:n4])
-    pre = [e for e in by_type["odds"] if e["phase"] == "pre"]
+    assert {e["bookmaker"] for e in by_type["odds"]} == {"pinnacle", "market-avg", "market-max"}
+    pre = [e for e in by_type["odds"] if e["phase"] == "pre" and e["bookmaker"] == "pinnacle"]
     assert sorted(e["match_id"] for e in pre) == sorted(wanted + [match_ids[changed_row]])
     changed = [e for e in pre if e["match_id"] == match_ids[changed_row]]
     assert {e["home"] for e in changed} == {float(frame.loc[changed_row, "PSH"]), new_price}
     assert datetime.fromisoformat(max(e["ts"] for e in changed)) == t2
-    close = [e["match_id"] for e in by_type["odds"] if e["phase"] == "close"]
+    close = [e["match_id"] for e in by_type["odds"]
+             if e["phase"] == "close" and e["bookmaker"] == "pinnacle"]
     assert sorted(close) == sorted(m for m, r in zip(match_ids[:n4], rows) if r.close)
 
     letters = [json.loads(value) for value in drain(bootstrap, dlq_topic(topic))]
@@ -149,15 +151,9 @@ def test_sigterm_stops_a_polling_feed_cleanly(kafka, server, topic, tmp_path):
     assert process.returncode == 0, stderr[-2000:]
     assert "stopped after" in stderr
     values = drain(kafka.bootstrap, topic)
-    # one poll's worth: played matches' four events (less missing closing odds),
-    # upcoming fixtures' two
-    assert len(values) == len(set(values)) == 30 * 4 - _no_close(frame, 30) + 10 * 2
-
-
-def _no_close(frame, n: int) -> int:
-    """Played matches among the first ``n`` without closing odds."""
-    rows = parse_csv(decode_csv(season_csv(frame, range(n))), "E0", "2022-23").rows
-    return sum(1 for row in rows if row.close is None)
+    # one poll's worth: played matches' fixture, quotes and result, upcoming
+    # fixtures' fixture and pre-match quotes
+    assert len(values) == len(set(values)) == events_in(frame, range(30), range(30, 40))
 
 
 def test_a_feed_killed_between_publishing_and_recording_sends_nothing_twice(

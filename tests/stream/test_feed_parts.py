@@ -17,8 +17,8 @@ from stream.loader import decode_csv, parse_csv
 from stream.selection import parse_duration
 from stream.services.ports import free_port
 from stream.teams import UnknownTeam, normalise, team_names
-from tests.feed_support import (FeedServer, Recorder, crash_when_recording, fixtures_csv,
-                                 season_csv, season_frame)
+from tests.feed_support import (FeedServer, Recorder, crash_when_recording, events_in,
+                                 fixtures_csv, season_csv, season_frame)
 from tests.helpers import MATCHFLOW
 
 
@@ -79,12 +79,16 @@ def _rows(n: int):
 
 def test_events_are_never_stamped_after_they_were_seen():
     row = _rows(1)[0]
+    books = ["pinnacle", "market-avg", "market-max"]
     before = row.kickoff - timedelta(days=3)
     early = observed_events(row, before)
-    assert [e.type for e in early] == ["fixture", "odds"]  # no result, no closing odds yet
+    # no result, no closing odds yet: the fixture and every bookmaker's pre-match quote
+    assert [(e.type, getattr(e, "bookmaker", None)) for e in early] == \
+        [("fixture", None)] + [("odds", book) for book in books]
     assert all(e.ts <= before for e in early)
     after = observed_events(row, row.kickoff + timedelta(days=1))
-    assert [e.type for e in after] == ["fixture", "odds", "odds", "result"]
+    assert [(e.type, getattr(e, "phase", None)) for e in after] == \
+        [("fixture", None)] + [("odds", "pre")] * 3 + [("odds", "close")] * 3 + [("result", None)]
     assert after[-1].ts == row.kickoff + timedelta(hours=2)
 
 
@@ -181,7 +185,7 @@ def test_a_run_killed_after_publishing_is_recovered_from_the_topic(server, tmp_p
     with pytest.raises(KeyboardInterrupt):
         crashing.poll()
     published = len(sink.events)
-    assert published == 20 * 4 - sum(1 for r in _rows(20) if r.close is None) + 5 * 2
+    assert published == events_in(frame, range(20), range(20, 25)) == 20 * 8 + 5 * 4
     restarted = _feed(server, tmp_path, sink, now)  # loads the state the crash left
     assert restarted.state.inflight == {"0": 0}
     assert restarted.recover() == published

@@ -21,7 +21,38 @@ def test_migrations_are_versioned_and_idempotent(pg_url):
                             {"version": 2, "name": "time_bucket fallback"},
                             {"version": 3, "name": "league state and serving indexes"},
                             {"version": 4, "name": "model snapshots"},
-                            {"version": 5, "name": "read-only role for dashboards"}]
+                            {"version": 5, "name": "read-only role for dashboards"},
+                            {"version": 6, "name": "bets at the best price"}]
+
+
+def test_a_database_from_before_the_best_price_gets_its_columns(pg_url):
+    with open_store(pg_url) as store:
+        with store._pool.connection() as conn:  # as migration 5 left it
+            conn.execute("ALTER TABLE bets DROP COLUMN bookmaker, DROP COLUMN fair_clv")
+            conn.execute("DELETE FROM schema_migrations WHERE version = 6")
+    with open_store(pg_url) as store:
+        columns = {r["column_name"] for r in store.fetch(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'bets'")}
+        assert {"bookmaker", "fair_clv"} <= columns
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_a_withdrawn_bet_is_deleted_and_the_last_write_of_a_key_wins(kind, pg_url, tmp_path):
+    url = pg_url if kind == "postgres" else f"sqlite:///{tmp_path / 'bets.db'}"
+    bet = {"match_id": "m", "strategy": "best-flat", "league": "E0", "season": "2020-21",
+           "kickoff": "2020-09-12T15:00:00+00:00", "outcome": "H", "odds": 2.1,
+           "probability": 0.5, "stake": 1.0, "closing_odds": None, "clv": None,
+           "status": "open", "profit": None, "bookmaker": "market-max", "fair_clv": None}
+    key = {"match_id": "m", "strategy": "best-flat"}
+    with open_store(url) as store:
+        store.write([Record("bets", bet), Record("bets", {**bet, "strategy": "flat"})])
+        store.write([Record("bets", key, delete=True)])
+        assert [r["strategy"] for r in store.fetch("SELECT strategy FROM bets")] == ["flat"]
+        # placed, withdrawn and placed again in one batch: the bet stands, at its last price
+        store.write([Record("bets", bet), Record("bets", key, delete=True),
+                     Record("bets", {**bet, "odds": 2.2})])
+        rows = store.fetch("SELECT odds FROM bets WHERE strategy = 'best-flat'")
+        assert [r["odds"] for r in rows] == [2.2]
 
 
 def test_time_bucket_fallback_and_daily_view(pg_url):
