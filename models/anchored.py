@@ -33,11 +33,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable
+from functools import lru_cache
 
 import numpy as np
 from river import base
 
 _FLOOR = 1e-12  # an anchor of 0 would be log(0)
+
+
+@lru_cache(maxsize=4096)
+def _split(key: str) -> tuple[str, str] | None:
+    """``"elo@0"`` -> ``("elo", "0")``; None for a plain feature (parsed once)."""
+    name, at, label = key.rpartition("@")
+    return (name, label) if at and name else None
 
 
 class AnchoredLogit(base.Classifier):
@@ -92,14 +100,14 @@ class AnchoredLogit(base.Classifier):
             if label != self.baseline:
                 row[f"bias@{label}"] = 1.0
             rows.append(row)
-        suffixes = {f"@{label}": i for i, label in enumerate(self._labels)}
+        position = {str(label): i for i, label in enumerate(self._labels)}
         for key, value in x.items():
-            if not isinstance(key, str) or "@" not in key:
+            parts = _split(key) if isinstance(key, str) else None
+            if parts is None or parts[0] == self.anchor:
                 continue
-            name, _, label = key.rpartition("@")
-            index = suffixes.get(f"@{label}")
-            if index is not None and name != self.anchor:
-                rows[index][name] = float(value)
+            index = position.get(parts[1])
+            if index is not None:
+                rows[index][parts[0]] = float(value)
         return rows
 
     def _grow(self, rows: list[dict[str, float]]) -> None:
