@@ -24,14 +24,20 @@ th { background: #f0f4f8; } td:first-child, th:first-child { text-align: left; }
 """
 
 
+def _cell(value: object, spec: str) -> str:
+    """A float in its format; a missing one (NaN: no bet, no closing line) as '-'."""
+    if isinstance(value, float):
+        return "-" if value != value else format(value, spec)
+    return str(value)
+
+
 def _table(df: pd.DataFrame, formats: dict[str, str]) -> str:
     if df.empty:
         return "<p>No rows yet.</p>"
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
     body = []
     for row in df.itertuples(index=False):
-        cells = [format(v, formats.get(c, "")) if isinstance(v, float) else str(v)
-                 for c, v in zip(df.columns, row)]
+        cells = [_cell(v, formats.get(c, "")) for c, v in zip(df.columns, row)]
         body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -54,10 +60,13 @@ def _season_table(store: Store, league: str) -> str:
     if not betting.empty:
         roi = betting.pivot(index="season", columns="strategy", values="roi")
         roi.columns = [f"ROI {s}" for s in roi.columns]
-        table = table.join(roi)
+        fair = betting.pivot(index="season", columns="strategy", values="fair_clv")
+        fair.columns = [f"fair CLV {s}" for s in fair.columns]
+        table = table.join(roi).join(fair)
     table = table.reset_index().sort_values("season", ascending=False)
     formats = {c: ".4f" for c in table.columns if c.startswith("RPS")}
-    formats |= {c: ".1%" for c in table.columns if c.startswith(("accuracy", "ROI"))}
+    formats |= {c: ".1%" for c in table.columns
+                if c.startswith(("accuracy", "ROI", "fair CLV"))}
     return _table(table, formats)
 
 

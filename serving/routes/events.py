@@ -15,13 +15,17 @@ router = APIRouter(tags=["events"])
 EXAMPLE = {"v": 1, "type": "odds", "match_id": "E0-20230812-arsenal-nottm-forest",
            "league": "E0", "season": "2023-24", "ts": "2023-08-11T12:30:00Z", "phase": "pre",
            "bookmaker": "pinnacle", "home": 1.3, "draw": 6.0, "away": 11.0}
+# One moment as several bookmakers quote it: the reference, the average, the best price.
+MOMENT = [EXAMPLE,
+          {**EXAMPLE, "bookmaker": "market-avg", "home": 1.28, "draw": 5.8, "away": 10.5},
+          {**EXAMPLE, "bookmaker": "market-max", "home": 1.33, "draw": 6.5, "away": 13.0}]
 
 
 @router.post("/events", status_code=202, response_model=EventsAccepted,
              responses={401: {"description": "missing or wrong X-API-Key"},
                         503: {"description": "no Kafka configured or reachable"}})
 def post_events(request: Request, settings: SettingsDep,
-                events: Annotated[Event | list[Event], Body(examples=[EXAMPLE, [EXAMPLE]])],
+                events: Annotated[Event | list[Event], Body(examples=[EXAMPLE, MOMENT])],
                 x_api_key: Annotated[str | None, Header()] = None):
     """Validate one event or a list and publish them to Kafka (key = league)."""
     if not settings.api_key or not x_api_key or \

@@ -92,12 +92,15 @@ def _wait_for_progress(recovery, execution: int, timeout: float = 120.0) -> None
     while time.monotonic() < deadline:
         resume, frontiers = None, []
         for part in recovery.glob("part-*.sqlite3"):
-            with sqlite3.connect(part) as conn:
-                found = conn.execute("SELECT resume_epoch FROM exs WHERE ex_num = ?",
-                                     (execution,)).fetchone()
-                resume = found[0] if found else resume
-                frontiers += [row[0] for row in conn.execute(
-                    "SELECT worker_frontier FROM fronts WHERE ex_num = ?", (execution,))]
+            try:
+                with sqlite3.connect(part) as conn:
+                    found = conn.execute("SELECT resume_epoch FROM exs WHERE ex_num = ?",
+                                         (execution,)).fetchone()
+                    resume = found[0] if found else resume
+                    frontiers += [row[0] for row in conn.execute(
+                        "SELECT worker_frontier FROM fronts WHERE ex_num = ?", (execution,))]
+            except sqlite3.OperationalError:  # a part Bytewax is still creating: look again
+                continue
         if resume is not None and frontiers and max(frontiers) >= resume + 2:
             return
         time.sleep(0.2)

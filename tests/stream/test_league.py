@@ -211,3 +211,23 @@ def test_quotes_of_one_instant_give_the_same_result_in_any_order(e0_two_seasons)
         assert _stored(records) == _stored(expected)
         assert processor.bankroll == reference.bankroll
     assert withdrawn > 0, "some order placed a bet that a later quote of its instant withdrew"
+
+
+def test_a_producer_that_sends_one_bookmaker_still_works(e0_two_seasons):
+    events = list(e0_two_seasons)[:1200]
+    one_book = [e.model_copy(update={"bookmaker": "unibet"}) if e.type == "odds" else e
+                for e in events if e.type != "odds" or e.bookmaker == "pinnacle"]
+    config = FlowConfig(edge=-0.5)  # a bet at the reference's price on every match
+    _, full = _run(events, config)
+    _, single = _run(one_book, config)
+    # the only book is the reference: every model predicts what it predicts from Pinnacle
+    assert _rows(single, "predictions") == _rows(full, "predictions")
+    assert {r["bookmaker"] for r in _rows(single, "odds")} == {"unibet"}
+
+    def at_reference(records):
+        return [{**b, "bookmaker": None} for b in _rows(records, "bets")
+                if b["strategy"] in ("flat", "kelly")]
+
+    assert at_reference(single) and at_reference(single) == at_reference(full)
+    # its own price is the best one listed, and never beats its own fair probability
+    assert not [b for b in _rows(single, "bets") if b["strategy"].startswith("best-")]
