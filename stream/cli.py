@@ -38,6 +38,19 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+@app.callback()
+def _settings_are_valid() -> None:
+    """A malformed MATCHFLOW_* variable is a bad argument: exit 2 naming it."""
+    from pydantic import ValidationError
+
+    try:
+        Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = f"MATCHFLOW_{str(first['loc'][0]).upper()}" if first["loc"] else "MATCHFLOW_*"
+        _fail(f"{name}: {first['msg']} (got {str(first.get('input'))[:40]!r})")
+
+
 def _score_from(text: str | None) -> str | None:
     return check_season(text, "--score-from") if text else None
 

@@ -28,6 +28,15 @@ def test_bad_arguments_exit_2_naming_the_flag(args, flag):
     assert flag in result.output
 
 
+@pytest.mark.parametrize("name, value", [("MATCHFLOW_BEST_EDGE", "abc"),
+                                         ("MATCHFLOW_PRIOR_VARIANCE", "1e9x")])
+def test_a_malformed_setting_exits_2_naming_the_variable(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    result = runner.invoke(app, ["summary", "--db", "sqlite:///nowhere.db"])
+    assert result.exit_code == 2, result.output
+    assert name in result.output and "Traceback" not in result.output
+
+
 def test_replay_of_a_new_league_from_a_data_dir(tmp_path):
     league = tmp_path / "data" / "NEW"
     league.mkdir(parents=True)
