@@ -9,11 +9,13 @@ import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from serving.cache import CachedRoutes, ResponseCache
 from serving.deps import StoreProvider
+from serving.guard import BodyGuard, trimmed_errors
 from serving.live import LiveModels
 from serving.metrics import ApiMetrics, MetricsMiddleware
 from serving.routes import betting, events, health, leagues, matches, models, predictions
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.response_cache:
         app.add_middleware(CachedRoutes, cache=ResponseCache(), paths=hot,
                            version=lambda: app.state.stores.get().data_version())
+    app.add_middleware(BodyGuard, api_key=lambda: app.state.settings.api_key)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 
     @app.get("/metrics", tags=["health"], response_class=Response, responses={200: {
@@ -76,6 +79,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def prometheus() -> Response:
         """Prometheus exposition: requests and latency per route."""
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """422 with a few errors, never the offending input (it may be huge or
+        not even encodable as JSON, like ``inf``)."""
+        errors = exc.errors()
+        return JSONResponse({"detail": trimmed_errors(errors), "errors": len(errors)},
+                            status_code=422)
 
     @app.exception_handler(StoreError)
     async def store_unavailable(request: Request, exc: StoreError) -> JSONResponse:

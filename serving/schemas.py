@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -38,6 +38,14 @@ class FixtureIn(BaseModel):
     away: str = Field(min_length=1, max_length=100)
     kickoff: datetime
     odds: OddsIn
+
+    @field_validator("kickoff")
+    @classmethod
+    def _utc(cls, kickoff: datetime) -> datetime:
+        """A kick-off without a time zone is UTC, as in events."""
+        if kickoff.tzinfo is None:
+            return kickoff.replace(tzinfo=timezone.utc)
+        return kickoff.astimezone(timezone.utc)
 
     @field_validator("home", "away")
     @classmethod
