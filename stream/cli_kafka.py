@@ -168,7 +168,11 @@ def serve(db: DbOpt = None, kafka: Annotated[Optional[str], typer.Option("--kafk
     if kafka:
         updates["kafka"] = _bootstrap(kafka, settings, "--kafka")
     try:
+        if updates["db"].startswith("sqlite:"):  # a typo must not serve an empty new store
+            from stream.storage import open_store
+
+            open_store(updates["db"], create=False).close()
         api = create_app(settings.model_copy(update=updates))
     except StoreError as exc:
-        _fail(str(exc))
+        _fail(f"--{exc}" if str(exc).startswith("db:") else str(exc))
     uvicorn.run(api, host=host, port=port, log_level="warning")

@@ -28,6 +28,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
@@ -36,6 +37,10 @@ MAX_EVENT_BYTES = 64 * 1024
 OUTCOMES = ("H", "D", "A")
 _SEASON = re.compile(r"^\d{4}-\d{2}$")
 _LEAGUE = re.compile(r"^[A-Za-z0-9_]{1,16}$")
+# Ids reach URLs, logs and file names: no separators, spaces or control characters.
+MATCH_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+YEARS = (1900, 2100)  # event times outside these are typos, not football
+MAX_ODDS = 1000.0
 
 
 class EventError(ValueError):
@@ -67,7 +72,7 @@ class _Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
 
     v: Literal[1] = SCHEMA_VERSION
-    match_id: str = Field(min_length=1, max_length=200)
+    match_id: str = Field(min_length=1, max_length=200, pattern=MATCH_ID_PATTERN)
     league: str
     season: str
     ts: datetime
@@ -89,6 +94,8 @@ class _Event(BaseModel):
     @field_validator("ts", "kickoff", check_fields=False)
     @classmethod
     def _as_utc(cls, value: datetime) -> datetime:
+        if not YEARS[0] <= value.year <= YEARS[1]:
+            raise ValueError(f"must be between {YEARS[0]} and {YEARS[1]}")
         return _utc(value)
 
     def to_json(self) -> str:
@@ -101,14 +108,22 @@ class Fixture(_Event):
     home: str = Field(min_length=1, max_length=100)
     away: str = Field(min_length=1, max_length=100)
 
+    @field_validator("away")
+    @classmethod
+    def _two_teams(cls, away: str, info: ValidationInfo) -> str:
+        home = info.data.get("home")
+        if home is not None and home.strip().casefold() == away.strip().casefold():
+            raise ValueError("a team cannot play itself")
+        return away
+
 
 class Odds(_Event):
     type: Literal["odds"] = "odds"
     phase: Literal["pre", "close"]
     bookmaker: str = Field(min_length=1, max_length=50)
-    home: float = Field(gt=1.0, allow_inf_nan=False)
-    draw: float = Field(gt=1.0, allow_inf_nan=False)
-    away: float = Field(gt=1.0, allow_inf_nan=False)
+    home: float = Field(gt=1.0, le=MAX_ODDS, allow_inf_nan=False)
+    draw: float = Field(gt=1.0, le=MAX_ODDS, allow_inf_nan=False)
+    away: float = Field(gt=1.0, le=MAX_ODDS, allow_inf_nan=False)
 
     @property
     def prices(self) -> tuple[float, float, float]:

@@ -107,3 +107,30 @@ def test_a_kickoff_without_a_time_zone_is_utc(server):
     aware = server.post("/predict", json=FIXTURE)
     assert naive.json()["models"] == aware.json()["models"]
     assert naive.json()["kickoff"].startswith("2023-05-28T15:30:00")
+
+
+def test_serving_a_store_that_does_not_exist_exits_2(tmp_path):
+    done = subprocess.run([MATCHFLOW, "serve", "--db", "sqlite:///typo.db", "--port",
+                           str(free_port())], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path)
+    assert done.returncode == 2 and "--db" in done.stderr and "typo.db" in done.stderr
+    assert not (tmp_path / "typo.db").exists()
+
+
+EVENT = {"v": 1, "type": "fixture", "match_id": "E0-20230812-arsenal-chelsea", "league": "E0",
+         "season": "2023-24", "ts": "2023-08-05T14:00:00Z", "kickoff": "2023-08-12T14:00:00Z",
+         "home": "Arsenal", "away": "Chelsea"}
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"away": "Arsenal"}, "away"),
+    ({"match_id": "E0-x\r\ny"}, "match_id"),
+    ({"match_id": "../../secrets"}, "match_id"),
+    ({"ts": "9999-01-01T00:00:00Z"}, "ts"),
+])
+def test_hostile_events_are_a_422_naming_the_field(server, change, field):
+    response = server.post("/events", json=[{**EVENT, **change}],
+                           headers={"X-API-Key": "secret-key"})
+    assert response.status_code == 422, response.text
+    # the body is one event or a list: one of the (few) errors names the field
+    assert any(field in error["loc"] for error in response.json()["detail"])

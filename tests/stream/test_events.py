@@ -50,6 +50,17 @@ def test_match_id_is_stable_and_readable():
       "home": "A", "away": "B"}, "season"),
     ({**BASE, "v": 2, "type": "fixture"}, "v"),
     ({**BASE, "type": "result", "home_goals": 1, "away_goals": 1, "extra": 1}, "extra"),
+    # hostile: ids that would reach paths and logs, impossible years, absurd odds, one team
+    ({**BASE, "match_id": "../../etc/passwd", "type": "result", "home_goals": 1,
+      "away_goals": 1}, "match_id"),
+    ({**BASE, "match_id": "E0-x\r\nSet-Cookie: a", "type": "result", "home_goals": 1,
+      "away_goals": 1}, "match_id"),
+    ({**BASE, "ts": "9999-01-01T00:00:00Z", "type": "result", "home_goals": 1,
+      "away_goals": 1}, "ts"),
+    ({**BASE, "type": "odds", "phase": "pre", "bookmaker": "x", "home": 1e300, "draw": 3,
+      "away": 4}, "home"),
+    ({**BASE, "type": "fixture", "kickoff": "2020-02-01T15:00:00Z", "home": "Arsenal",
+      "away": " arsenal"}, "away"),
 ])
 def test_invalid_events_name_the_field(payload, field):
     raw = payload if isinstance(payload, str) else json.dumps(payload)
