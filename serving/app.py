@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from serving.cache import CachedRoutes, ResponseCache
-from serving.deps import StoreProvider
+from serving.deps import Database, StoreProvider
 from serving.guard import BodyGuard, trimmed_errors
 from serving.live import LiveModels
 from serving.metrics import ApiMetrics, MetricsMiddleware
@@ -48,18 +48,27 @@ class _LazyPublisher:
         return self._publisher
 
 
+def _data_version(app: FastAPI) -> object:
+    """The cache key's data version; when the store cannot say (locked, gone),
+    a fresh object: a miss, so the request goes to the database and its 503."""
+    try:
+        return app.state.db.stores.data_version()
+    except Exception:  # noqa: BLE001 - any failure means "unknown", never a stale hit
+        return object()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
-        app.state.stores.close()
+        app.state.db.close()
 
     app = FastAPI(title="matchflow", version="0.1.0", description=DESCRIPTION,
                   lifespan=lifespan)
     app.state.settings = settings
-    app.state.stores = StoreProvider(settings.db)
+    app.state.db = Database(StoreProvider(settings.db))
     app.state.live = LiveModels()
     app.state.publisher = _LazyPublisher(settings)
     metrics = ApiMetrics()
@@ -70,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Middleware added last runs first: metrics see every request, cache hits included.
     if settings.response_cache:
         app.add_middleware(CachedRoutes, cache=ResponseCache(), paths=hot,
-                           version=lambda: app.state.stores.get().data_version())
+                           version=lambda: _data_version(app))
     app.add_middleware(BodyGuard, api_key=lambda: app.state.settings.api_key)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 
@@ -90,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StoreError)
     async def store_unavailable(request: Request, exc: StoreError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=503)
+        return JSONResponse({"detail": str(exc)}, status_code=503,
+                            headers={"Retry-After": "2"})
 
     return app

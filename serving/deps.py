@@ -1,40 +1,82 @@
-"""FastAPI dependencies as ``Annotated`` aliases: settings, store, live models.
+"""FastAPI dependencies as ``Annotated`` aliases: settings, the database, live models.
 
-Read routes are ``async`` and query the store inline: each query takes well
-under a millisecond, while a thread pool's hand-offs under load (threads
-queueing for the GIL) cost tens of milliseconds at the tail. Only
-``POST /events``, which waits for Kafka, runs in the pool."""
+Every store call runs on a small pool of worker threads (:class:`Database`),
+never on the event loop, and gives up after ``timeout`` seconds: a locked
+SQLite file or a paused PostgreSQL costs the request a 503 with
+``Retry-After``, not the whole server its ``/health``. SQLite connections are
+per thread; PostgreSQL shares one pool with a server-side statement timeout.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sqlite3
 import threading
-from typing import Annotated
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated, Any, Callable
 
 from fastapi import Depends, Request
 
 from serving.live import LiveModels
 from stream.config import Settings
 from stream.storage import Store, open_store
+from stream.storage.base import StoreError
+from stream.storage.sqlite import sqlite_path
+
+TIMEOUT = 2.0  # seconds a request waits for the store before its 503
+
+
+class StoreUnavailable(StoreError):
+    """The store did not answer in time, or not at all: a 503, worth a retry."""
+
+
+def _identity(path: str) -> tuple[int, int]:
+    try:
+        info = os.stat(path)
+    except OSError:
+        raise StoreUnavailable(f"db: the SQLite file {path!r} is gone") from None
+    return info.st_dev, info.st_ino
 
 
 class StoreProvider:
-    """SQLite connections are per thread; PostgreSQL shares one pooled store."""
+    """A store per thread on SQLite (reopened when the file is replaced), one
+    pooled store on PostgreSQL."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout: float = TIMEOUT) -> None:
         self.url = url
+        self.timeout = timeout
         self._local = threading.local()
         self._shared: Store | None = None
-        if not url.startswith("sqlite:"):
-            self._shared = open_store(url)
+        self._path = sqlite_path(url) if url.startswith("sqlite:") else None
+        if self._path is None:
+            self._shared = open_store(url, timeout=timeout)
         else:
             open_store(url).close()  # create the schema once, up front
 
     def get(self) -> Store:
         if self._shared is not None:
             return self._shared
-        store = getattr(self._local, "store", None)
-        if store is None:
-            store = self._local.store = open_store(self.url, create=False)
+        return self._thread_store("store", self.timeout)
+
+    def data_version(self) -> object | None:
+        """The store's data version, from a connection that never waits for a
+        lock (it runs on the event loop): raises at once when locked."""
+        if self._shared is not None:
+            return self._shared.data_version()
+        store = self._thread_store("probe", 0.0)
+        # a replaced file starts its own count: the file's identity is part of it
+        return (self._local.probe_id, store.data_version())
+
+    def _thread_store(self, name: str, timeout: float) -> Store:
+        identity = _identity(self._path) if self._path != ":memory:" else None
+        store, known = getattr(self._local, name, None), getattr(self._local, f"{name}_id", None)
+        if store is None or known != identity:
+            if store is not None:
+                store.close()  # the file was replaced: serve the new one
+            store = open_store(self.url, create=False, timeout=timeout)
+            setattr(self._local, name, store)
+            setattr(self._local, f"{name}_id", identity)
         return store
 
     def close(self) -> None:
@@ -42,12 +84,55 @@ class StoreProvider:
             self._shared.close()
 
 
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [sqlite3.Error]
+    try:
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        errors += [psycopg.Error, PoolTimeout]
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    return tuple(errors)
+
+
+class Database:
+    """``await db(fn, *args)`` runs ``fn(store, *args)`` on a worker thread
+    with that thread's store; a driver error or no answer within ``timeout``
+    raises :class:`StoreUnavailable`."""
+
+    def __init__(self, stores: StoreProvider, timeout: float = TIMEOUT,
+                 workers: int = 8) -> None:
+        self.stores = stores
+        self.timeout = timeout
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="db")
+        self._errors = _driver_errors()
+
+    def _run(self, fn: Callable[..., Any], args: tuple) -> Any:
+        try:
+            return fn(self.stores.get(), *args)
+        except self._errors as exc:
+            raise StoreUnavailable(f"db: {type(exc).__name__}: {str(exc)[:200]}") from None
+
+    async def __call__(self, fn: Callable[..., Any], *args: Any) -> Any:
+        future = asyncio.get_running_loop().run_in_executor(self._executor, self._run, fn,
+                                                            args)
+        try:
+            return await asyncio.wait_for(future, self.timeout)
+        except asyncio.TimeoutError:
+            raise StoreUnavailable(f"db: no answer within {self.timeout:g} s") from None
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self.stores.close()
+
+
 async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-async def get_store(request: Request) -> Store:
-    return request.app.state.stores.get()
+async def get_db(request: Request) -> Database:
+    return request.app.state.db
 
 
 async def get_live(request: Request) -> LiveModels:
@@ -55,5 +140,5 @@ async def get_live(request: Request) -> LiveModels:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-StoreDep = Annotated[Store, Depends(get_store)]
+DbDep = Annotated[Database, Depends(get_db)]
 LiveDep = Annotated[LiveModels, Depends(get_live)]

@@ -5,26 +5,27 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query
 
 from serving import queries
-from serving.deps import StoreDep
+from serving.deps import DbDep
 
 router = APIRouter(tags=["betting"])
 Name = Annotated[str | None, Query(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 @router.get("/bets")
-async def list_bets(store: StoreDep, league: Name = None, strategy: Name = None,
+async def list_bets(db: DbDep, league: Name = None, strategy: Name = None,
               status: Literal["open", "won", "lost"] | None = None,
               limit: Annotated[int, Query(ge=1, le=500)] = 50,
               cursor: Annotated[str | None, Query(max_length=500)] = None):
     """Paper bets, latest kick-off first."""
     try:
-        items, next_cursor = queries.bets_page(store, league, strategy, status, limit, cursor)
+        items, next_cursor = await db(queries.bets_page, league, strategy, status, limit,
+                                      cursor)
     except queries.BadCursor as exc:
         raise HTTPException(422, str(exc)) from None
     return {"items": items, "next_cursor": next_cursor}
 
 
 @router.get("/bankroll")
-async def current_bankroll(store: StoreDep, strategy: Name = None, league: Name = None):
+async def current_bankroll(db: DbDep, strategy: Name = None, league: Name = None):
     """The latest bankroll of each strategy and league (each season starts at 100)."""
-    return queries.bankroll(store, league, strategy)
+    return await db(queries.bankroll, league, strategy)

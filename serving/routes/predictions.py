@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import JSONResponse
 
 from serving import queries
-from serving.deps import LiveDep, SettingsDep, StoreDep
+from serving.deps import DbDep, LiveDep, SettingsDep
 from serving.schemas import FixtureIn, PredictionOut, PredictionsPage
 
 router = APIRouter(tags=["predictions"])
@@ -16,7 +16,7 @@ League = Annotated[str | None, Query(min_length=1, max_length=16, pattern=r"^[A-
 
 @router.get("/predictions", response_class=JSONResponse,
             responses={200: {"model": PredictionsPage}})
-async def list_predictions(store: StoreDep, league: League = None,
+async def list_predictions(db: DbDep, league: League = None,
                            status: Literal["upcoming", "played", "all"] = "upcoming",
                            limit: Annotated[int, Query(ge=1, le=500)] = 50,
                            cursor: Annotated[str | None, Query(max_length=500)] = None):
@@ -24,10 +24,10 @@ async def list_predictions(store: StoreDep, league: League = None,
     market's, the edge of each outcome, the odds and moment used, the model
     version. Upcoming matches soonest first; played ones latest first.
     Responses are cached until the store changes (``serving/cache.py``)."""
-    if league and not queries.league_exists(store, league):
+    if league and not await db(queries.league_exists, league):
         raise HTTPException(404, f"league: unknown league {league!r}")
     try:
-        items, next_cursor = queries.predictions_page(store, league, status, limit, cursor)
+        items, next_cursor = await db(queries.predictions_page, league, status, limit, cursor)
     except queries.BadCursor as exc:
         raise HTTPException(422, str(exc)) from None
     # Built by our own queries, so serialised directly: validating the page
@@ -53,16 +53,16 @@ def _predict(store, live, settings, fixture: FixtureIn) -> dict:
 
 
 @router.post("/predict", response_model=PredictionOut)
-async def predict(store: StoreDep, live: LiveDep, settings: SettingsDep, fixture: FixtureIn):
+async def predict(db: DbDep, live: LiveDep, settings: SettingsDep, fixture: FixtureIn):
     """Probabilities for a fixture of your choosing from the league's latest
     model state (the dataflow's, else ``models:/matchflow-<league>@live`` when
     the API was given ``--mlflow``), with the features used. Nothing is
     learned or stored."""
-    return _predict(store, live, settings, fixture)
+    return await db(_predict, live, settings, fixture)
 
 
 @router.post("/predict/batch", response_model=list[PredictionOut])
-async def predict_batch(store: StoreDep, live: LiveDep, settings: SettingsDep,
+async def predict_batch(db: DbDep, live: LiveDep, settings: SettingsDep,
                         fixtures: Annotated[list[FixtureIn], Body(max_length=500)]):
     """:func:`predict` for up to 500 fixtures at once."""
-    return [_predict(store, live, settings, fixture) for fixture in fixtures]
+    return await db(lambda store: [_predict(store, live, settings, f) for f in fixtures])

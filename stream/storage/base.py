@@ -98,8 +98,10 @@ class Store(ABC):
         self.close()
 
 
-def open_store(url: str, create: bool = True) -> Store:
-    """Open the store a URL names: ``sqlite:///path`` or ``postgresql://...``."""
+def open_store(url: str, create: bool = True, timeout: float | None = None) -> Store:
+    """Open the store a URL names: ``sqlite:///path`` or ``postgresql://...``.
+    ``timeout`` bounds each wait: SQLite's busy wait, PostgreSQL's statements
+    and pool (the API's 2 s); None keeps the writers' patient defaults."""
     if url.startswith("sqlite:"):
         from stream.storage.sqlite import SQLiteStore, sqlite_path
 
@@ -107,12 +109,12 @@ def open_store(url: str, create: bool = True) -> Store:
         if not create and path != ":memory:" and not Path(path).is_file():
             raise StoreError(f"db: no store at {path!r} (run a replay first)")
 
-        store: Store = SQLiteStore(url)
+        store: Store = SQLiteStore(url, timeout=60.0 if timeout is None else timeout)
     elif url.startswith(("postgresql:", "postgres:")):
         from stream.config import Settings
         from stream.storage.postgres import PostgresStore
 
-        store = PostgresStore(url, reader_password=Settings().reader_password)
+        store = PostgresStore(url, reader_password=Settings().reader_password, timeout=timeout)
     else:
         raise StoreError(f"db: unsupported URL {url!r} (use sqlite:///FILE or postgresql://...)")
     if create:

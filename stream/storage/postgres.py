@@ -59,7 +59,7 @@ def _upsert_from(table: str, columns: tuple[str, ...]) -> str:
 
 class PostgresStore(Store):
     def __init__(self, url: str, pool_size: int = 4, retention_days: int = 0,
-                 reader_password: str | None = None) -> None:
+                 reader_password: str | None = None, timeout: float | None = None) -> None:
         self.url = url
         self.reader_password = reader_password
         self.retention_days = retention_days
@@ -67,10 +67,14 @@ class PostgresStore(Store):
         self._last_refresh = time.monotonic()
         self._dirty = False  # wrote since the last refresh of the daily view
         self._staged: WeakKeyDictionary[psycopg.Connection, set[str]] = WeakKeyDictionary()
+        options = {"autocommit": False, "connect_timeout": 10}
+        if timeout is not None:  # the server ends a statement that runs longer
+            options["options"] = f"-c statement_timeout={int(timeout * 1000)}"
+            options["connect_timeout"] = max(int(timeout), 1)
         try:
             psycopg.connect(url, connect_timeout=10).close()  # fail fast, with the reason
             self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True,
-                                        timeout=30, kwargs={"autocommit": False})
+                                        timeout=timeout or 30, kwargs=options)
             self._pool.wait(timeout=30)
         except Exception as exc:  # noqa: BLE001 - any failure to connect is the URL's
             raise StoreError(f"db: cannot connect to {url!r}: {exc}") from None

@@ -31,12 +31,12 @@ def sqlite_path(url: str) -> str:
 
 
 class SQLiteStore(Store):
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout: float = 60.0) -> None:
         self.url = url
         path = sqlite_path(url)
         if path != ":memory:" and not Path(path).resolve().parent.is_dir():
             raise StoreError(f"db: directory of {path!r} does not exist")
-        self._conn = sqlite3.connect(path, timeout=60.0, check_same_thread=False)
+        self._conn = sqlite3.connect(path, timeout=timeout, check_same_thread=False)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
