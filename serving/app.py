@@ -77,8 +77,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     hot = {route.path: route for route in predictions.router.routes + leagues.router.routes
            if route.path in ("/predictions", "/leagues")}
     # Middleware added last runs first: metrics see every request, cache hits included.
+    app.state.cache = ResponseCache()
     if settings.response_cache:
-        app.add_middleware(CachedRoutes, cache=ResponseCache(), paths=hot,
+        app.add_middleware(CachedRoutes, cache=app.state.cache, paths=hot,
                            version=lambda: _data_version(app))
     app.add_middleware(BodyGuard, api_key=lambda: app.state.settings.api_key)
     app.add_middleware(MetricsMiddleware, metrics=metrics)

@@ -5,10 +5,19 @@ connection (the dataflow's writer) commits: a cached page is never stale. On
 PostgreSQL there is no such counter, so entries live ``ttl`` seconds (half a
 second by default: live events still show within the API's two-second promise).
 
->>> cache = ResponseCache(ttl=10)
+Entries are bounded in number and in bytes (the oldest go first), and keyed by
+the route's own parameters in a fixed order: unknown parameters and their order
+cannot fill it with copies of one page.
+
+>>> cache = ResponseCache(ttl=10, max_bytes=8)
 >>> cache.put(("k",), 1, b"page")
 >>> cache.get(("k",), 1), cache.get(("k",), 2)
 (b'page', None)
+>>> cache.put(("a",), 1, b"12345"); cache.put(("b",), 1, b"6789")
+>>> cache.get(("a",), 1), cache.get(("b",), 1), cache.bytes
+(None, b'6789', 4)
+>>> normalised(b"status=all&x=1&league=E0&league=SP1", {"league", "status"})
+(('league', 'E0'), ('league', 'SP1'), ('status', 'all'))
 """
 
 from __future__ import annotations
@@ -17,12 +26,24 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from urllib.parse import parse_qsl
+
+MAX_BYTES = 32 * 1024 * 1024
+
+
+def normalised(query: bytes, known: set[str]) -> tuple[tuple[str, str], ...]:
+    """The route's own query parameters, sorted: the part of a URL that can
+    change its answer."""
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    return tuple(sorted((k, v) for k, v in pairs if k in known))
 
 
 class ResponseCache:
-    def __init__(self, ttl: float = 0.5, size: int = 1024) -> None:
+    def __init__(self, ttl: float = 0.5, size: int = 1024, max_bytes: int = MAX_BYTES) -> None:
         self.ttl = ttl
         self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._entries: OrderedDict[Hashable, tuple[object, float, bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -34,17 +55,20 @@ class ResponseCache:
             stored_version, stored_at, body = entry
             if stored_version != version or (version is None and
                                              time.monotonic() - stored_at > self.ttl):
-                del self._entries[key]
+                self.bytes -= len(self._entries.pop(key)[2])
                 return None
             self._entries.move_to_end(key)
             return body
 
     def put(self, key: Hashable, version: object, body: bytes) -> None:
+        if len(body) > self.max_bytes:
+            return
         with self._lock:
+            old = self._entries.pop(key, None)
+            self.bytes += len(body) - (len(old[2]) if old else 0)
             self._entries[key] = (version, time.monotonic(), body)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            while len(self._entries) > self.size or self.bytes > self.max_bytes:
+                self.bytes -= len(self._entries.popitem(last=False)[1][2])
 
 
 class CachedRoutes:
@@ -59,13 +83,17 @@ class CachedRoutes:
         self.cache = cache
         self.paths = paths  # path -> the route object, so metrics label hits too
         self.version = version
+        self.params = {path: {p.alias for p in route.dependant.query_params}
+                       for path, route in paths.items()}
 
     async def __call__(self, scope, receive, send) -> None:
         route = self.paths.get(scope.get("path")) if scope["type"] == "http" else None
         if route is None or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        key, version = (scope["path"], scope["query_string"]), self.version()
+        path = scope["path"]
+        key = (path, normalised(scope["query_string"], self.params[path]))
+        version = self.version()
         hit = self.cache.get(key, version)
         if hit is not None:
             scope["route"] = route

@@ -6,7 +6,8 @@ or validates anything:
 * a route that needs the key (``POST /events``) answers 401 before a byte of
   the body is read;
 * a body larger than its route's cap answers 413: at once when
-  ``Content-Length`` says so, else as soon as the streamed bytes pass the cap.
+  ``Content-Length`` says so, else as soon as the streamed bytes pass the cap;
+* a body that trickles in for longer than ``BODY_SECONDS`` answers 408.
 
 Validation errors are trimmed by :func:`trimmed_errors`: a few of them, never
 the input that caused them (a 3 MB body of bad items once came back as a
@@ -15,6 +16,7 @@ the input that caused them (a 3 MB body of bad items once came back as a
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 from collections.abc import Callable
@@ -27,6 +29,7 @@ BODY_LIMITS = {("POST", "/predict"): 16 * KIB, ("POST", "/predict/batch"): 256 *
                ("POST", "/events"): 1024 * KIB}
 DEFAULT_LIMIT = 16 * KIB
 KEYED = {("POST", "/events")}
+BODY_SECONDS = 10.0  # a body still arriving after this is a slow-loris, not a client
 MAX_ERRORS = 5
 
 
@@ -42,10 +45,12 @@ class BodyGuard:
     """Key check before the body, body caps from the header and the stream."""
 
     def __init__(self, app, api_key: Callable[[], str | None],
-                 limits: dict[tuple[str, str], int] = BODY_LIMITS) -> None:
+                 limits: dict[tuple[str, str], int] = BODY_LIMITS,
+                 body_seconds: float = BODY_SECONDS) -> None:
         self.app = app
         self.api_key = api_key
         self.limits = limits
+        self.body_seconds = body_seconds
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -61,23 +66,31 @@ class BodyGuard:
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _reply(send, 413, f"body: larger than {limit} bytes")
             return
-        await self.app(scope, self._capped(receive, limit), send)
+        await self.app(scope, self._capped(receive, limit, self.body_seconds), send)
 
     def _authorised(self, given: bytes | None) -> bool:
         key = self.api_key()
         return bool(key and given and hmac.compare_digest(given, key.encode()))
 
     @staticmethod
-    def _capped(receive, limit: int):
-        seen = 0
+    def _capped(receive, limit: int, seconds: float):
+        seen, complete = 0, False
+        deadline = asyncio.get_running_loop().time() + seconds
 
         async def receive_capped():
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, complete
+            if complete:  # the body is in: what follows (a disconnect) may take its time
+                return await receive()
+            left = deadline - asyncio.get_running_loop().time()
+            try:
+                message = await asyncio.wait_for(receive(), max(left, 0.001))
+            except asyncio.TimeoutError:
+                raise HTTPException(408, f"body: not received within {seconds:g} s") from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:  # FastAPI passes an HTTPException raised here through
                     raise HTTPException(413, f"body: larger than {limit} bytes")
+                complete = not message.get("more_body", False)
             return message
 
         return receive_capped

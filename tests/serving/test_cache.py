@@ -22,3 +22,16 @@ def test_cached_page_changes_when_the_dataflow_commits(tmp_path):
         assert len(after.json()["items"]) == 3
         metrics = client.get("/metrics").text
         assert 'route="/predictions",status="200"} 3.0' in metrics  # hits are counted too
+
+
+def test_distinct_query_strings_of_one_page_are_one_entry(tmp_path):
+    events = list(bundled_events("E0", "2017-18"))[:50]
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    run_payloads([e.to_json() for e in events], url, FlowConfig())
+    app = create_app(Settings(db=url))
+    with TestClient(app) as client:
+        pages = {client.get(f"/predictions?status=all&junk={i}&league=E0").content
+                 for i in range(1100)}
+        client.get("/predictions?league=E0&status=all")  # the same page, reordered
+        assert len(pages) == 1
+        assert len(app.state.cache._entries) == 1 and app.state.cache.bytes == len(pages.pop())

@@ -134,3 +134,23 @@ def test_hostile_events_are_a_422_naming_the_field(server, change, field):
     assert response.status_code == 422, response.text
     # the body is one event or a list: one of the (few) errors names the field
     assert any(field in error["loc"] for error in response.json()["detail"])
+
+
+def test_a_body_that_trickles_in_is_cut_off_with_408(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as raw:
+        raw.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: 400\r\n\r\n{")
+        started = time.monotonic()
+        answer = b""
+        while not answer and time.monotonic() - started < 20:
+            raw.sendall(b" ")  # one byte every half second: a slow-loris
+            time.sleep(0.5)
+            raw.setblocking(False)
+            try:
+                answer = raw.recv(64)
+            except BlockingIOError:
+                pass
+            raw.setblocking(True)
+        assert answer.startswith(b"HTTP/1.1 408"), answer
+        assert 9 < time.monotonic() - started < 13
+    assert server.get("/health").status_code == 200
