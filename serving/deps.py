@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any, Callable
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 
 from serving.live import LiveModels
 from stream.config import Settings
@@ -25,6 +26,19 @@ from stream.storage.base import StoreError
 from stream.storage.sqlite import sqlite_path
 
 TIMEOUT = 2.0  # seconds a request waits for the store before its 503
+# Documented on every router that reads the store, and on the routes that take a body.
+STORE_RESPONSES: dict[int | str, dict] = {
+    503: {"description": "the store did not answer within 2 s, or is gone; retry after "
+                         "Retry-After seconds"}}
+BODY_RESPONSES: dict[int | str, dict] = {
+    408: {"description": "the body did not arrive within 10 s"},
+    413: {"description": "the body is larger than the route accepts"}}
+
+
+def bad_query(name: str, message: str) -> RequestValidationError:
+    """A 422 shaped like FastAPI's own, for a check FastAPI cannot make."""
+    return RequestValidationError([{"type": "value_error", "loc": ("query", name),
+                                    "msg": message}])
 
 
 class StoreUnavailable(StoreError):

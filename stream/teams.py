@@ -52,6 +52,15 @@ def normalise(name: str) -> str:
     return " ".join(t for t in tokens if t not in _NOISE and not t.isdigit())
 
 
+def _country(league: str) -> str:
+    """football-data's country prefix of a league code.
+
+    >>> _country("E0"), _country("SP1"), _country("SC0")
+    ('E', 'SP', 'SC')
+    """
+    return league.rstrip("0123456789C") if league.endswith("C") else league.rstrip("0123456789")
+
+
 class TeamNames:
     """Canonical names by league and the key of every accepted spelling."""
 
@@ -73,11 +82,20 @@ class TeamNames:
                         for row in csv.DictReader(handle)])
 
     def canonical(self, name: str, league: str | None = None) -> str:
-        """The club's canonical name; :class:`UnknownTeam` names the closest."""
-        found = self._by_key.get(normalise(name))
-        if found is None:
+        """The club's canonical name; :class:`UnknownTeam` names the closest.
+        Given a league, the club must be registered in a league of the same
+        country (the code's letters: E0 and E1 share clubs through promotion,
+        E0 and SP1 never do)."""
+        key = normalise(name)
+        found = self._by_key.get(key)
+        if found is None or (league and not self._same_country(key, league)):
             raise UnknownTeam(name, self.closest(name, league))
         return found
+
+    def _same_country(self, key: str, league: str) -> bool:
+        country = _country(league)
+        return any(key in keys for code, keys in self._league_keys.items()
+                   if _country(code) == country)
 
     def resolve(self, name: str, league: str) -> str:
         """:meth:`canonical` in a league the registry covers; elsewhere (a league

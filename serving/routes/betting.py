@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 
 from serving import queries
-from serving.deps import DbDep
+from serving.deps import STORE_RESPONSES, DbDep, bad_query
 
-router = APIRouter(tags=["betting"])
+router = APIRouter(tags=["betting"], responses=STORE_RESPONSES)
 Name = Annotated[str | None, Query(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
@@ -21,7 +21,7 @@ async def list_bets(db: DbDep, league: Name = None, strategy: Name = None,
         items, next_cursor = await db(queries.bets_page, league, strategy, status, limit,
                                       cursor)
     except queries.BadCursor as exc:
-        raise HTTPException(422, str(exc)) from None
+        raise bad_query("cursor", str(exc)) from None
     return {"items": items, "next_cursor": next_cursor}
 
 

@@ -3,15 +3,20 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, HTTPException, Request
+from fastapi import APIRouter, Body, HTTPException, Request, Security
 from fastapi.exceptions import RequestValidationError
+from fastapi.security import APIKeyHeader
 
-from serving.deps import SettingsDep
+from serving.deps import BODY_RESPONSES, SettingsDep
 from serving.schemas import EventsAccepted
 from stream.events import Event
 from stream.teams import UnknownTeam, canonical_fixture
 
 router = APIRouter(tags=["events"])
+# Declared so clients and fuzzers know the route needs it; checked before the
+# body is read (serving/guard.py) and again here.
+API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False,
+                       description="MATCHFLOW_API_KEY of the server")
 EXAMPLE = {"v": 1, "type": "odds", "match_id": "E0-20230812-arsenal-nottm-forest",
            "league": "E0", "season": "2023-24", "ts": "2023-08-11T12:30:00Z", "phase": "pre",
            "bookmaker": "pinnacle", "home": 1.3, "draw": 6.0, "away": 11.0}
@@ -22,11 +27,11 @@ MOMENT = [EXAMPLE,
 
 
 @router.post("/events", status_code=202, response_model=EventsAccepted,
-             responses={401: {"description": "missing or wrong X-API-Key"},
+             responses={**BODY_RESPONSES, 401: {"description": "missing or wrong X-API-Key"},
                         503: {"description": "no Kafka configured or reachable"}})
 def post_events(request: Request, settings: SettingsDep,
                 events: Annotated[Event | list[Event], Body(examples=[EXAMPLE, MOMENT])],
-                x_api_key: Annotated[str | None, Header()] = None):
+                x_api_key: Annotated[str | None, Security(API_KEY)] = None):
     """Validate one event or a list and publish them to Kafka (key = league)."""
     if not settings.api_key or not x_api_key or \
             not hmac.compare_digest(x_api_key.encode(), settings.api_key.encode()):
@@ -34,7 +39,8 @@ def post_events(request: Request, settings: SettingsDep,
     listed = isinstance(events, list)
     batch = events if listed else [events]
     if len(batch) > 1000:
-        raise HTTPException(422, "events: at most 1000 per request")
+        raise RequestValidationError([{"type": "too_long", "loc": ("body",),
+                                       "msg": "at most 1000 events per request"}])
     batch = [_canonical_teams(event, index if listed else None)
              for index, event in enumerate(batch)]
     publisher = request.app.state.publisher()

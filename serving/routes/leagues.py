@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query
 
 from serving import queries
-from serving.deps import DbDep
+from serving.deps import STORE_RESPONSES, DbDep
 
-router = APIRouter(tags=["leagues"])
+router = APIRouter(tags=["leagues"], responses=STORE_RESPONSES)
 
 
 @router.get("/leagues")

@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path
 
 from serving import queries
-from serving.deps import DbDep
+from serving.deps import STORE_RESPONSES, DbDep
 
-router = APIRouter(tags=["matches"])
+router = APIRouter(tags=["matches"], responses=STORE_RESPONSES)
 
 
 @router.get("/matches/{match_id}", responses={404: {"description": "unknown match"}})

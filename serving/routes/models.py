@@ -3,9 +3,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from serving import queries
-from serving.deps import DbDep
+from serving.deps import STORE_RESPONSES, DbDep
 
-router = APIRouter(tags=["models"])
+router = APIRouter(tags=["models"], responses=STORE_RESPONSES)
 
 
 @router.get("/models")

@@ -6,16 +6,17 @@ from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import JSONResponse
 
 from serving import queries
-from serving.deps import DbDep, LiveDep, SettingsDep
+from serving.deps import (BODY_RESPONSES, STORE_RESPONSES, DbDep, LiveDep, SettingsDep,
+                          bad_query)
 from serving.schemas import FixtureIn, PredictionOut, PredictionsPage
 
-router = APIRouter(tags=["predictions"])
+router = APIRouter(tags=["predictions"], responses=STORE_RESPONSES)
 League = Annotated[str | None, Query(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_]+$",
                                      examples=["E0"])]
 
 
 @router.get("/predictions", response_class=JSONResponse,
-            responses={200: {"model": PredictionsPage}})
+            responses={200: {"model": PredictionsPage}, 404: {"description": "unknown league"}})
 async def list_predictions(db: DbDep, league: League = None,
                            status: Literal["upcoming", "played", "all"] = "upcoming",
                            limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -29,7 +30,7 @@ async def list_predictions(db: DbDep, league: League = None,
     try:
         items, next_cursor = await db(queries.predictions_page, league, status, limit, cursor)
     except queries.BadCursor as exc:
-        raise HTTPException(422, str(exc)) from None
+        raise bad_query("cursor", str(exc)) from None
     # Built by our own queries, so serialised directly: validating the page
     # against its model again tripled the route's latency.
     return JSONResponse({"items": items, "next_cursor": next_cursor})
@@ -52,7 +53,8 @@ def _predict(store, live, settings, fixture: FixtureIn) -> dict:
             "models": named, "edge": edge, "features": features}
 
 
-@router.post("/predict", response_model=PredictionOut)
+@router.post("/predict", response_model=PredictionOut,
+             responses={**BODY_RESPONSES, 404: {"description": "no model state for the league"}})
 async def predict(db: DbDep, live: LiveDep, settings: SettingsDep, fixture: FixtureIn):
     """Probabilities for a fixture of your choosing from the league's latest
     model state (the dataflow's, else ``models:/matchflow-<league>@live`` when
@@ -61,7 +63,8 @@ async def predict(db: DbDep, live: LiveDep, settings: SettingsDep, fixture: Fixt
     return await db(_predict, live, settings, fixture)
 
 
-@router.post("/predict/batch", response_model=list[PredictionOut])
+@router.post("/predict/batch", response_model=list[PredictionOut],
+             responses={**BODY_RESPONSES, 404: {"description": "no model state for a league"}})
 async def predict_batch(db: DbDep, live: LiveDep, settings: SettingsDep,
                         fixtures: Annotated[list[FixtureIn], Body(max_length=500)]):
     """:func:`predict` for up to 500 fixtures at once."""

@@ -63,6 +63,8 @@ def test_client_errors_name_the_problem(api, url, code, field):
     response = api.get(url)
     assert response.status_code == code
     assert field in response.text
+    if code == 422:  # shaped as the schema says: a list of located errors
+        assert any(field in error["loc"] for error in response.json()["detail"])
 
 
 def test_match_detail_has_history(api):

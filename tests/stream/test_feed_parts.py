@@ -133,6 +133,11 @@ def test_team_names_resolve_aliases_and_name_the_closest():
     with pytest.raises(UnknownTeam) as caught:
         names.canonical("Totenham", "E0")
     assert caught.value.closest[0] == "Tottenham" and "Totenham" in str(caught.value)
+    # a club of another country's league is not one of this league's, promotion or not
+    assert names.canonical("Norwich", "E0") == names.canonical("Norwich", "E1") == "Norwich"
+    with pytest.raises(UnknownTeam):
+        names.canonical("Barcelona", "E0")
+    assert names.canonical("Barcelona", "SP1") == "Barcelona"
 
 
 def test_every_bundled_team_is_its_own_canonical_name():
