@@ -19,10 +19,22 @@ COMPOSE = ROOT / "docker-compose.yml"
 LONG_RUNNING = {"kafka", "timescaledb", "mlflow", "flow", "api", "prometheus", "grafana"}
 
 
-def compose(*args: str) -> str:
-    done = subprocess.run(["docker-compose", "-f", str(COMPOSE), "--env-file",
+SECRETS = ("POSTGRES_PASSWORD", "MATCHFLOW_READER_PASSWORD", "GRAFANA_ADMIN_PASSWORD",
+           "MATCHFLOW_API_KEY")
+
+
+def compose(*args: str, secrets: bool = True) -> subprocess.CompletedProcess:
+    """docker-compose on the file with .env.example, the secrets filled in as a
+    user's .env would (or not)."""
+    env = {k: v for k, v in os.environ.items() if k not in SECRETS}
+    if secrets:
+        env.update({name: f"test-{name.lower()}" for name in SECRETS})
+    return subprocess.run(["docker-compose", "-f", str(COMPOSE), "--env-file",
                            str(ROOT / ".env.example"), *args],
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+                          capture_output=True, text=True, cwd=ROOT, timeout=60, env=env)
+
+
+def _ok(done: subprocess.CompletedProcess) -> str:
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -30,7 +42,7 @@ def compose(*args: str) -> str:
 @pytest.fixture(scope="module")
 def resolved() -> dict:
     """The compose file as docker-compose resolves it, replay profile included."""
-    return yaml.safe_load(compose("--profile", "replay", "config"))
+    return yaml.safe_load(_ok(compose("--profile", "replay", "config")))
 
 
 def _mounts(service: dict) -> list[tuple[str, str]]:
@@ -43,7 +55,20 @@ def _mounts(service: dict) -> list[tuple[str, str]]:
 
 
 def test_docker_compose_validates_the_file():
-    compose("config", "--quiet")
+    _ok(compose("config", "--quiet"))
+
+
+def test_no_default_secrets_and_internal_services_on_loopback(resolved):
+    refused = compose("config", "--quiet", secrets=False)
+    assert refused.returncode != 0 and "in .env" in refused.stderr
+    text = COMPOSE.read_text()
+    assert "change-me" not in text and ":-admin}" not in text
+    published = {name: [str(p) for p in service.get("ports", [])]
+                 for name, service in resolved["services"].items()}
+    for name in ("kafka", "mlflow", "prometheus"):
+        assert published[name] and all("127.0.0.1" in p for p in published[name]), \
+            (name, published[name])
+    assert not published["timescaledb"]
 
 
 def test_every_service_of_the_stack_is_there(resolved):
