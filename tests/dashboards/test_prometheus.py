@@ -15,6 +15,7 @@ import yaml
 
 from dashboards import build
 from stream.services.ports import free_port, wait_for_port
+from stream.storage import open_store
 from tests.conftest import bundled_events
 from tests.helpers import MATCHFLOW, publish, run_args
 
@@ -62,6 +63,7 @@ def live_metrics(kafka, pg_url, topic, tmp_path):
                 {"targets": [f"127.0.0.1:{api_port}"]}]}]}))
     publish(kafka.bootstrap, topic,
             [(e.league, e.to_json()) for e in bundled_events("E0", "2021-22")])
+    open_store(f"sqlite:///{tmp_path / 'api.db'}").close()  # serve refuses a missing store
     processes = [
         _start(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={tmp_path}/tsdb",
                 f"--web.listen-address=127.0.0.1:{prom_port}"], prom_port, tmp_path / "p.log"),
