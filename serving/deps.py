@@ -99,15 +99,10 @@ class StoreProvider:
 
 
 def _driver_errors() -> tuple[type[BaseException], ...]:
-    errors: list[type[BaseException]] = [sqlite3.Error]
-    try:
-        import psycopg
-        from psycopg_pool import PoolTimeout
+    import psycopg  # imported here: only a server process needs it loaded
+    from psycopg_pool import PoolTimeout
 
-        errors += [psycopg.Error, PoolTimeout]
-    except ImportError:  # pragma: no cover - psycopg is a dependency
-        pass
-    return tuple(errors)
+    return (sqlite3.Error, psycopg.Error, PoolTimeout)
 
 
 class Database:

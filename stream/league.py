@@ -186,12 +186,14 @@ class LeagueProcessor:
         if event.season != self.bank_season:  # each season starts a fresh bank
             self.bank_season = event.season
             self.bankroll = {s.name: INITIAL_BANKROLL for s in self.strategies}
-        records = []
+        records, offers = [], {}
         for strategy in self.strategies:
             placed = state.bets.get(strategy.name)
             if placed is not None and placed[1] < event.ts:
                 continue  # one bet per match and strategy, final once its instant is over
-            probs, odds, books = self._offer(state, strategy.price)
+            if strategy.price not in offers:
+                offers[strategy.price] = self._offer(state, strategy.price)
+            probs, odds, books = offers[strategy.price]
             decision = strategy.decide(probs, odds, self.bankroll[strategy.name], books)
             if decision == (placed[0] if placed else None):
                 continue

@@ -57,6 +57,18 @@ def max_drawdown(profits: list[float]) -> float:
     return worst
 
 
+def _uniform_indices(bits, n: int) -> list[int]:
+    """``n`` uniform draws from ``range(n)`` by rejection on ``bits(k)``: the
+    draws ``randrange(n)`` makes, without its per-call checks (a full replay's
+    summary bootstraps millions of them)."""
+    k, picks = n.bit_length(), []
+    while len(picks) < n:
+        r = bits(k)
+        if r < n:
+            picks.append(r)
+    return picks
+
+
 def roi_interval(stakes: list[float], profits: list[float], level: float = 0.90,
                  draws: int = 2000, seed: int = 7) -> list[float] | None:
     """Bootstrap interval of ROI over bets (resampled with replacement, seeded,
@@ -67,12 +79,12 @@ def roi_interval(stakes: list[float], profits: list[float], level: float = 0.90,
     """
     if not stakes:
         return None
-    rng = random.Random(seed)
+    bits = random.Random(seed).getrandbits
     n, rois = len(stakes), []
     for _ in range(draws):
-        picks = [rng.randrange(n) for _ in range(n)]
-        staked = math.fsum(stakes[i] for i in picks)
-        rois.append(math.fsum(profits[i] for i in picks) / staked if staked else 0.0)
+        picks = _uniform_indices(bits, n)
+        staked = math.fsum([stakes[i] for i in picks])
+        rois.append(math.fsum([profits[i] for i in picks]) / staked if staked else 0.0)
     rois.sort()
     tail = (1.0 - level) / 2
     return [round(rois[int(tail * draws)], 4), round(rois[int((1 - tail) * draws) - 1], 4)]
