@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from serving.cache import CachedRoutes, ResponseCache
+from serving.delivery import IdempotencyKeys
 from serving.deps import Database, StoreProvider
 from serving.guard import BodyGuard, trimmed_errors
 from serving.live import LiveModels
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = Database(StoreProvider(settings.db))
     app.state.live = LiveModels()
     app.state.publisher = _LazyPublisher(settings)
+    app.state.idempotency = IdempotencyKeys()
     metrics = ApiMetrics()
     for module in (health, predictions, matches, leagues, betting, models, events):
         app.include_router(module.router)

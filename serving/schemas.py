@@ -120,3 +120,14 @@ class PredictionsPage(BaseModel):
 class EventsAccepted(BaseModel):
     accepted: int
     topic: str
+
+
+class Undelivered(BaseModel):
+    """A 503 of ``POST /events``: how many events Kafka confirmed, and what
+    became of the rest."""
+
+    detail: str
+    delivered: int
+    pending: int
+    failed: int
+    unsent: int

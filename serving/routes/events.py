@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import hmac
+import time
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Request, Security
+from fastapi import APIRouter, Body, Header, HTTPException, Request, Security
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 
 from serving.deps import BODY_RESPONSES, SettingsDep
-from serving.schemas import EventsAccepted
+from serving.delivery import Delivery, IdempotencyKeys, KeyConflict, fingerprint
+from serving.schemas import EventsAccepted, Undelivered
 from stream.events import Event
 from stream.teams import UnknownTeam, canonical_fixture
 
@@ -26,13 +29,28 @@ MOMENT = [EXAMPLE,
           {**EXAMPLE, "bookmaker": "market-max", "home": 1.33, "draw": 6.5, "away": 13.0}]
 
 
+DELIVERY_WAIT = 5.0  # seconds a request waits for Kafka's acknowledgements
+KEY_PATTERN = r"^[A-Za-z0-9_.:-]{1,200}$"
+UNDELIVERED = {"description": "Kafka did not confirm every event within 5 s. The body "
+               "counts them: `pending` ones may still be delivered, `failed` and "
+               "`unsent` ones were not. Retry with the same Idempotency-Key: only "
+               "those not delivered and not pending are published again.",
+               "model": Undelivered}
+
+
 @router.post("/events", status_code=202, response_model=EventsAccepted,
              responses={**BODY_RESPONSES, 401: {"description": "missing or wrong X-API-Key"},
-                        503: {"description": "no Kafka configured or reachable"}})
+                        409: {"description": "the Idempotency-Key is in use by a running "
+                                             "request, or was used for another body"},
+                        503: UNDELIVERED})
 def post_events(request: Request, settings: SettingsDep,
                 events: Annotated[Event | list[Event], Body(examples=[EXAMPLE, MOMENT])],
-                x_api_key: Annotated[str | None, Security(API_KEY)] = None):
-    """Validate one event or a list and publish them to Kafka (key = league)."""
+                x_api_key: Annotated[str | None, Security(API_KEY)] = None,
+                idempotency_key: Annotated[str | None, Header(
+                    alias="Idempotency-Key", pattern=KEY_PATTERN,
+                    description="Retries with the same key publish each event once")] = None):
+    """Validate one event or a list and publish them to Kafka (key = league).
+    202 once Kafka has acknowledged every event."""
     if not settings.api_key or not x_api_key or \
             not hmac.compare_digest(x_api_key.encode(), settings.api_key.encode()):
         raise HTTPException(401, "X-API-Key: missing or wrong")
@@ -41,18 +59,48 @@ def post_events(request: Request, settings: SettingsDep,
     if len(batch) > 1000:
         raise RequestValidationError([{"type": "too_long", "loc": ("body",),
                                        "msg": "at most 1000 events per request"}])
-    batch = [_canonical_teams(event, index if listed else None)
-             for index, event in enumerate(batch)]
+    payloads = [_canonical_teams(event, index if listed else None).to_json()
+                for index, event in enumerate(batch)]
     publisher = request.app.state.publisher()
     if publisher is None:
         raise HTTPException(503, "kafka: no broker configured (serve --kafka HOST:PORT)")
+    keys: IdempotencyKeys = request.app.state.idempotency
+    if idempotency_key is None:
+        return _publish(publisher, batch, payloads, Delivery(len(batch)))
     try:
-        for event in batch:
-            publisher.publish(event.league, event.to_json())
-        publisher.flush(timeout=10)
+        delivery = keys.claim(idempotency_key, fingerprint("\n".join(payloads).encode()),
+                              len(batch))
+    except KeyConflict as exc:
+        raise HTTPException(409, str(exc)) from None
+    try:
+        return _publish(publisher, batch, payloads, delivery)
+    finally:
+        keys.release(idempotency_key)
+
+
+def _publish(publisher, batch: list[Event], payloads: list[str], delivery: Delivery):
+    """Publish what this delivery has not delivered yet, wait for Kafka's
+    answers, and say what happened."""
+    try:
+        for index in delivery.unsent():
+            publisher.publish(batch[index].league, payloads[index],
+                              on_delivery=delivery.callback(index))
+            delivery.sent(index)
+        deadline = time.monotonic() + DELIVERY_WAIT
+        while delivery.waiting and time.monotonic() < deadline:
+            publisher.poll(0.05)
     except Exception as exc:  # noqa: BLE001 - the broker's failure, not the client's
         raise HTTPException(503, f"kafka: {exc}") from None
-    return {"accepted": len(batch), "topic": publisher.topic}
+    if delivery.complete:
+        return {"accepted": len(batch), "topic": publisher.topic}
+    counts = delivery.counts()
+    detail = (f"kafka: {len(batch) - counts['delivered']} of {len(batch)} events not "
+              f"confirmed ({counts['pending']} may still be delivered); retry with the "
+              "same Idempotency-Key")
+    if delivery.first_error:
+        detail += f" (first error: {delivery.first_error[:200]})"
+    return JSONResponse({"detail": detail, **counts}, status_code=503,
+                        headers={"Retry-After": "5"})
 
 
 def _canonical_teams(event: Event, index: int | None) -> Event:

@@ -6,6 +6,8 @@ A failed delivery is never silent: :meth:`EventPublisher.close` raises
 
 from __future__ import annotations
 
+from typing import Callable
+
 from confluent_kafka import Producer
 
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
@@ -43,15 +45,22 @@ class EventPublisher:
         self.first_error = self.first_error or str(err)
 
     def publish(self, key: str | None, value: str | bytes,
-                headers: list[tuple[str, bytes]] | None = None) -> None:
+                headers: list[tuple[str, bytes]] | None = None,
+                on_delivery: Callable[[object, object], None] | None = None) -> None:
+        """Hand one message to the producer; its result goes to ``on_delivery``
+        when given (the caller tracks it), else into this publisher's counts."""
         while True:
             try:
                 self._producer.produce(self.topic, key=key, value=value, headers=headers,
-                                       on_delivery=self._on_delivery)
+                                       on_delivery=on_delivery or self._on_delivery)
                 break
             except BufferError:  # local queue full: let deliveries drain
                 self._producer.poll(0.1)
         self._producer.poll(0)
+
+    def poll(self, timeout: float) -> None:
+        """Serve delivery callbacks for up to ``timeout`` seconds."""
+        self._producer.poll(timeout)
 
     def flush(self, timeout: float = 120.0) -> None:
         pending = self._producer.flush(timeout)
