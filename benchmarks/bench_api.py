@@ -9,7 +9,12 @@ each (requests/s). Bars: p99 <= 25 ms at 200 req/s, throughput >= 50% of the
 trivial route's. Run once with the response cache (the default) and once
 without it (``MATCHFLOW_RESPONSE_CACHE=false``), so both costs are on record.
 
-    uv run python -m benchmarks.bench_api [--seconds 20] [--rate 200]
+The live case ([api-hardening]): ``GET /predictions?league=SP1&status=all`` at
+the same rate while ``matchflow replay`` writes SP1 into the same store, on
+SQLite and on PostgreSQL (a cluster started for the run), next to the same
+route with no writer. Bar: p99 <= 25 ms there too.
+
+    uv run python -m benchmarks.bench_api [--seconds 20] [--rate 200] [--live-only]
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -35,12 +41,16 @@ MATCHFLOW = str(Path(sys.executable).parent / "matchflow")
 ROUTES = {"predictions": "/predictions?league=E0&status=upcoming", "health": "/health"}
 
 
-def prepared_store(folder: Path) -> str:
+def prepared_store(folder: Path, url: str | None = None, sp1: bool = False) -> str:
+    """E0 2021-22..2022-23, the last 20 results held back, in SQLite (or
+    ``url``); with ``sp1``, SP1 2005-06 too (the live case's page)."""
     rows = load(BUNDLED_DATA, ["E0"], ["2021-22", "2022-23"]).rows
+    if sp1:
+        rows = load(BUNDLED_DATA, ["SP1"], ["2005-06"]).rows + rows
     events = replay_events(rows)
     held = {e.match_id for e in [e for e in events if e.type == "result"][-20:]}
     payloads = [e.to_json() for e in events if not (e.type == "result" and e.match_id in held)]
-    url = f"sqlite:///{folder / 'api.db'}"
+    url = url or f"sqlite:///{folder / 'api.db'}"
     run_payloads(payloads, url, FlowConfig())
     return url
 
@@ -77,12 +87,83 @@ def measure(db: str, cache: bool, seconds: float, rate: float,
         server.wait()
 
 
+LIVE_ROUTE = "/predictions?league=SP1&status=all"
+
+
+def _writer(db: str) -> subprocess.Popen:
+    """A replay of SP1 into the store being served (about a minute of commits)."""
+    return subprocess.Popen([MATCHFLOW, "replay", "--leagues", "SP1", "--seasons",
+                             "2006-07:2022-23", "--db", db, "--json"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def measure_live(db: str, seconds: float, rate: float, console: Console) -> list[tuple]:
+    """The SP1 page with no writer, then while a replay writes it."""
+    port = free_port()
+    server = subprocess.Popen([MATCHFLOW, "serve", "--db", db, "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    rows = []
+    try:
+        if not wait_for_port(port, 30):
+            raise SystemExit(f"server did not start: {server.stderr.read().decode()[-500:]}")
+        url = f"http://127.0.0.1:{port}{LIVE_ROUTE}"
+        load_run(url, "--mode", "rate", "--rate", "50", "--seconds", "2")
+        rows.append(("no writer", load_run(url, "--mode", "rate", "--rate", str(rate),
+                                           "--seconds", str(seconds))))
+        writer = _writer(db)
+        try:
+            time.sleep(8)  # past the replay's start-up: River loaded, rows flowing
+            if writer.poll() is not None:
+                raise SystemExit(f"writer ended: {writer.stderr.read().decode()[-500:]}")
+            rows.append(("replay writing", load_run(url, "--mode", "rate", "--rate",
+                                                    str(rate), "--seconds", str(seconds))))
+            if writer.poll() is not None:
+                console.log("[yellow]the writer ended inside the window")
+        finally:
+            writer.terminate()
+            writer.wait()
+        for name, result in rows:
+            console.log(f"{db.split(':')[0]} {name}: {result}")
+        return rows
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def live_table(seconds: float, rate: float, console: Console) -> Table:
+    from stream.services.postgres_cluster import PostgresCluster
+
+    folder = Path(tempfile.mkdtemp(prefix="matchflow-api-live-"))
+    folder.chmod(0o755)  # the postgres user must reach its cluster folder
+    table = Table(title=f"{LIVE_ROUTE} at {rate:.0f} req/s for {seconds:.0f} s, "
+                        "while a replay writes SP1 into the same store")
+    for column in ("store", "writer", "p50 ms", "p99 ms", "errors", "p99 vs no writer"):
+        table.add_column(column, justify="right")
+    cluster = PostgresCluster(folder / "postgres").start()
+    try:
+        for db in (prepared_store(folder, sp1=True),
+                   prepared_store(folder, cluster.url, sp1=True)):
+            rows = measure_live(db, seconds, rate, console)
+            base = rows[0][1]["p99_ms"]
+            for name, result in rows:
+                table.add_row(db.split(":")[0], name, f"{result['p50_ms']:.2f}",
+                              f"{result['p99_ms']:.2f}", str(result["errors"]),
+                              f"{result['p99_ms'] / base:.2f}")
+    finally:
+        cluster.stop()
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--live-only", action="store_true", help="only the live case")
     args = parser.parse_args()
     console = Console()
+    if args.live_only:
+        console.print(live_table(args.seconds, args.rate, console))
+        return
     db = prepared_store(Path(tempfile.mkdtemp(prefix="matchflow-api-")))
     table = Table(title=f"one uvicorn process, {args.rate:.0f} req/s for {args.seconds:.0f} s, "
                         "then 16 clients flat out")
@@ -97,6 +178,7 @@ def main() -> None:
                           f"{fixed['p99_ms']:.2f}", str(fixed["errors"] + flat_out["errors"]),
                           f"{flat_out['rps']:,.0f}", f"{flat_out['rps'] / trivial:.2f}")
     console.print(table)
+    console.print(live_table(args.seconds, args.rate, console))
 
 
 if __name__ == "__main__":

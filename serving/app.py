@@ -21,6 +21,7 @@ from serving.live import LiveModels
 from serving.metrics import ApiMetrics, MetricsMiddleware
 from serving.routes import betting, events, health, leagues, matches, models, predictions
 from stream.config import Settings
+from stream.sealing import TamperedBlob, state_key
 from stream.storage.base import StoreError
 
 DESCRIPTION = """Current predictions of matchflow's online models, scored against the
@@ -70,7 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   lifespan=lifespan)
     app.state.settings = settings
     app.state.db = Database(StoreProvider(settings.db))
-    app.state.live = LiveModels()
+    app.state.live = LiveModels(state_key(
+        settings.state_key.get_secret_value() if settings.state_key else None,
+        settings.state_key_file))
     app.state.publisher = _LazyPublisher(settings)
     app.state.idempotency = IdempotencyKeys()
     metrics = ApiMetrics()
@@ -104,5 +107,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def store_unavailable(request: Request, exc: StoreError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=503,
                             headers={"Retry-After": "2"})
+
+    @app.exception_handler(TamperedBlob)
+    async def refused_state(request: Request, exc: TamperedBlob) -> JSONResponse:
+        """A model blob whose seal does not match is never unpickled: the
+        league has no usable state until the writer publishes a sealed one."""
+        return JSONResponse({"detail": str(exc)}, status_code=503,
+                            headers={"Retry-After": "30"})
 
     return app

@@ -31,6 +31,7 @@ STORE_RESPONSES: dict[int | str, dict] = {
     503: {"description": "the store did not answer within 2 s, or is gone; retry after "
                          "Retry-After seconds"}}
 BODY_RESPONSES: dict[int | str, dict] = {
+    400: {"description": "the body is not JSON (not even UTF-8)"},
     408: {"description": "the body did not arrive within 10 s"},
     413: {"description": "the body is larger than the route accepts"}}
 
@@ -54,8 +55,9 @@ def _identity(path: str) -> tuple[int, int]:
 
 
 class StoreProvider:
-    """A store per thread on SQLite (reopened when the file is replaced), one
-    pooled store on PostgreSQL."""
+    """A store per thread on SQLite, opened read-only (reopened when the file
+    is replaced), one pooled store on PostgreSQL (through the role its URL
+    names: the read-only ``matchflow_reader`` in the compose stack)."""
 
     def __init__(self, url: str, timeout: float = TIMEOUT) -> None:
         self.url = url
@@ -63,10 +65,8 @@ class StoreProvider:
         self._local = threading.local()
         self._shared: Store | None = None
         self._path = sqlite_path(url) if url.startswith("sqlite:") else None
-        if self._path is None:
-            self._shared = open_store(url, timeout=timeout)
-        else:
-            open_store(url).close()  # create the schema once, up front
+        if self._path is None:  # never migrates: the writer (or `matchflow migrate`) does
+            self._shared = open_store(url, create=False, timeout=timeout)
 
     def get(self) -> Store:
         if self._shared is not None:
@@ -88,7 +88,7 @@ class StoreProvider:
         if store is None or known != identity:
             if store is not None:
                 store.close()  # the file was replaced: serve the new one
-            store = open_store(self.url, create=False, timeout=timeout)
+            store = open_store(self.url, create=False, timeout=timeout, read_only=True)
             setattr(self._local, name, store)
             setattr(self._local, f"{name}_id", identity)
         return store

@@ -2,17 +2,17 @@
 
 The dataflow writes each league's pickled processor to ``league_state``
 (every ``publish_state_every`` seconds and at the end of a stream). This cache
-unpickles a league's state once per published version.
+unpickles a league's state once per published version, after checking its seal.
 """
 
 from __future__ import annotations
 
-import pickle
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 from stream.league import LeagueProcessor
+from stream.sealing import load_sealed
 from stream.storage import Store
 
 
@@ -24,7 +24,11 @@ class LeagueModels:
 
 
 class LiveModels:
-    def __init__(self) -> None:
+    """Unpickles only blobs whose seal matches ``key`` (stream/sealing.py):
+    anything else raises :class:`~stream.sealing.TamperedBlob`."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
         self._cache: dict[str, LeagueModels] = {}
         self._lock = threading.Lock()
 
@@ -44,7 +48,7 @@ class LiveModels:
         cached = self._cache.get(key)
         if cached is not None and cached.updated_at == f"v{version.version}":
             return cached
-        processor = load_live(tracking_uri, league)
+        processor = load_live(tracking_uri, league, self._key)
         if processor is None:
             return None
         models = LeagueModels(processor, f"v{version.version}", processor.learned)
@@ -64,7 +68,7 @@ class LiveModels:
             return cached
         row = store.fetch("SELECT state, updated_at, matches_learned FROM league_state "
                           "WHERE league = :league", {"league": league})[0]
-        models = LeagueModels(pickle.loads(bytes(row["state"])), row["updated_at"],
+        models = LeagueModels(load_sealed(row["state"], self._key), row["updated_at"],
                               row["matches_learned"])
         with self._lock:
             self._cache[league] = models

@@ -26,6 +26,10 @@ class OddsIn(BaseModel):
     away: float = Field(gt=1.0, le=1000.0, allow_inf_nan=False)
 
 
+TEAM = ("A club of the league, by any name the team registry knows (stream/teams.py); "
+        "an unknown club is a 422 naming the closest known names")
+
+
 class FixtureIn(BaseModel):
     """A fixture to predict, with the odds on offer now."""
 
@@ -34,10 +38,18 @@ class FixtureIn(BaseModel):
         "kickoff": "2023-08-12T14:00:00Z", "odds": {"home": 2.1, "draw": 3.5, "away": 3.4}}]})
 
     league: str = Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_]+$")
-    home: str = Field(min_length=1, max_length=100)
-    away: str = Field(min_length=1, max_length=100)
-    kickoff: datetime
+    home: str = Field(min_length=1, max_length=100, description=TEAM)
+    away: str = Field(min_length=1, max_length=100, description=TEAM)
+    kickoff: datetime = Field(description="ISO 8601; without a time zone, UTC")
     odds: OddsIn
+
+    @field_validator("kickoff", mode="before")
+    @classmethod
+    def _a_string(cls, kickoff: Any) -> Any:
+        """The schema says string: a number is not read as seconds since 1970."""
+        if not isinstance(kickoff, (str, datetime)):
+            raise ValueError("kickoff: an ISO 8601 date-time string")
+        return kickoff
 
     @field_validator("kickoff")
     @classmethod

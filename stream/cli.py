@@ -194,6 +194,24 @@ def summary(db: DbOpt = None, score_from: ScoreFromOpt = None, leagues: LeaguesO
     _emit({"events": None, **result}, as_json)
 
 
+@app.command()
+def migrate(db: DbOpt = None) -> None:
+    """Create or upgrade the store's tables (the writers also do it on start;
+    the API never does: it may run as a read-only role)."""
+    from stream.storage import open_store
+    from stream.storage.base import StoreError
+
+    url = db or Settings().db
+    try:
+        with open_store(url) as store:
+            version = store.fetch("SELECT max(version) AS v FROM schema_migrations")[0]["v"] \
+                if not url.startswith("sqlite:") else None
+    except StoreError as exc:
+        _fail(str(exc))
+    out.print(f"[green]store ready[/]: {url.split('@')[-1]}"
+                  + (f" (schema version {version})" if version else ""))
+
+
 def _register_subcommands() -> None:
     from stream import cli_dev, cli_feed, cli_kafka, cli_models, cli_report
 

@@ -167,12 +167,17 @@ def serve(db: DbOpt = None, kafka: Annotated[Optional[str], typer.Option("--kafk
                "mlflow": mlflow or settings.mlflow}
     if kafka:
         updates["kafka"] = _bootstrap(kafka, settings, "--kafka")
-    try:
-        if updates["db"].startswith("sqlite:"):  # a typo must not serve an empty new store
-            from stream.storage import open_store
+    try:  # a typo must not serve an empty new store; the API never migrates
+        from stream.storage import open_store
+        from stream.storage.base import check_schema
 
-            open_store(updates["db"], create=False).close()
+        with open_store(updates["db"], create=False, timeout=10, read_only=True) as store:
+            check_schema(store)
         api = create_app(settings.model_copy(update=updates))
     except StoreError as exc:
         _fail(f"--{exc}" if str(exc).startswith("db:") else str(exc))
-    uvicorn.run(api, host=host, port=port, log_level="warning")
+    # Slow clients cannot hold the server: a body gets 10 s (serving/guard.py),
+    # an idle connection 5 s, and past the connection limit uvicorn sheds with 503s.
+    uvicorn.run(api, host=host, port=port, log_level="warning",
+                limit_concurrency=settings.api_max_connections, timeout_keep_alive=5,
+                timeout_graceful_shutdown=5)

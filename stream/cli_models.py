@@ -86,6 +86,7 @@ def predict(league: str,
             as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Every model's probabilities from models:/matchflow-<league>@live."""
     from models.snapshots import default_tracking_uri, load_live
+    from stream.sealing import TamperedBlob
     from stream.teams import UnknownTeam, team_names
 
     prices = _odds(odds)
@@ -93,7 +94,10 @@ def predict(league: str,
         home, away = team_names().resolve_sides(league, home, away)
     except UnknownTeam as exc:
         _fail(f"--{exc.side}: {exc}")
-    processor = load_live(mlflow or default_tracking_uri(), league)
+    try:
+        processor = load_live(mlflow or default_tracking_uri(), league)
+    except TamperedBlob as exc:
+        _fail(f"LEAGUE: {exc}", code=1)
     if processor is None:
         _fail(f"LEAGUE: no live model for {league!r}", code=1)
     when = kickoff or datetime.now(timezone.utc)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.betting import FlatStake, FractionalKelly, Strategy
@@ -39,9 +40,12 @@ class Settings(BaseSettings):
     snapshot_interval: int = 10
     api_key: str | None = None
     response_cache: bool = True
+    api_max_connections: int = Field(1000, ge=1)  # beyond it, new requests get a 503 at once
     mlflow: str | None = None  # registry for POST /predict when no live state is stored
     monitor_delta: float = 0.002  # ADWIN confidence of the drift monitor; larger alarms sooner
     reader_password: str | None = None  # gives the read-only role (Grafana's) a login
+    state_key: SecretStr | None = None  # seals pickled model state (stream/sealing.py)
+    state_key_file: Path = Path("~/.config/matchflow/state.key")  # used without state_key
 
     def flow_config(self) -> FlowConfig:
         return FlowConfig(seed=self.seed, rolling_window=self.rolling_window, edge=self.edge,

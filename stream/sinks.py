@@ -18,6 +18,7 @@ from bytewax.outputs import (DynamicSink, FixedPartitionedSink, StatefulSinkPart
                              StatelessSinkPartition)
 
 from stream.records import Record
+from stream.sealing import seal, state_key
 from stream.storage import Store, open_store
 
 Observer = Callable[[Record], None]
@@ -70,15 +71,19 @@ class WriteBehind:
 
 
 class _StorePartition(StatefulSinkPartition[list[Record], None]):
-    def __init__(self, store: Store, observer: Observer | None) -> None:
+    def __init__(self, store: Store, observer: Observer | None, key: bytes) -> None:
         self._writer = WriteBehind(store)
         self._observer = observer
+        self._key = key
 
     def write_batch(self, values: list[list[Record]]) -> None:
         rows = []
         for batch in values:
             for record in batch:
-                if not record.table.startswith("_"):
+                if record.table == "league_state":  # pickled models leave sealed
+                    rows.append(Record(record.table, {
+                        **record.row, "state": seal(record.row["state"], self._key)}))
+                elif not record.table.startswith("_"):
                     rows.append(record)
                 elif self._observer is not None:
                     self._observer(record)
@@ -102,16 +107,17 @@ class StoreSink(FixedPartitionedSink[list[Record], None]):
     """
 
     def __init__(self, url: str, observer: Observer | None = None,
-                 opener: Callable[[str], Store] = open_store) -> None:
+                 opener: Callable[[str], Store] = open_store, key: bytes | None = None) -> None:
         self.url = url
         self._observer = observer
         self._opener = opener
+        self._key = key if key is not None else state_key()
 
     def list_parts(self) -> list[str]:
         return ["store"]
 
     def build_part(self, step_id: str, for_part: str, resume_state: None) -> _StorePartition:
-        return _StorePartition(self._opener(self.url), self._observer)
+        return _StorePartition(self._opener(self.url), self._observer, self._key)
 
 
 class _DiscardPartition(StatelessSinkPartition[tuple[str, list[Record]]]):

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from functools import lru_cache
+from pathlib import Path
 
 import pytest
+
+# Model blobs are sealed with a key from this file (created on first use), not
+# the user's ~/.config one; every process the tests start inherits it.
+os.environ["MATCHFLOW_STATE_KEY_FILE"] = str(Path(tempfile.mkdtemp(prefix="matchflow-key-"))
+                                             / "state.key")
+os.environ.pop("MATCHFLOW_STATE_KEY", None)
 
 from stream.loader import BUNDLED_DATA, load
 from stream.replay import replay_events
@@ -24,9 +33,7 @@ def e0_two_seasons() -> tuple:
 
 # -- real services (started once per session, only by the tests that need them) --
 
-import tempfile  # noqa: E402
 import uuid  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 from stream.services.kafka_broker import KafkaBroker  # noqa: E402
 from stream.services.postgres_cluster import PostgresCluster  # noqa: E402

@@ -20,7 +20,7 @@ LONG_RUNNING = {"kafka", "timescaledb", "mlflow", "flow", "api", "prometheus", "
 
 
 SECRETS = ("POSTGRES_PASSWORD", "MATCHFLOW_READER_PASSWORD", "GRAFANA_ADMIN_PASSWORD",
-           "MATCHFLOW_API_KEY")
+           "MATCHFLOW_API_KEY", "MATCHFLOW_STATE_KEY")
 
 
 def compose(*args: str, secrets: bool = True) -> subprocess.CompletedProcess:
@@ -71,9 +71,19 @@ def test_no_default_secrets_and_internal_services_on_loopback(resolved):
     assert not published["timescaledb"]
 
 
+def test_the_api_reads_as_the_read_only_role_after_the_migration(resolved):
+    api = resolved["services"]["api"]
+    assert api["environment"]["MATCHFLOW_DB"].startswith("postgresql://matchflow_reader:")
+    assert api["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "matchflow migrate" in str(resolved["services"]["migrate"]["command"])
+    keys = {resolved["services"][name]["environment"]["MATCHFLOW_STATE_KEY"]
+            for name in ("flow", "api")}
+    assert keys == {"test-matchflow_state_key"}  # writer and API seal with one key
+
+
 def test_every_service_of_the_stack_is_there(resolved):
     services = resolved["services"]
-    assert set(services) == LONG_RUNNING | {"replay", "feed"}
+    assert set(services) == LONG_RUNNING | {"replay", "feed", "migrate"}
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert services["timescaledb"]["image"].startswith("timescale/timescaledb:")
     assert services["grafana"]["image"].startswith("grafana/grafana:")
@@ -89,8 +99,10 @@ def test_health_checks_dependencies_and_named_volumes(resolved):
     for name in LONG_RUNNING:
         assert services[name]["healthcheck"]["test"], name
     assert services["flow"]["depends_on"]["kafka"]["condition"] == "service_healthy"
-    assert services["flow"]["depends_on"]["timescaledb"]["condition"] == "service_healthy"
-    assert services["api"]["depends_on"]["timescaledb"]["condition"] == "service_healthy"
+    for name in ("flow", "api"):  # the database is healthy and migrated before they start
+        assert services[name]["depends_on"]["migrate"]["condition"] == \
+            "service_completed_successfully"
+    assert services["migrate"]["depends_on"]["timescaledb"]["condition"] == "service_healthy"
     assert services["replay"]["depends_on"]["flow"]["condition"] == "service_healthy"
     named = set(resolved["volumes"])
     for name in ("kafka", "timescaledb", "grafana", "mlflow"):

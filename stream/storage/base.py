@@ -98,10 +98,13 @@ class Store(ABC):
         self.close()
 
 
-def open_store(url: str, create: bool = True, timeout: float | None = None) -> Store:
+def open_store(url: str, create: bool = True, timeout: float | None = None,
+               read_only: bool = False) -> Store:
     """Open the store a URL names: ``sqlite:///path`` or ``postgresql://...``.
-    ``timeout`` bounds each wait: SQLite's busy wait, PostgreSQL's statements
-    and pool (the API's 2 s); None keeps the writers' patient defaults."""
+    ``create`` makes or migrates the schema (writers only); ``timeout`` bounds
+    each wait: SQLite's busy wait, PostgreSQL's statements and pool (the API's
+    2 s), None keeps the writers' patient defaults; ``read_only`` opens a
+    SQLite file read-only (on PostgreSQL, the URL's role decides)."""
     if url.startswith("sqlite:"):
         from stream.storage.sqlite import SQLiteStore, sqlite_path
 
@@ -109,7 +112,8 @@ def open_store(url: str, create: bool = True, timeout: float | None = None) -> S
         if not create and path != ":memory:" and not Path(path).is_file():
             raise StoreError(f"db: no store at {path!r} (run a replay first)")
 
-        store: Store = SQLiteStore(url, timeout=60.0 if timeout is None else timeout)
+        store: Store = SQLiteStore(url, timeout=60.0 if timeout is None else timeout,
+                                   read_only=read_only)
     elif url.startswith(("postgresql:", "postgres:")):
         from stream.config import Settings
         from stream.storage.postgres import PostgresStore
@@ -117,6 +121,18 @@ def open_store(url: str, create: bool = True, timeout: float | None = None) -> S
         store = PostgresStore(url, reader_password=Settings().reader_password, timeout=timeout)
     else:
         raise StoreError(f"db: unsupported URL {url!r} (use sqlite:///FILE or postgresql://...)")
-    if create:
+    if create and not read_only:
         store.create_schema()
     return store
+
+
+def check_schema(store: Store) -> None:
+    """StoreError unless the store holds matchflow's tables (a reader must
+    not serve a database nobody has migrated)."""
+    try:
+        store.fetch("SELECT 1 FROM league_state LIMIT 1")
+        store.fetch("SELECT 1 FROM predictions LIMIT 1")
+    except Exception as exc:  # noqa: BLE001 - missing table or no permission: the same answer
+        raise StoreError(f"db: {store.url!r} has no readable matchflow tables "
+                         f"({type(exc).__name__}); run `matchflow migrate --db URL` or a "
+                         "replay first") from None

@@ -31,15 +31,22 @@ def sqlite_path(url: str) -> str:
 
 
 class SQLiteStore(Store):
-    def __init__(self, url: str, timeout: float = 60.0) -> None:
+    """``read_only`` opens the file so that no statement can change it (the API's way)."""
+
+    def __init__(self, url: str, timeout: float = 60.0, read_only: bool = False) -> None:
         self.url = url
         path = sqlite_path(url)
         if path != ":memory:" and not Path(path).resolve().parent.is_dir():
             raise StoreError(f"db: directory of {path!r} does not exist")
-        self._conn = sqlite3.connect(path, timeout=timeout, check_same_thread=False)
+        if read_only and path != ":memory:":
+            self._conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True,
+                                         timeout=timeout, check_same_thread=False)
+        else:
+            self._conn = sqlite3.connect(path, timeout=timeout, check_same_thread=False)
         self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
+        if not read_only:  # the writer chose WAL; readers just follow the file
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
 
     def create_schema(self) -> None:
         with self._conn:

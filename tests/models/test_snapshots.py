@@ -4,7 +4,6 @@ uninterrupted replay. Runs against a local sqlite store and a real server."""
 
 from __future__ import annotations
 
-import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from models.snapshots import example_input, predict_frame
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
 from stream.services.ports import free_port, wait_for_port
+from stream.sealing import load_sealed, state_key
 from stream.snapshot_run import SnapshotOptions
 from stream.storage import open_store
 from tests.conftest import bundled_events
@@ -56,7 +56,7 @@ def tracking_uri(request, tmp_path, monkeypatch):
 def _stored_state(url: str, league: str):
     with open_store(url, create=False) as store:
         row = store.fetch("SELECT state FROM league_state WHERE league = :l", {"l": league})[0]
-    return pickle.loads(bytes(row["state"]))
+    return load_sealed(row["state"], state_key())  # the replay sealed it with this key
 
 
 def test_replay_registers_versions_and_the_live_pyfunc_predicts_like_the_dataflow(

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from serving.app import create_app
 from stream.cli import app
 from stream.config import Settings
+from stream.storage import open_store
 
 runner = CliRunner()
 
@@ -68,6 +69,7 @@ def test_models_list_show_and_predict(registry):
 def test_api_falls_back_to_the_registry_and_lists_versions(registry, tmp_path):
     uri, db, _ = registry
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    open_store(empty).close()  # migrated, no state: the API never creates a store
     fixture = {"league": "E0", "home": "Arsenal", "away": "Chelsea",
                "kickoff": "2016-08-13T14:00:00Z",
                "odds": {"home": 2.1, "draw": 3.5, "away": 3.4}}
