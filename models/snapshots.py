@@ -15,6 +15,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 import tempfile
 import threading
 import time
@@ -91,7 +92,10 @@ class Snapshot:
 def _worker(tracking_uri: str, keep: int, key: bytes, inbox, outbox) -> None:
     """The logging process: MLflow's Python-heavy work never holds the
     dataflow's GIL (a logging thread made a full replay 29% slower). MLflow's
-    chatter is silenced; failures come back through ``outbox``."""
+    chatter is silenced; failures come back through ``outbox``. A terminal's
+    Ctrl-C reaches this process too: it is ignored here, the parent stops the
+    stream and then this process, once the last snapshot is logged."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.getLogger("mlflow").setLevel(logging.ERROR)
     with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet), \
             contextlib.redirect_stderr(quiet):

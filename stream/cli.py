@@ -6,6 +6,7 @@ Bad arguments exit 2 with a message that names the flag.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -14,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from stream.config import Settings
+from stream.interrupts import Interrupted, StopRequest, raise_on_signals
 from stream.selection import (SelectionError, check_season, choose_leagues, choose_seasons,
                               seasons_in_range)
 
@@ -103,7 +105,11 @@ def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
     loaded = load(directory, codes, wanted)
     payloads = [event.to_json() for event in replay_events(loaded.rows)]
     snapshot = snapshot_options(snapshots, mlflow, warm_start, keep_versions)
-    stats = _run_with_progress(payloads, url, settings, quiet=as_json, snapshot=snapshot)
+    with StopRequest() as stop:
+        stats = _run_with_progress(payloads, url, settings, quiet=as_json, snapshot=snapshot,
+                                   stop=lambda: stop.requested)
+    if stop.requested:
+        _stopped_early(stop, stats.events, payloads)
     with open_store(url) as store:
         summary = summarize(store, scored_from, codes)
     for (code, model), size in stats.model_bytes.items():
@@ -147,8 +153,18 @@ def snapshot_options(enabled: bool, uri: str | None, warm_start: bool, keep: int
                            enabled=enabled or bool(uri), warm_start=warm_start, keep=keep)
 
 
+def _stopped_early(stop: StopRequest, done: int, payloads: list[str]) -> None:
+    """One line for an interrupted replay: what was done, what the store holds."""
+    reached = json.loads(payloads[done - 1])["ts"][:10] if done else None
+    held = f"every event up to {reached}" if reached else "nothing new"
+    err.print(f"[yellow]interrupted[/]: replayed {done:,} of {len(payloads):,} events; "
+              f"the store holds {held}, complete and usable; run the command again "
+              "to replay it all", soft_wrap=True)
+    raise typer.Exit(stop.exit_code)
+
+
 def _run_with_progress(payloads: list[str], url: str, settings: Settings, quiet: bool,
-                       snapshot=None):
+                       snapshot=None, stop=None):
     from stream.embedded import run_payloads
 
     config = settings.flow_config()
@@ -161,7 +177,7 @@ def _run_with_progress(payloads: list[str], url: str, settings: Settings, quiet:
             if elapsed > 0:
                 progress.update(task, rate=f"{progress.tasks[0].completed / elapsed:,.0f}")
 
-        return run_payloads(payloads, url, config, settings.batch_size, advance, snapshot)
+        return run_payloads(payloads, url, config, settings.batch_size, advance, snapshot, stop)
 
 
 def _emit(summary: dict[str, Any], as_json: bool) -> None:
@@ -228,3 +244,21 @@ _register_subcommands()
 
 if __name__ == "__main__":
     app()
+
+
+def main() -> None:
+    """The ``matchflow`` command: Ctrl-C or SIGTERM outside a stream's clean
+    stop ends with one line and 130 or 143, never a traceback."""
+    import click
+
+    raise_on_signals()
+    try:
+        code = typer.main.get_command(app).main(prog_name="matchflow", standalone_mode=False)
+    except Interrupted as exc:
+        err.print(f"[yellow]interrupted[/] ({exc}): stopped; every write is a transaction, "
+                  "so the store holds nothing half-written", soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

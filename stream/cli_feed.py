@@ -112,9 +112,9 @@ def _follow(codes, season, bootstrap, topic, interval, base_url, state_path, onc
         sink = KafkaFeedSink(bootstrap, topic)
     except KafkaUnavailable as exc:
         _fail(f"--to-kafka: {exc}", 1)
-    stop = threading.Event()
+    stop, caught = threading.Event(), []
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda number, _frame: (caught.append(number), stop.set()))
     timeout, retries, backoff = http
     fetcher = Fetcher(timeout, retries, backoff, sleep=lambda s: stop.wait(s))
     feed = FootballDataFeed(codes, season, base_url, sink, state, fetcher, team_names(),
@@ -137,6 +137,9 @@ def _follow(codes, season, bootstrap, topic, interval, base_url, state_path, onc
         _fail(f"kafka: {exc} (nothing of this poll is recorded; the next run retries)", 1)
     finally:
         fetcher.close()
-    err.print(f"stopped after {state.polls} poll(s); state in {state_path}")
+    by = f" ({signal.Signals(caught[0]).name})" if caught else ""
+    err.print(f"stopped{by} after {state.polls} poll(s); state in {state_path}")
+    if caught:
+        raise typer.Exit(128 + caught[0])
     if once and failed:
         raise typer.Exit(1)

@@ -14,6 +14,7 @@ from rich.logging import RichHandler
 from stream.cli import (DbOpt, KeepOpt, MlflowOpt, SnapshotsOpt, WarmOpt, _fail, _progress, err,
                         snapshot_options)
 from stream.config import Settings
+from stream.interrupts import Interrupted, StopRequest, signal_name
 
 KafkaOpt = Annotated[Optional[str], typer.Option("--kafka", "--to-kafka", help="Kafka bootstrap HOST:PORT [env MATCHFLOW_KAFKA].")]
 TopicOpt = Annotated[Optional[str], typer.Option("--topic", help="Topic [env MATCHFLOW_TOPIC, default match-events].")]
@@ -146,9 +147,16 @@ def run(kafka: KafkaOpt = None, topic: TopicOpt = None, db: DbOpt = None,
         except OSError as exc:
             _fail(f"--metrics-port: cannot listen on {metrics_port} ({exc})")
     try:
-        run_kafka(job, settings.flow_config())
+        with StopRequest() as stop:
+            run_kafka(job, settings.flow_config(), stop=lambda: stop.requested)
     except KafkaUnavailable as exc:
         _fail(str(exc), code=1)
+    if stop.requested:
+        resume = ("the next run resumes from there (--recovery-dir)" if recovery_dir else
+                  "without --recovery-dir the next run reads the topic from its start")
+        err.print(f"[yellow]stopped consuming[/] ({signal_name(stop)}): every event read "
+                  f"so far is in the store; {resume}", soft_wrap=True)
+        raise typer.Exit(stop.exit_code)
 
 
 def serve(db: DbOpt = None, kafka: Annotated[Optional[str], typer.Option("--kafka", help="Kafka HOST:PORT for POST /events [env MATCHFLOW_KAFKA].")] = None,
@@ -178,6 +186,13 @@ def serve(db: DbOpt = None, kafka: Annotated[Optional[str], typer.Option("--kafk
         _fail(f"--{exc}" if str(exc).startswith("db:") else str(exc))
     # Slow clients cannot hold the server: a body gets 10 s (serving/guard.py),
     # an idle connection 5 s, and past the connection limit uvicorn sheds with 503s.
-    uvicorn.run(api, host=host, port=port, log_level="warning",
-                limit_concurrency=settings.api_max_connections, timeout_keep_alive=5,
-                timeout_graceful_shutdown=5)
+    shown = f"[{host}]" if ":" in host else host
+    err.print(f"serving [bold]http://{shown}:{port}[/] (OpenAPI page: /docs) from "
+              f"{updates['db'].split('@')[-1]}; Ctrl-C stops", soft_wrap=True)
+    try:
+        uvicorn.run(api, host=host, port=port, log_level="warning",
+                    limit_concurrency=settings.api_max_connections, timeout_keep_alive=5,
+                    timeout_graceful_shutdown=5)
+    except Interrupted as exc:  # uvicorn shut down cleanly, then passed the signal on
+        err.print(f"stopped serving ({exc})")
+        raise typer.Exit(exc.exit_code) from None

@@ -39,20 +39,29 @@ class RunStats:
 def run_payloads(payloads: Sequence[str], db_url: str, config: FlowConfig,
                  batch_size: int = 500,
                  on_batch: Callable[[int], None] | None = None,
-                 snapshot: SnapshotOptions | None = None) -> RunStats:
-    """Stream JSON payloads through the dataflow into the store at ``db_url``."""
+                 snapshot: SnapshotOptions | None = None,
+                 stop: Callable[[], bool] | None = None) -> RunStats:
+    """Stream JSON payloads through the dataflow into the store at ``db_url``;
+    once ``stop()`` is true the stream ends at the next batch (``events``
+    then counts what was streamed)."""
     sizes: dict[tuple[str, str], int] = {}
+    streamed_events = [0]
+
+    def progress(n: int) -> None:
+        streamed_events[0] += n
+        if on_batch is not None:
+            on_batch(n)
 
     def observe(record: Record) -> None:
         if record.table == "_model_size":
             sizes[(record.row["league"], record.row["model"])] = record.row["bytes"]
 
     tune_gc()
-    flow = build_dataflow(ReplaySource(payloads, batch_size, on_batch),
+    flow = build_dataflow(ReplaySource(payloads, batch_size, progress, stop),
                           StoreSink(db_url, observe), config)
     started = time.perf_counter()
     with snapshots(snapshot, db_url) as logger:
         run_main(flow)
         streamed = time.perf_counter() - started
     logged = list(logger.logged) if logger is not None else []
-    return RunStats(len(payloads), time.perf_counter() - started, sizes, logged, streamed)
+    return RunStats(streamed_events[0], time.perf_counter() - started, sizes, logged, streamed)

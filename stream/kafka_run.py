@@ -10,6 +10,7 @@ make harmless.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -55,14 +56,15 @@ def _recovery(run: KafkaRun) -> RecoveryConfig | None:
     return RecoveryConfig(str(run.recovery_dir), timedelta(seconds=run.backup_interval))
 
 
-def run_kafka(run: KafkaRun, config: FlowConfig) -> None:
-    """Block until the source ends (``until_idle``) or forever."""
+def run_kafka(run: KafkaRun, config: FlowConfig,
+              stop: Callable[[], bool] | None = None) -> None:
+    """Block until the source ends (``until_idle``, or ``stop()`` true) or forever."""
     import models.factory  # noqa: F401 - load River (~3 s) now, not inside the first epoch
 
     ensure_topics(run.bootstrap, [run.topic, dlq_topic(run.topic)])
     tune_gc()
     flow = build_dataflow(
-        KafkaEventSource(run.bootstrap, run.topic, run.until_idle, run.batch_size),
+        KafkaEventSource(run.bootstrap, run.topic, run.until_idle, run.batch_size, stop),
         StoreSink(run.db_url), config,
         dlq_sink=DeadLetterSink(run.bootstrap, dlq_topic(run.topic)))
     log.info("consuming %s from %s into %s", run.topic, run.bootstrap, run.db_url)

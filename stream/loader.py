@@ -3,19 +3,19 @@
 The loader absorbs the format's quirks: a UTF-8 BOM (or Latin-1 files), trailing
 empty rows and ``Unnamed`` columns, dd/mm/yy and dd/mm/yyyy dates, a ``Time``
 column only from 2019-20, odds columns renamed over the years (``BbAv*`` became
-``Avg*``) and missing prices. A row that cannot be read is skipped and counted.
+``Avg*``) and missing prices. A row that cannot be read is skipped and counted, with
+its file, line and reason; no row stops a load.
 """
 
 from __future__ import annotations
 
-import io
+import csv
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time, timezone
+from functools import lru_cache
+from datetime import date, datetime, time, timezone
 from pathlib import Path
-
-import pandas as pd
 
 from stream.config import BUNDLED_DATA  # noqa: F401 - re-exported: where the bundled CSVs live
 from stream.events import MatchStats, SideStats
@@ -72,11 +72,21 @@ class MatchRow:
     stats: MatchStats
 
 
+@dataclass(frozen=True)
+class Problem:
+    """A row that was skipped: where it is and why."""
+
+    file: str
+    line: int
+    reason: str
+
+
 @dataclass
 class LoadReport:
     rows: list[MatchRow] = field(default_factory=list)
     skipped: int = 0
     files: int = 0
+    problems: list[Problem] = field(default_factory=list)
 
 
 def available(data_dir: Path) -> dict[str, list[str]]:
@@ -100,63 +110,87 @@ def decode_csv(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _number(row: pd.Series, column: str) -> float | None:
+Row = dict[str, str]
+
+
+def _number(row: Row, column: str) -> float | None:
     value = row.get(column)
+    if not value:  # absent or empty: most of the columns of older seasons
+        return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except ValueError:
         return None
     return None if math.isnan(number) else number
 
 
-def _prices(row: pd.Series, group: tuple[tuple[str, str], ...]) -> Prices | None:
+def _prices(row: Row, group: tuple[tuple[str, str], ...]) -> Prices | None:
     for bookmaker, prefix in group:
-        trio = [_number(row, prefix + side) for side in "HDA"]
-        if all(p is not None and p > 1.0 for p in trio):
-            return Prices(bookmaker, *trio)  # type: ignore[arg-type]
+        home, draw, away = (_number(row, prefix + side) for side in "HDA")
+        if home and draw and away and home > 1.0 and draw > 1.0 and away > 1.0:
+            return Prices(bookmaker, home, draw, away)
     return None
 
 
-def _quotes(row: pd.Series, groups: tuple[tuple[tuple[str, str], ...], ...]) -> tuple[Prices, ...]:
+def _quotes(row: Row, groups: tuple[tuple[tuple[str, str], ...], ...]) -> tuple[Prices, ...]:
     found = (_prices(row, group) for group in groups)
     return tuple(quote for quote in found if quote is not None)
 
 
-def _count(row: pd.Series, column: str) -> int | None:
+def _count(row: Row, column: str) -> int | None:
     number = _number(row, column)
     return None if number is None or number < 0 else int(number)
 
 
-def _stats(row: pd.Series) -> MatchStats:
-    sides = {"home": {}, "away": {}}
+def _stats(row: Row) -> MatchStats:
+    sides: dict[str, dict[str, int | None]] = {"home": {}, "away": {}}
     for name, (home_col, away_col) in _STAT_COLUMNS.items():
         sides["home"][name] = _count(row, home_col)
         sides["away"][name] = _count(row, away_col)
     return MatchStats(home=SideStats(**sides["home"]), away=SideStats(**sides["away"]))
 
 
-def _kickoff(row: pd.Series) -> datetime:
-    day = pd.to_datetime(str(row["Date"]).strip(), dayfirst=True, format="mixed")
+@lru_cache(maxsize=4096)  # a season has a few hundred distinct dates
+def _day(text: str) -> date:
+    """dd/mm/yyyy or dd/mm/yy (the format's two; yy < 70 is 20yy), or ISO yyyy-mm-dd.
+
+    >>> _day("13/08/16"), _day("13/08/2016"), _day("2016-08-13")
+    (datetime.date(2016, 8, 13), datetime.date(2016, 8, 13), datetime.date(2016, 8, 13))
+    """
+    parts = text.split("/") if "/" in text else text.split("-")[::-1]
+    try:
+        day, month, year = (int(part) for part in parts)
+        if year < 100:
+            year += 2000 if year < 70 else 1900
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"Date {text!r} is not dd/mm/yy") from None
+
+
+def _kickoff(row: Row) -> datetime:
     clock = DEFAULT_KICKOFF
-    raw_time = row.get("Time")
-    if isinstance(raw_time, str) and re.match(r"^\d{1,2}:\d{2}$", raw_time.strip()):
-        hours, minutes = raw_time.strip().split(":")
+    raw_time = (row.get("Time") or "").strip()
+    if re.match(r"^\d{1,2}:\d{2}$", raw_time):
+        hours, minutes = raw_time.split(":")
         clock = time(int(hours), int(minutes))
-    return datetime.combine(day.date(), clock, tzinfo=timezone.utc)
+    return datetime.combine(_day((row.get("Date") or "").strip()), clock, tzinfo=timezone.utc)
 
 
-def _match(row: pd.Series, league: str, season: str, played: bool = True) -> MatchRow:
+def _match(row: Row, league: str, season: str, played: bool = True) -> MatchRow:
     home_goals, away_goals = _count(row, "FTHG"), _count(row, "FTAG")
     if (home_goals is None or away_goals is None) and played:
-        raise ValueError("missing full-time score")
+        raise ValueError("no full-time score")
     if home_goals is None or away_goals is None:
         home_goals = away_goals = None
+    away = (row.get("AwayTeam") or "").strip()
+    if not away:
+        raise ValueError("no AwayTeam")
     return MatchRow(
         league=league,
         season=season,
         kickoff=_kickoff(row),
-        home=str(row["HomeTeam"]).strip(),
-        away=str(row["AwayTeam"]).strip(),
+        home=row["HomeTeam"].strip(),
+        away=away,
         home_goals=home_goals,
         away_goals=away_goals,
         pre=_quotes(row, PRE_SOURCES),
@@ -168,32 +202,68 @@ def _match(row: pd.Series, league: str, season: str, played: bool = True) -> Mat
 REQUIRED_COLUMNS = ("Date", "HomeTeam", "AwayTeam")
 
 
-def parse_csv(text: str, league: str | None, season: str, played: bool = True) -> LoadReport:
-    """Rows of one football-data CSV; rows that cannot be parsed are counted in
-    ``skipped``. ``league=None`` takes each row's league from its ``Div`` column
-    (the upcoming-fixtures file mixes leagues); ``played=False`` keeps rows
-    without a score. A file without the basic columns raises ``ValueError``."""
+def _fields(line: str) -> list[str]:
+    """One CSV line's fields; csv.Error for broken quoting. Line by line, so a
+    stray quote costs its own row, never the rest of the file (the format has
+    no field that spans lines)."""
+    return next(csv.reader([line], strict=True))
+
+
+def parse_csv(text: str, league: str | None, season: str, played: bool = True,
+              name: str = "<csv>") -> LoadReport:
+    """Rows of one football-data CSV. A row that cannot be read (broken
+    quoting, more or fewer fields than the header, a bad date or number where
+    one is needed) is skipped and counted, with ``name`` and its line in
+    ``problems``. ``league=None`` takes each row's league from its ``Div``
+    column (the upcoming-fixtures file mixes leagues); ``played=False`` keeps
+    rows without a score. A file without the basic columns raises ``ValueError``.
+
+    >>> text = "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG\\nE0,13/08/16,Hull,Leicester,2,1\\n"
+    >>> report = parse_csv(text + 'E0,13/08/16,"Burnley,Swansea,0,1\\nE0,xx,A,B,1,1\\n', "E0", "s")
+    >>> len(report.rows), report.skipped, [p.line for p in report.problems]
+    (1, 2, [3, 4])
+    """
     report = LoadReport(files=1)
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=True)
-    frame = frame.loc[:, ~frame.columns.str.startswith("Unnamed")]
-    missing = [c for c in REQUIRED_COLUMNS + (() if league else ("Div",)) if c not in frame]
+    lines = text.splitlines()
+    header = [column.strip() for column in _fields(lines[0])] if lines else []
+    width = len(header)
+    while width and (not header[width - 1] or header[width - 1].startswith("Unnamed")):
+        width -= 1  # trailing empty columns: some files pad every row with commas
+    missing = [c for c in REQUIRED_COLUMNS + (() if league else ("Div",)) if c not in header]
     if missing:
         raise ValueError(f"not a football-data CSV: no {', '.join(missing)} column")
-    for _, row in frame.iterrows():
-        if not isinstance(row.get("HomeTeam"), str) or not row["HomeTeam"].strip():
-            if row.notna().any():  # a blank trailer line is not a broken row
-                report.skipped += 1
-            continue
-        try:
-            report.rows.append(_match(row, league or str(row["Div"]).strip(), season, played))
-        except (ValueError, TypeError, KeyError):
+    for number, line in enumerate(lines[1:], start=2):
+        reason = _parse_line(line, header, width, league, season, played, report)
+        if reason is not None:
             report.skipped += 1
+            report.problems.append(Problem(name, number, reason))
     return report
+
+
+def _parse_line(line: str, header: list[str], width: int, league: str | None, season: str,
+                played: bool, report: LoadReport) -> str | None:
+    """Add the line's match to ``report``; the reason when it is skipped."""
+    if not line.strip(",; \t"):
+        return None  # a blank trailer line is not a broken row
+    try:
+        fields = _fields(line)
+    except csv.Error as exc:
+        return f"unreadable ({exc})"
+    if len(fields) < width or any(f.strip() for f in fields[len(header):]):
+        return f"{len(fields)} fields, the header has {width}"
+    row = dict(zip(header, fields))
+    if not (row.get("HomeTeam") or "").strip():
+        return "no HomeTeam"
+    try:
+        report.rows.append(_match(row, league or row.get("Div", "").strip(), season, played))
+    except (ValueError, TypeError, KeyError) as exc:
+        return str(exc)
+    return None
 
 
 def load_season(path: Path, league: str, season: str) -> LoadReport:
     """Read one season file of played matches."""
-    return parse_csv(_read_text(path), league, season)
+    return parse_csv(_read_text(path), league, season, name=f"{league}/{path.name}")
 
 
 def load(data_dir: Path, leagues: list[str], seasons: list[str] | None) -> LoadReport:
@@ -208,4 +278,5 @@ def load(data_dir: Path, leagues: list[str], seasons: list[str] | None) -> LoadR
             total.rows.extend(part.rows)
             total.skipped += part.skipped
             total.files += part.files
+            total.problems.extend(part.problems)
     return total

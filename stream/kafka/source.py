@@ -11,6 +11,7 @@ and nothing has arrived for that many seconds.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
@@ -25,7 +26,8 @@ FILL_WAIT = 0.05  # seconds
 
 class _PartitionReader(StatefulSourcePartition[bytes, int]):
     def __init__(self, bootstrap: str, topic: str, partition: int, offset: int | None,
-                 until_idle: float | None, batch_size: int) -> None:
+                 until_idle: float | None, batch_size: int,
+                 stop: Callable[[], bool] | None = None) -> None:
         self._consumer = Consumer({
             "bootstrap.servers": bootstrap,
             "group.id": "matchflow",  # offsets are not committed: recovery owns them
@@ -42,8 +44,11 @@ class _PartitionReader(StatefulSourcePartition[bytes, int]):
         self._last_seen = time.monotonic()
         self._awake: datetime | None = None
         self._active = False
+        self._stop = stop
 
     def next_batch(self) -> list[bytes]:
+        if self._stop is not None and self._stop():  # Ctrl-C: end cleanly, state saved
+            raise StopIteration()
         # An active partition may wait briefly to fill a batch (the store writes
         # a batch per call: full batches mean fewer round trips); an idle one
         # never blocks the worker's other partitions.
@@ -99,14 +104,16 @@ class _PartitionReader(StatefulSourcePartition[bytes, int]):
 
 
 class KafkaEventSource(FixedPartitionedSource[bytes, int]):
-    """Raw message values of ``topic``, partition by partition."""
+    """Raw message values of ``topic``, partition by partition; every part ends
+    once ``stop()`` is true."""
 
     def __init__(self, bootstrap: str, topic: str, until_idle: float | None = None,
-                 batch_size: int = 500) -> None:
+                 batch_size: int = 500, stop: Callable[[], bool] | None = None) -> None:
         self.bootstrap = bootstrap
         self.topic = topic
         self.until_idle = until_idle
         self.batch_size = batch_size
+        self.stop = stop
 
     def list_parts(self) -> list[str]:
         return [str(p) for p in partitions_of(self.bootstrap, self.topic)]
@@ -114,4 +121,4 @@ class KafkaEventSource(FixedPartitionedSource[bytes, int]):
     def build_part(self, step_id: str, for_part: str,
                    resume_state: int | None) -> _PartitionReader:
         return _PartitionReader(self.bootstrap, self.topic, int(for_part), resume_state,
-                                self.until_idle, self.batch_size)
+                                self.until_idle, self.batch_size, self.stop)

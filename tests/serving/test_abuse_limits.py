@@ -90,6 +90,9 @@ def test_slow_bodies_get_408_and_connections_over_the_limit_503(server):
     for sock in sockets:
         sock.close()
     codes = [answer[9:12] for answer in answers.values()]
+    print(f"\n300 slow: 503 x{codes.count(b'503')}, 408 x{codes.count(b'408')}, "
+          f"/health {health.status_code} in {health_seconds * 1000:.0f} ms, "
+          f"RSS {before:.0f} -> {_rss_mb(server.pid):.0f} MB")
     assert len(answers) == SLOW, f"{SLOW - len(answers)} connections never answered"
     assert codes.count(b"503") >= SLOW - LIMIT and codes.count(b"408") >= LIMIT - 10, codes
     assert health.status_code in (200, 503) and health_seconds < 0.5
@@ -116,4 +119,5 @@ def test_abusive_requests_give_their_memory_back(server):
             server.get("/predictions", params={"league": "E0", "limit": 1 + n % 200,
                                                "status": "all"})
     assert server.get("/health").status_code == 200
+    print(f"\nabusive requests: RSS {before:.0f} -> {_rss_mb(server.pid):.0f} MB")
     assert _rss_mb(server.pid) - before < 50, (before, _rss_mb(server.pid))

@@ -73,6 +73,7 @@ def test_a_paused_broker_is_a_503_that_counts_this_requests_events_and_a_retry_i
         os.killpg(broker.process.pid, signal.SIGCONT)
     assert paused.status_code == 503 and seconds < 8, (paused.status_code, seconds)
     body = paused.json()
+    print(f"\npaused broker: {paused.status_code} in {seconds:.2f} s: {body}")
     assert body["delivered"] < 24 and body["pending"] > 0
     assert "may still be delivered" in body["detail"] and paused.headers["Retry-After"]
     # the client retries until Kafka confirms: nothing is published twice
@@ -83,6 +84,7 @@ def test_a_paused_broker_is_a_503_that_counts_this_requests_events_and_a_retry_i
     again = server.post("/events", json=batch, headers=headers)
     assert again.status_code == 202
     counts = _published(broker)
+    print(f"published per event: {sorted(set(counts.values()))}")
     assert all(counts[f"paused-{n}"] == 1 for n in range(24)), counts
 
 
