@@ -20,6 +20,7 @@ from stream.selection import (SelectionError, check_season, choose_leagues, choo
                               seasons_in_range)
 
 app = typer.Typer(help="Live football prediction: Kafka -> Bytewax -> River -> store.",
+                  rich_markup_mode=None,  # plain help: "[env ...]" stays text, flags look like flags
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 err = Console(stderr=True)
 out = Console()
@@ -27,7 +28,7 @@ out = Console()
 LeaguesOpt = Annotated[Optional[str], typer.Option("--leagues", help="Comma-separated codes, e.g. E0,SP1 (default: all).")]
 SeasonsOpt = Annotated[Optional[str], typer.Option("--seasons", help="FIRST:LAST, e.g. 2005-06:2022-23, or one season.")]
 ScoreFromOpt = Annotated[Optional[str], typer.Option("--score-from", help="Score only seasons from this one on.")]
-DbOpt = Annotated[Optional[str], typer.Option("--db", help="sqlite:///FILE or postgresql://... [env MATCHFLOW_DB]")]
+DbOpt = Annotated[Optional[str], typer.Option("--db", help="sqlite:///FILE or postgresql://... [env MATCHFLOW_DB, default sqlite:///matchflow.db].")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
 SnapshotsOpt = Annotated[bool, typer.Option("--snapshots", help="Snapshot each league's state to MLflow as it goes.")]
 MlflowOpt = Annotated[Optional[str], typer.Option("--mlflow", help="MLflow tracking URI; implies --snapshots [env MLFLOW_TRACKING_URI, default sqlite:///mlflow.db].")]
@@ -101,9 +102,14 @@ def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
     try:
         open_store(url).close()
     except StoreError as exc:
-        _fail(str(exc))
-    loaded = load(directory, codes, wanted)
+        _fail(f"--{exc}")
+    loaded = _load_with_progress(directory, codes, wanted, quiet=as_json)
+    if not loaded.rows:
+        _fail(f"--seasons: no matches of {', '.join(codes)} in "
+              f"{seasons or score_from or 'the data'} under {directory}")
     payloads = [event.to_json() for event in replay_events(loaded.rows)]
+    with open_store(url) as store:  # a replay recomputes its leagues from scratch
+        store.delete_leagues(codes)
     snapshot = snapshot_options(snapshots, mlflow, warm_start, keep_versions)
     with StopRequest() as stop:
         stats = _run_with_progress(payloads, url, settings, quiet=as_json, snapshot=snapshot,
@@ -121,6 +127,7 @@ def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
             "mean_seconds": round(sum(s["seconds"] for s in stats.snapshots)
                                   / len(stats.snapshots), 3)}
     summary = {"events": stats.events, "skipped_rows": loaded.skipped,
+               "skipped": [f"{p.file}:{p.line}: {p.reason}" for p in loaded.problems[:100]],
                "seconds": round(stats.seconds, 3),
                "events_per_second": round(stats.events_per_second, 1), **summary}
     if snapshot is not None and snapshot.enabled:
@@ -151,6 +158,27 @@ def snapshot_options(enabled: bool, uri: str | None, warm_start: bool, keep: int
 
     return SnapshotOptions(tracking_uri=uri or default_tracking_uri(),
                            enabled=enabled or bool(uri), warm_start=warm_start, keep=keep)
+
+
+def _load_with_progress(directory: Path, codes: list[str], seasons: list[str] | None,
+                        quiet: bool):
+    """Read the chosen season files, a progress bar over them; a row that
+    cannot be read is reported, never fatal."""
+    from stream.loader import load
+
+    with Progress(TextColumn("[bold]load"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("season files"), TimeElapsedColumn(), console=err,
+                  transient=True, disable=quiet) as progress:
+        task = progress.add_task("load", total=None)
+        loaded = load(directory, codes, seasons,
+                      on_file=lambda done, total: progress.update(task, completed=done,
+                                                                  total=total))
+    if loaded.problems and not quiet:
+        shown = "; ".join(f"{p.file}:{p.line} {p.reason}" for p in loaded.problems[:3])
+        more = f" (and {len(loaded.problems) - 3} more)" if len(loaded.problems) > 3 else ""
+        err.print(f"[yellow]skipped {loaded.skipped} CSV row(s)[/]: {shown}{more}",
+                  soft_wrap=True)
+    return loaded
 
 
 def _stopped_early(stop: StopRequest, done: int, payloads: list[str]) -> None:

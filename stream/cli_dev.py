@@ -12,8 +12,9 @@ import typer
 
 from stream.cli import _fail, out
 
-dev = typer.Typer(help="Development helpers.", no_args_is_help=True)
-services = typer.Typer(help="Local Kafka and PostgreSQL on 127.0.0.1.", no_args_is_help=True)
+dev = typer.Typer(help="Development helpers.", no_args_is_help=True, rich_markup_mode=None)
+services = typer.Typer(help="Local Kafka and PostgreSQL on 127.0.0.1.", no_args_is_help=True,
+                       rich_markup_mode=None)
 dev.add_typer(services, name="services")
 
 

@@ -21,7 +21,7 @@ from stream.feeds.football_data import DEFAULT_BASE_URL, season_code
 from stream.selection import parse_duration
 
 feed_app = typer.Typer(help="Follow a live season: poll a publisher, feed Kafka.",
-                       no_args_is_help=True)
+                       no_args_is_help=True, rich_markup_mode=None)
 err = Console(stderr=True)
 _LEAGUE = re.compile(r"^[A-Z][A-Z0-9]{0,5}$")
 

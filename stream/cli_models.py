@@ -9,9 +9,13 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from stream.cli import MlflowOpt, _fail, out
+from stream.cli import _fail, out
 
-models_app = typer.Typer(help="Registered league models in MLflow.", no_args_is_help=True)
+# The registry to read (``replay``'s --mlflow also turns snapshots on; here it only names it).
+MlflowOpt = Annotated[Optional[str], typer.Option("--mlflow", help="MLflow tracking URI [env MLFLOW_TRACKING_URI, default sqlite:///mlflow.db].")]
+
+models_app = typer.Typer(help="Registered league models in MLflow.", no_args_is_help=True,
+                         rich_markup_mode=None)
 
 
 def _client(uri: str | None):

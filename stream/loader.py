@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import date, datetime, time, timezone
@@ -266,17 +267,20 @@ def load_season(path: Path, league: str, season: str) -> LoadReport:
     return parse_csv(_read_text(path), league, season, name=f"{league}/{path.name}")
 
 
-def load(data_dir: Path, leagues: list[str], seasons: list[str] | None) -> LoadReport:
-    """Load the chosen leagues and seasons (``None`` = every season present)."""
+def load(data_dir: Path, leagues: list[str], seasons: list[str] | None,
+         on_file: Callable[[int, int], None] | None = None) -> LoadReport:
+    """Load the chosen leagues and seasons (``None`` = every season present);
+    ``on_file(done, total)`` after each file."""
     total = LoadReport()
     found = available(data_dir)
-    for league in leagues:
-        for season in found.get(league, []):
-            if seasons is not None and season not in seasons:
-                continue
-            part = load_season(data_dir / league / f"{season}.csv", league, season)
-            total.rows.extend(part.rows)
-            total.skipped += part.skipped
-            total.files += part.files
-            total.problems.extend(part.problems)
+    files = [(league, season) for league in leagues for season in found.get(league, [])
+             if seasons is None or season in seasons]
+    for done, (league, season) in enumerate(files, start=1):
+        part = load_season(data_dir / league / f"{season}.csv", league, season)
+        total.rows.extend(part.rows)
+        total.skipped += part.skipped
+        total.files += part.files
+        total.problems.extend(part.problems)
+        if on_file is not None:
+            on_file(done, len(files))
     return total

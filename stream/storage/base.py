@@ -83,6 +83,12 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @abstractmethod
+    def delete_leagues(self, leagues: list[str]) -> int:
+        """Remove every row of these leagues (the MLflow snapshot log aside),
+        in one transaction; return the rows removed. A replay of a league
+        recomputes it from scratch."""
+
     def data_version(self) -> object | None:
         """A value that changes when another connection commits, or None when
         the store cannot tell (callers then fall back to a time limit)."""
@@ -124,6 +130,12 @@ def open_store(url: str, create: bool = True, timeout: float | None = None,
     if create and not read_only:
         store.create_schema()
     return store
+
+
+# Every table with a league column, the MLflow snapshot log aside: those rows
+# describe registry versions, which a new replay does not remove.
+LEAGUE_TABLES = tuple(name for name, table in ALL_TABLES.items()
+                      if "league" in table.column_names and name != "model_snapshots")
 
 
 def check_schema(store: Store) -> None:

@@ -16,7 +16,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from stream.records import Record
-from stream.storage.base import Store, StoreError, delete_sql, group_rows
+from stream.storage.base import LEAGUE_TABLES, Store, StoreError, delete_sql, group_rows
 from stream.storage.migrations import DAILY_VIEW, READER_ROLE, migrations
 from stream.storage.schema import ALL_TABLES as TABLES
 
@@ -135,6 +135,16 @@ class PostgresStore(Store):
         self._dirty = True
         self._maybe_refresh()
         return written
+
+    def delete_leagues(self, leagues: list[str]) -> int:
+        removed = 0
+        with self._pool.connection() as conn:
+            for table in LEAGUE_TABLES:
+                removed += conn.execute(f"DELETE FROM {table} WHERE league = ANY(%s)",
+                                        (list(leagues),)).rowcount
+        self._dirty = True
+        self._maybe_refresh(force=True)
+        return removed
 
     def _maybe_refresh(self, force: bool = False) -> None:
         """Keep the fallback's materialized view near live (TimescaleDB's own

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from stream.records import Record
-from stream.storage.base import Store, StoreError, delete_sql, group_rows, upsert_sql
+from stream.storage.base import (LEAGUE_TABLES, Store, StoreError, delete_sql, group_rows,
+                                 upsert_sql)
 from stream.storage.schema import ALL_TABLES, INDEXES
 
 TYPES = {"text": "TEXT", "float": "REAL", "int": "INTEGER", "ts": "TEXT", "blob": "BLOB"}
@@ -78,6 +79,12 @@ class SQLiteStore(Store):
                 self._conn.executemany(sql, [tuple(r[c] for c in columns) for r in rows])
                 written += len(rows)
         return written
+
+    def delete_leagues(self, leagues: list[str]) -> int:
+        marks = ", ".join("?" * len(leagues))
+        with self._conn:
+            return sum(self._conn.execute(f"DELETE FROM {table} WHERE league IN ({marks})",
+                                          leagues).rowcount for table in LEAGUE_TABLES)
 
     def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         cursor = self._conn.execute(sql, params or {})

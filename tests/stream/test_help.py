@@ -1,0 +1,43 @@
+"""``--help`` of every command: each option that a ``MATCHFLOW_*`` variable
+also sets names the variable and its default, and flags look like flags
+([first-hour])."""
+
+from __future__ import annotations
+
+import click
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from stream.cli import app
+from stream.config import Settings
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _commands(command, prefix + (name,))
+        else:
+            yield prefix + (name,), command
+
+
+COMMANDS = list(_commands(typer.main.get_command(app)))
+
+
+@pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
+def test_help_names_each_settings_variable_and_shows_flags_as_flags(path, command):
+    shown = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert "<bool>" not in shown.output
+    for option in command.params:
+        if not isinstance(option, click.Option) or option.name not in Settings.model_fields:
+            continue
+        variable = f"MATCHFLOW_{option.name.upper()}"
+        text = " ".join(shown.output.split())  # help wraps lines
+        assert variable in text or (option.name == "mlflow" and "MLFLOW_TRACKING_URI" in text), \
+            (path, option.name)
+
+
+def test_the_models_commands_do_not_promise_snapshots():
+    shown = CliRunner().invoke(app, ["models", "list", "--help"])
+    assert "implies --snapshots" not in shown.output

@@ -1,0 +1,36 @@
+"""A replay over an existing store recomputes its leagues: their earlier rows
+go, other leagues stay, and the summary covers exactly what was replayed
+([first-hour])."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from stream.storage import open_store
+from tests.helpers import MATCHFLOW
+
+
+def _replay(db: str, league: str, seasons: str) -> dict:
+    done = subprocess.run([MATCHFLOW, "replay", "--leagues", league, "--seasons", seasons,
+                           "--db", db, "--json"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def test_a_second_replay_recomputes_its_league_and_keeps_the_others(tmp_path):
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    _replay(db, "SP1", "2016-17")
+    wide = _replay(db, "E0", "2015-16:2017-18")
+    assert wide["matches"] == 1140
+    narrow = _replay(db, "E0", "2016-17")
+    assert narrow["matches"] == 380 and set(narrow["leagues"]) == {"E0"}
+    with open_store(db, create=False) as store:
+        seasons = store.fetch("SELECT league, season, COUNT(*) AS n FROM matches "
+                              "GROUP BY league, season ORDER BY league, season")
+        state = store.fetch("SELECT updated_at FROM league_state WHERE league = 'E0'")[0]
+        newest = store.fetch("SELECT MAX(kickoff) AS k FROM matches WHERE league = 'E0'")[0]
+    assert [(r["league"], r["season"], r["n"]) for r in seasons] == [
+        ("E0", "2016-17", 380), ("SP1", "2016-17", 380)]
+    # the published model state is the one that saw the newest stored match
+    assert state["updated_at"][:10] == newest["k"][:10]
