@@ -1,13 +1,29 @@
 # Two commands for a fresh machine: `make replay` (the main job, embedded)
 # and `make test` (every test). Both install uv and the locked environment;
-# `make test` also fetches the Kafka jars and PostgreSQL if missing (tests
-# start both on 127.0.0.1 and stop them).
-UV := python3 -m uv
+# `make test` also installs what the integration tests run (see
+# stream/services/install.py: it says what and why before it starts).
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+# uv: the one on PATH, else our own in .tools/, installed into a private
+# virtualenv. Never into the system Python: Debian and Ubuntu mark theirs
+# EXTERNALLY-MANAGED, and pip refuses (rightly) to write there.
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 
 .PHONY: setup services-deps replay test bench
 
-setup:
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+$(CURDIR)/.tools/bin/uv:
+	@echo "uv not found: installing uv $(UV_VERSION) into .tools/ (a private virtualenv)"
+	@$(PYTHON) -m venv .tools 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "$(PYTHON) has no venv module: apt-get install python3-venv"; \
+	    apt-get install -y -qq python3-venv >/dev/null && rm -rf .tools && $(PYTHON) -m venv .tools; \
+	  else \
+	    echo "error: $(PYTHON) cannot make a virtualenv; install python3-venv (or uv) first" >&2; \
+	    exit 1; \
+	  fi; }
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+setup: $(UV)
 	$(UV) sync --locked
 
 replay: setup

@@ -35,7 +35,7 @@ def _publisher(bootstrap: str, topic: str):
     from stream.kafka.producer import EventPublisher
 
     try:
-        ensure_topics(bootstrap, [topic], timeout=15)
+        ensure_topics(bootstrap, [topic], timeout=10)
     except KafkaUnavailable as exc:
         _fail(str(exc), code=1)
     return EventPublisher(bootstrap, topic)

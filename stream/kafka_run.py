@@ -61,7 +61,7 @@ def run_kafka(run: KafkaRun, config: FlowConfig,
     """Block until the source ends (``until_idle``, or ``stop()`` true) or forever."""
     import models.factory  # noqa: F401 - load River (~3 s) now, not inside the first epoch
 
-    ensure_topics(run.bootstrap, [run.topic, dlq_topic(run.topic)])
+    ensure_topics(run.bootstrap, [run.topic, dlq_topic(run.topic)], timeout=10)
     tune_gc()
     flow = build_dataflow(
         KafkaEventSource(run.bootstrap, run.topic, run.until_idle, run.batch_size, stop),

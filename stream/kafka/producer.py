@@ -10,6 +10,8 @@ from typing import Callable
 
 from confluent_kafka import Producer
 
+from stream.kafka.admin import client_config
+
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 
@@ -18,15 +20,14 @@ class DeliveryError(RuntimeError):
 
 
 def producer_config(bootstrap: str) -> dict:
-    return {
-        "bootstrap.servers": bootstrap,
+    return client_config(bootstrap, **{
         "enable.idempotence": True,  # acks=all, ordered, no duplicates on retry
         "acks": "all",
         "linger.ms": 20,
         "compression.type": "lz4",
         "message.max.bytes": MAX_MESSAGE_BYTES,
         "delivery.timeout.ms": 120_000,
-    }
+    })
 
 
 class EventPublisher:

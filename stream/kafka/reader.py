@@ -8,12 +8,13 @@ from collections.abc import Iterator
 
 from confluent_kafka import Consumer, TopicPartition
 
-from stream.kafka.admin import KafkaUnavailable, partitions_of
+from stream.kafka.admin import KafkaUnavailable, client_config, partitions_of
 
 
 def _consumer(bootstrap: str) -> Consumer:
-    return Consumer({"bootstrap.servers": bootstrap, "group.id": "matchflow-reader",
-                     "enable.auto.commit": False, "fetch.message.max.bytes": 8 << 20})
+    return Consumer(client_config(bootstrap, **{
+        "group.id": "matchflow-reader", "enable.auto.commit": False,
+        "fetch.message.max.bytes": 8 << 20}))
 
 
 def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
-from stream.kafka.admin import partitions_of
+from stream.kafka.admin import client_config, partitions_of
 from stream.metrics import active
 
 BACKOFF = timedelta(milliseconds=50)
@@ -28,14 +28,13 @@ class _PartitionReader(StatefulSourcePartition[bytes, int]):
     def __init__(self, bootstrap: str, topic: str, partition: int, offset: int | None,
                  until_idle: float | None, batch_size: int,
                  stop: Callable[[], bool] | None = None) -> None:
-        self._consumer = Consumer({
-            "bootstrap.servers": bootstrap,
+        self._consumer = Consumer(client_config(bootstrap, **{
             "group.id": "matchflow",  # offsets are not committed: recovery owns them
             "enable.auto.commit": False,
             "enable.partition.eof": False,
             "fetch.message.max.bytes": 4 * 1024 * 1024,
             "fetch.wait.max.ms": 100,  # a live event waits at most this long
-        })
+        }))
         self._tp = TopicPartition(topic, partition, OFFSET_BEGINNING if offset is None else offset)
         self._consumer.assign([self._tp])
         self._offset = offset

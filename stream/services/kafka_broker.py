@@ -30,6 +30,10 @@ def cache_dir() -> Path:
     return Path(os.environ.get("MATCHFLOW_CACHE", Path.home() / ".cache" / "matchflow"))
 
 
+def jars_cached() -> bool:
+    return (cache_dir() / f"kafka-{KAFKA_VERSION}" / ".complete").exists()
+
+
 def kafka_jars() -> Path:
     """The folder of broker jars, fetched once."""
     libs = cache_dir() / f"kafka-{KAFKA_VERSION}" / "libs"
