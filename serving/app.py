@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from serving.cache import CachedRoutes, ResponseCache
 from serving.delivery import IdempotencyKeys
 from serving.deps import Database, StoreProvider
+from serving.docs import mount_docs
 from serving.guard import BodyGuard, trimmed_errors
 from serving.live import LiveModels
 from serving.metrics import ApiMetrics, MetricsMiddleware
@@ -68,7 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.db.close()
 
     app = FastAPI(title="matchflow", version="0.1.0", description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)  # no CDN: serving/docs.py
+    mount_docs(app)
     app.state.settings = settings
     app.state.db = Database(StoreProvider(settings.db))
     app.state.live = LiveModels(state_key(

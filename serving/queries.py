@@ -210,18 +210,31 @@ def bets_page(store: Store, league: str | None, strategy: str | None, status: st
         if more and last else None
 
 
+def why_no_upcoming(store: Store, league: str | None) -> str:
+    """The note of an empty page of upcoming matches (after a replay of
+    history every match is played)."""
+    where, params = ("WHERE league = :league", {"league": league}) if league else ("", {})
+    played = store.fetch(f"SELECT COUNT(*) AS n FROM matches {where}", params)[0]["n"]
+    if not played:
+        return "the store holds no matches yet: replay or run first"
+    return (f"no upcoming matches: the store holds {played:,} played ones; "
+            "status=played or status=all lists them")
+
+
 def bankroll(store: Store, league: str | None, strategy: str | None) -> list[dict]:
     where, params = [], {}
     for column, value in (("league", league), ("strategy", strategy)):
         if value:
             where.append(f"b.{column} = :{column}")
             params[column] = value
+    # One row per league and strategy: the last settled. Matches settled at
+    # the same instant are settled in match_id order, so that breaks the tie.
     rows = store.fetch(
-        "SELECT b.league, b.strategy, b.season, b.ts, b.bankroll FROM bankroll b JOIN ("
-        "SELECT league, strategy, MAX(ts) AS ts FROM bankroll GROUP BY league, strategy) last "
-        "ON b.league = last.league AND b.strategy = last.strategy AND b.ts = last.ts "
-        f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY b.league, b.strategy",
-        params)
+        "SELECT league, strategy, season, ts, bankroll FROM ("
+        "SELECT b.*, ROW_NUMBER() OVER (PARTITION BY b.league, b.strategy "
+        "ORDER BY b.ts DESC, b.match_id DESC) AS newest FROM bankroll b "
+        f"{'WHERE ' + ' AND '.join(where) if where else ''}) ranked "
+        "WHERE newest = 1 ORDER BY league, strategy", params)
     return [plain(r) for r in rows]
 
 

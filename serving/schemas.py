@@ -127,6 +127,8 @@ class PredictionsPage(BaseModel):
 
     items: list[MatchOut]
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page.")
+    note: str | None = Field(None, description="Why a first page of upcoming matches "
+                             "is empty (after a replay of history, every match is played).")
 
 
 class EventsAccepted(BaseModel):

@@ -31,9 +31,12 @@ async def list_predictions(db: DbDep, league: League = None,
         items, next_cursor = await db(queries.predictions_page, league, status, limit, cursor)
     except queries.BadCursor as exc:
         raise bad_query("cursor", str(exc)) from None
+    page = {"items": items, "next_cursor": next_cursor}
+    if not items and status == "upcoming" and not cursor:
+        page["note"] = await db(queries.why_no_upcoming, league)
     # Built by our own queries, so serialised directly: validating the page
     # against its model again tripled the route's latency.
-    return JSONResponse({"items": items, "next_cursor": next_cursor})
+    return JSONResponse(page)
 
 
 def _predict(store, live, settings, fixture: FixtureIn) -> dict:

@@ -101,6 +101,7 @@ def test_bets_bankroll_and_models(api):
     assert not {b["match_id"] for b in more["items"]} & {b["match_id"] for b in bets["items"]}
     banks = api.get("/bankroll", params={"league": "E0"}).json()
     assert {b["strategy"] for b in banks} >= {"best-flat", "best-kelly"}
+    assert len(banks) == len({(b["league"], b["strategy"]) for b in banks})  # one latest each
     models = api.get("/models").json()
     assert models["registered"] == []  # no MLflow snapshots in this replay
     arf = next(m for m in models["models"] if m["model"] == "arf")
