@@ -37,7 +37,9 @@ KeepOpt = Annotated[int, typer.Option("--keep-versions", min=1, help="Registered
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}")
+    # a store's own errors start "db:": the flag that names the store is --db
+    message = f"--{message}" if message.startswith("db:") else message
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -87,12 +89,20 @@ def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
     if not directory.is_dir():
         _fail(f"--data-dir: {directory} is not a directory")
     found = available(directory)
+    if not found:
+        _fail(f"--data-dir: no <league>/<season>.csv files under {directory} "
+              "(season files are named like E0/2016-17.csv)")
     try:
         codes = choose_leagues(leagues, found)
         wanted = seasons_in_range(choose_seasons(seasons), found, codes)
         scored_from = _score_from(score_from)
     except SelectionError as exc:
         _fail(str(exc))
+    last = max(season for code in codes for season in found[code]
+               if wanted is None or season in wanted)
+    if scored_from and scored_from > last:
+        _fail(f"--score-from: {scored_from} is after the last season replayed ({last}): "
+              "nothing would be scored")
     if to_kafka:
         from stream.cli_kafka import publish_replay
 
@@ -102,7 +112,7 @@ def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
     try:
         open_store(url).close()
     except StoreError as exc:
-        _fail(f"--{exc}")
+        _fail(str(exc))
     loaded = _load_with_progress(directory, codes, wanted, quiet=as_json)
     if not loaded.rows:
         _fail(f"--seasons: no matches of {', '.join(codes)} in "

@@ -183,7 +183,7 @@ def serve(db: DbOpt = None, kafka: Annotated[Optional[str], typer.Option("--kafk
             check_schema(store)
         api = create_app(settings.model_copy(update=updates))
     except StoreError as exc:
-        _fail(f"--{exc}" if str(exc).startswith("db:") else str(exc))
+        _fail(str(exc))
     # Slow clients cannot hold the server: a body gets 10 s (serving/guard.py),
     # an idle connection 5 s, and past the connection limit uvicorn sheds with 503s.
     shown = f"[{host}]" if ":" in host else host

@@ -15,7 +15,7 @@ out_console = Console(stderr=True)
 
 
 def report(db: DbOpt = None,
-           league: Annotated[Optional[str], typer.Option("--league", help="One league code, or several comma-separated (default: every league in the store).")] = None,
+           league: Annotated[Optional[str], typer.Option("--leagues", "--league", help="One league code, or several comma-separated (default: every league in the store).")] = None,
            out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path("report.html")) -> None:
     """Write a self-contained HTML report: bankroll curves, rolling RPS against the
     market with drift alarms, calibration per model, the season table."""
@@ -33,7 +33,7 @@ def report(db: DbOpt = None,
             chosen = [c.strip() for c in league.split(",") if c.strip()] if league else known
             unknown = [c for c in chosen if c not in known]
             if unknown or not chosen:
-                _fail(f"--league: {', '.join(unknown) or 'none'} not in the store "
+                _fail(f"--leagues: {', '.join(unknown) or 'none'} not in the store "
                       f"(it has {', '.join(known) or 'no leagues'})")
             with out_console.status(f"drawing {len(chosen)} league(s)..."):
                 covered = write_report(store, out, chosen, source=url.split("@")[-1])

@@ -15,8 +15,8 @@ def _fmt(value: Any, spec: str) -> str:
 
 def models_table(code: str, league: dict[str, Any]) -> Table:
     table = Table(title=f"{code}: {league['scored_matches']} scored matches, "
-                        f"{league['drift_events']} drift events, "
-                        f"{league['dead_letters']} dead letters", title_justify="left")
+                        f"{_plural(league['drift_events'], 'drift event')}, "
+                        f"{_plural(league['dead_letters'], 'dead letter')}", title_justify="left")
     for header in ("model", "pre RPS", "pre log loss", "pre acc", "close RPS",
                    "close log loss", "close acc"):
         table.add_column(header, justify="left" if header == "model" else "right")
@@ -57,7 +57,7 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         if league["betting"]:
             console.print(betting_table(code, league))
         if "model_bytes" in league:
-            sizes = ", ".join(f"{m} {b / 1e6:.2f} MB" for m, b in league["model_bytes"].items())
+            sizes = ", ".join(f"{m} {_size(b)}" for m, b in league["model_bytes"].items())
             console.print(f"{code} model pickles: {sizes}")
     head = f"{summary['matches']} matches"
     if summary.get("events") is not None:
@@ -65,3 +65,23 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
                  f"({summary['events_per_second']:.0f} events/s)")
     console.print(head)
     console.print("RPS in brackets: model minus market (negative beats the bookmaker).")
+
+
+def _plural(count: int, noun: str) -> str:
+    """A count and its noun.
+
+    >>> _plural(1, "drift event"), _plural(3, "drift event")
+    ('1 drift event', '3 drift events')
+    """
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _size(size: int) -> str:
+    """A byte count people can read.
+
+    >>> _size(48), _size(1823), _size(4_715_664)
+    ('48 B', '1.8 kB', '4.72 MB')
+    """
+    if size < 1000:
+        return f"{size} B"
+    return f"{size / 1e3:.1f} kB" if size < 1e6 else f"{size / 1e6:.2f} MB"

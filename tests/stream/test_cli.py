@@ -19,8 +19,11 @@ runner = CliRunner()
     (["replay", "--seasons", "1990-91:1991-92"], "--seasons"),
     (["replay", "--score-from", "2017"], "--score-from"),
     (["replay", "--data-dir", "/no/such/dir"], "--data-dir"),
-    (["replay", "--leagues", "E0", "--db", "mysql://x"], "db"),
-    (["summary", "--db", "sqlite:////no/such/file.db"], "db"),
+    (["replay", "--leagues", "E0", "--db", "mysql://x"], "--db"),
+    (["summary", "--db", "sqlite:////no/such/file.db"], "--db"),
+    (["replay", "--leagues", "E0", "--seasons", "2016-17", "--score-from", "2030-31"],
+     "--score-from"),
+    (["replay", "--data-dir", "/tmp"], "--data-dir: no <league>/<season>.csv files"),
 ])
 def test_bad_arguments_exit_2_naming_the_flag(args, flag):
     result = runner.invoke(app, args)
