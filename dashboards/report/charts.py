@@ -42,7 +42,7 @@ def bankroll(df: pd.DataFrame, league: str) -> str:
         ax.set_yscale("log")
     ax.set(title=f"{league}: bankroll per strategy (each season starts at 100 units)",
            ylabel="units")
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)  # beside, not on, the curves
     ax.grid(alpha=0.3)
     return _svg(fig)
 
@@ -58,7 +58,12 @@ def rolling_rps(scores: pd.DataFrame, drift: pd.DataFrame, league: str) -> str:
                    label="drift alarm" if number == 0 else None)
     ax.set(title=f"{league}: rolling RPS (pre-match, lower is better; market is the bar)",
            ylabel="RPS")
-    ax.legend(loc="upper right", ncol=4)
+    # The first matches of a rolling window score wildly: the axis follows the
+    # central 98% of the values so one early spike cannot flatten the rest.
+    low, high = scores["rolling_rps"].quantile([0.01, 0.99])
+    margin = (high - low) * 0.15 or 0.01
+    ax.set_ylim(low - margin, high + margin)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     ax.grid(alpha=0.3)
     return _svg(fig)
 

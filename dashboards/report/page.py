@@ -70,6 +70,10 @@ def _season_table(store: Store, league: str) -> str:
     return _table(table, formats)
 
 
+DRIFT_HEADERS = {"ts": "when", "model": "model", "detector": "detector",
+                 "error_before": "mean RPS before", "error_after": "mean RPS after"}
+
+
 def league_section(store: Store, league: str) -> str:
     parts = [f'<section id="league-{html.escape(league)}"><h2>{html.escape(league)}</h2>']
     scores, drift = data.rolling_scores(store, league), data.drifts(store, league)
@@ -86,8 +90,10 @@ def league_section(store: Store, league: str) -> str:
     parts.append(_season_table(store, league))
     if not drift.empty:
         parts.append("<h3>Drift alarms</h3>")
-        parts.append(_table(drift.assign(ts=drift["ts"].dt.strftime("%Y-%m-%d %H:%M")),
-                            {"error_before": ".4f", "error_after": ".4f"}))
+        shown = drift.assign(ts=drift["ts"].dt.strftime("%Y-%m-%d %H:%M")).rename(
+            columns=DRIFT_HEADERS)
+        parts.append(_table(shown, {DRIFT_HEADERS["error_before"]: ".4f",
+                                    DRIFT_HEADERS["error_after"]: ".4f"}))
     parts.append("</section>")
     return "\n".join(parts)
 
