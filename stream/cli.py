@@ -78,8 +78,7 @@ def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
            keep_versions: KeepOpt = 5,
            ) -> None:
     """Replay seasons as a stream: through the dataflow into the store, or onto Kafka."""
-    from stream.loader import available, load
-    from stream.replay import replay_events
+    from stream.loader import available
     from stream.storage import open_store
     from stream.storage.base import StoreError
     from stream.summary import summarize
@@ -113,11 +112,10 @@ def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
         open_store(url).close()
     except StoreError as exc:
         _fail(str(exc))
-    loaded = _load_with_progress(directory, codes, wanted, quiet=as_json)
+    loaded, payloads = _prepare(directory, codes, wanted, quiet=as_json)
     if not loaded.rows:
         _fail(f"--seasons: no matches of {', '.join(codes)} in "
               f"{seasons or score_from or 'the data'} under {directory}")
-    payloads = [event.to_json() for event in replay_events(loaded.rows)]
     with open_store(url) as store:  # a replay recomputes its leagues from scratch
         store.delete_leagues(codes)
     snapshot = snapshot_options(snapshots, mlflow, warm_start, keep_versions)
@@ -170,25 +168,29 @@ def snapshot_options(enabled: bool, uri: str | None, warm_start: bool, keep: int
                            enabled=enabled or bool(uri), warm_start=warm_start, keep=keep)
 
 
-def _load_with_progress(directory: Path, codes: list[str], seasons: list[str] | None,
-                        quiet: bool):
-    """Read the chosen season files, a progress bar over them; a row that
-    cannot be read is reported, never fatal."""
+def _prepare(directory: Path, codes: list[str], seasons: list[str] | None, quiet: bool):
+    """Read the chosen season files and turn their rows into the replay's
+    payloads, with progress from the first second; a row that cannot be read
+    is reported, never fatal."""
     from stream.loader import load
+    from stream.replay import replay_events
 
-    with Progress(TextColumn("[bold]load"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("season files"), TimeElapsedColumn(), console=err,
+    with Progress(TextColumn("[bold]{task.description:<6}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[unit]}"), TimeElapsedColumn(), console=err,
                   transient=True, disable=quiet) as progress:
-        task = progress.add_task("load", total=None)
+        files = progress.add_task("load", total=None, unit="season files")
         loaded = load(directory, codes, seasons,
-                      on_file=lambda done, total: progress.update(task, completed=done,
+                      on_file=lambda done, total: progress.update(files, completed=done,
                                                                   total=total))
+        rows = progress.add_task("events", total=len(loaded.rows), unit="matches")
+        events = replay_events(loaded.rows, on_rows=lambda n: progress.advance(rows, n))
+        payloads = [event.to_json() for event in events]
     if loaded.problems and not quiet:
         shown = "; ".join(f"{p.file}:{p.line} {p.reason}" for p in loaded.problems[:3])
         more = f" (and {len(loaded.problems) - 3} more)" if len(loaded.problems) > 3 else ""
         err.print(f"[yellow]skipped {loaded.skipped} CSV row(s)[/]: {shown}{more}",
                   soft_wrap=True)
-    return loaded
+    return loaded, payloads
 
 
 def _stopped_early(stop: StopRequest, done: int, payloads: list[str]) -> None:
@@ -203,11 +205,11 @@ def _stopped_early(stop: StopRequest, done: int, payloads: list[str]) -> None:
 
 def _run_with_progress(payloads: list[str], url: str, settings: Settings, quiet: bool,
                        snapshot=None, stop=None):
-    from stream.embedded import run_payloads
-
     config = settings.flow_config()
     with _progress() as progress:
         task = progress.add_task("replay", total=len(payloads), rate="-")
+        # imported under the bar: Bytewax and River take seconds to load
+        from stream.embedded import run_payloads
 
         def advance(n: int) -> None:
             progress.advance(task, n)

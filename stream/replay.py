@@ -10,7 +10,7 @@ the same on every run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 
 from stream.events import Fixture, Odds, Result, make_match_id
@@ -59,9 +59,18 @@ def event_order(event: Fixture | Odds | Result) -> tuple:
     return (event.ts, _KIND_ORDER[event.type], event.match_id)
 
 
-def replay_events(rows: Iterable[MatchRow]) -> list[Fixture | Odds | Result]:
-    """All events of ``rows`` in event-time order (leagues interleaved by time)."""
-    events = [event for row in rows for event in match_events(row)]
+def replay_events(rows: Iterable[MatchRow],
+                  on_rows: Callable[[int], None] | None = None) -> list[Fixture | Odds | Result]:
+    """All events of ``rows`` in event-time order (leagues interleaved by time);
+    ``on_rows(n)`` after every ``n`` rows turned into events."""
+    events: list[Fixture | Odds | Result] = []
+    number = 0
+    for number, row in enumerate(rows, start=1):
+        events.extend(match_events(row))
+        if on_rows is not None and number % 1000 == 0:
+            on_rows(1000)
+    if on_rows is not None and number % 1000:
+        on_rows(number % 1000)
     events.sort(key=event_order)
     return events
 
