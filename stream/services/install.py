@@ -48,14 +48,15 @@ NEEDS = (
     Need("prometheus, promtool", "evaluate the dashboards' PromQL on live metrics",
          ("prometheus",), ("prometheus", "promtool")),
 )
-# Units the packages above install: not left running or enabled after install.
-UNITS = ("postgresql.service", "prometheus.service", "prometheus-node-exporter.service")
+# The services the packages above bring: stopped and disabled right after
+# they are installed (never a unit this step did not install).
+UNITS = {"postgresql": "postgresql.service", "prometheus": "prometheus.service"}
 NO_START = Path("/usr/sbin/policy-rc.d")
 
 
 def _apt_install(packages: list[str]) -> None:
-    """apt-get install with invoke-rc.d told not to start anything, then every
-    unit these packages enable disabled again."""
+    """apt-get install with invoke-rc.d told not to start anything; then the
+    units these packages enabled are disabled and stopped."""
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     placed = not NO_START.exists()
     if placed:
@@ -68,11 +69,12 @@ def _apt_install(packages: list[str]) -> None:
     finally:
         if placed:
             NO_START.unlink()
-    for unit in UNITS:
-        for command in (["systemctl", "disable", "--now", unit],
-                        ["deb-systemd-helper", "disable", unit]):
-            if shutil.which(command[0]):
-                subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not shutil.which("systemctl"):
+        return
+    for unit in (UNITS[p] for p in packages if p in UNITS):
+        for action in ("disable", "stop"):  # disable works without a running systemd
+            subprocess.run(["systemctl", action, unit], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
 
 
 def main() -> None:
