@@ -90,7 +90,7 @@ def test_chromium_renders_every_chart(page):
 
 def test_one_league_and_bad_arguments(dashboard_db, tmp_path):
     out = tmp_path / "e0.html"
-    assert report(dashboard_db, out, "--league", "E0").returncode == 0
+    assert report(dashboard_db, out, "--leagues", "E0").returncode == 0
     assert 'id="bankroll-E0"' in out.read_text() and "SP1" not in out.read_text()
     bad = report(dashboard_db, tmp_path / "x.html", "--league", "XX")
     assert bad.returncode == 2 and "--league" in bad.stderr and "E0" in bad.stderr

@@ -66,3 +66,23 @@ def test_sigint_stops_a_kafka_consumer_cleanly(kafka, topic, tmp_path):
     assert process.returncode == 130, stderr[-2000:]
     assert "Traceback" not in stderr and "panicked" not in stderr, stderr[-2000:]
     assert "stopped consuming (SIGINT)" in stderr and "resumes" in stderr
+
+
+def test_serve_prints_its_url_and_stops_on_sigint_with_one_line(tmp_path):
+    from stream.services.ports import free_port, wait_for_port
+    from stream.storage import open_store
+
+    db = f"sqlite:///{tmp_path / 'served.db'}"
+    open_store(db).close()  # as `matchflow migrate` leaves it
+    port = free_port()
+    process = subprocess.Popen(
+        [MATCHFLOW, "serve", "--db", db, "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**__import__("os").environ, "COLUMNS": "200"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert wait_for_port(port, 60), "serve did not start"
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr[-2000:]
+    assert f"serving http://127.0.0.1:{port}" in stderr and "stopped serving (SIGINT)" in stderr
+    assert "Traceback" not in stderr
