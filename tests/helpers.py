@@ -1,13 +1,18 @@
 """Helpers shared by the integration tests: dump a store's tables in a
-store-independent form, publish events, run the consumer as a process."""
+store-independent form, copy a SQLite store, publish events, run the consumer
+or the API as a process."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+
+import httpx
 
 from stream.kafka.admin import ensure_topics
 from stream.kafka.reader import read_to_end
@@ -16,6 +21,32 @@ from stream.storage import open_store
 from stream.storage.schema import TABLES
 
 MATCHFLOW = str(Path(sys.executable).parent / "matchflow")
+
+
+@contextlib.contextmanager
+def serving(db: str, env: dict[str, str] | None = None):
+    """A real ``matchflow serve`` on a free 127.0.0.1 port, and a client of it."""
+    from stream.services.ports import free_port, wait_for_port
+
+    port = free_port()
+    process = subprocess.Popen([MATCHFLOW, "serve", "--db", db, "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, **(env or {})})
+    try:
+        assert wait_for_port(port, 60), "serve did not start"
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=15) as client:
+            yield client
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def sqlite_copy(url: str, path) -> str:
+    """A consistent copy of a SQLite store (the backup API, WAL included)."""
+    source, target = sqlite3.connect(url.removeprefix("sqlite:///")), sqlite3.connect(path)
+    source.backup(target)
+    source.close(), target.close()
+    return f"sqlite:///{path}"
 
 
 def _plain(value):

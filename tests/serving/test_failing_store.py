@@ -8,43 +8,18 @@ import contextlib
 import os
 import shutil
 import sqlite3
-import subprocess
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
-from stream.services.ports import free_port, wait_for_port
 from stream.services.postgres_cluster import PostgresCluster
 from tests.conftest import bundled_events
-from tests.helpers import MATCHFLOW
-
-
-@contextlib.contextmanager
-def serving(db: str):
-    port = free_port()
-    process = subprocess.Popen([MATCHFLOW, "serve", "--db", db, "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        assert wait_for_port(port, 60), "serve did not start"
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=15) as client:
-            yield client
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _copy(url: str, path) -> str:
-    """A consistent copy of a SQLite store (the backup API, WAL included)."""
-    source, target = sqlite3.connect(url.removeprefix("sqlite:///")), sqlite3.connect(path)
-    source.backup(target)
-    source.close(), target.close()
-    return f"sqlite:///{path}"
+from tests.helpers import serving, sqlite_copy
 
 
 def _timed(client, path):
@@ -70,7 +45,7 @@ def _health_while(client, seconds: float) -> tuple[list[float], threading.Thread
 
 
 def test_a_locked_sqlite_file_is_a_fast_503_and_health_does_not_wait(replayed_urls, tmp_path):
-    db = _copy(replayed_urls[0]["sqlite"], tmp_path / "locked.db")
+    db = sqlite_copy(replayed_urls[0]["sqlite"], tmp_path / "locked.db")
     with serving(db) as client:
         # Another process holds the file exclusively (a WAL store lets readers in
         # past an ordinary writer, so this is the lock that can shut them out).
@@ -92,7 +67,7 @@ def test_a_locked_sqlite_file_is_a_fast_503_and_health_does_not_wait(replayed_ur
 
 def test_a_deleted_sqlite_file_is_not_ready_and_a_replaced_one_is_served(replayed_urls,
                                                                           tmp_path):
-    db = _copy(replayed_urls[0]["sqlite"], tmp_path / "served.db")
+    db = sqlite_copy(replayed_urls[0]["sqlite"], tmp_path / "served.db")
     with serving(db) as client:
         assert client.get("/ready").status_code == 200
         leagues = client.get("/leagues").json()

@@ -6,17 +6,15 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 
-import httpx
 import psycopg
 import pytest
 
 from serving.deps import StoreProvider
 from stream.records import Record
-from stream.services.ports import free_port, wait_for_port
 from stream.storage.migrations import READER_ROLE
 from stream.storage.postgres import PostgresStore
 from tests.conftest import new_database
-from tests.helpers import MATCHFLOW
+from tests.helpers import MATCHFLOW, serving
 
 FIXTURE = {"league": "E0", "home": "Arsenal", "away": "Chelsea",
            "kickoff": "2023-05-28T15:30:00+00:00", "odds": {"home": 2.1, "draw": 3.5, "away": 3.4}}
@@ -33,23 +31,15 @@ def test_the_api_serves_postgres_as_the_read_only_role(replayed_urls):
     writer.create_schema()  # the writer's start-up gives the role its login
     writer.close()
     reader = _as_reader(url, "reader-secret")
-    port = free_port()
-    process = subprocess.Popen([MATCHFLOW, "serve", "--db", reader, "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        assert wait_for_port(port, 60), "serve did not start"
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=15) as client:
-            assert client.get("/ready").status_code == 200
-            assert client.get("/predictions", params={"league": "E0"}).json()["items"]
-            assert client.post("/predict", json=FIXTURE).status_code == 200
+    with serving(reader) as client:
+        assert client.get("/ready").status_code == 200
+        assert client.get("/predictions", params={"league": "E0"}).json()["items"]
+        assert client.post("/predict", json=FIXTURE).status_code == 200
         with psycopg.connect(url) as admin:
             users = {row[0] for row in admin.execute(
                 "SELECT usename FROM pg_stat_activity WHERE datname = current_database() "
                 "AND pid <> pg_backend_pid()")}
         assert users == {READER_ROLE}
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
     with psycopg.connect(reader) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("DELETE FROM predictions")
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from serving.app import create_app
 from stream.config import Settings
 from stream.sealing import seal
-from tests.serving.test_failing_store import _copy
+from tests.helpers import sqlite_copy
 
 FIXTURE = {"league": "E0", "home": "Arsenal", "away": "Chelsea",
            "kickoff": "2023-05-28T15:30:00+00:00", "odds": {"home": 2.1, "draw": 3.5, "away": 3.4}}
@@ -23,7 +23,7 @@ class Payload:
 
 
 def test_a_tampered_league_state_is_refused_not_unpickled(replayed_urls, tmp_path, monkeypatch):
-    url = _copy(replayed_urls[0]["sqlite"], tmp_path / "tampered.db")
+    url = sqlite_copy(replayed_urls[0]["sqlite"], tmp_path / "tampered.db")
     with TestClient(create_app(Settings(db=url))) as client:
         assert client.post("/predict", json=FIXTURE).status_code == 200  # sealed by the replay
     calls = []
