@@ -10,10 +10,12 @@ import psycopg
 import pytest
 
 from serving.deps import StoreProvider
+from stream.config import FlowConfig
+from stream.embedded import run_payloads
 from stream.records import Record
 from stream.storage.migrations import READER_ROLE
 from stream.storage.postgres import PostgresStore
-from tests.conftest import new_database
+from tests.conftest import bundled_events, new_database
 from tests.helpers import MATCHFLOW, serving
 
 FIXTURE = {"league": "E0", "home": "Arsenal", "away": "Chelsea",
@@ -25,15 +27,17 @@ def _as_reader(url: str, password: str) -> str:
     return f"{scheme}://{READER_ROLE}:{password}@{rest.split('@', 1)[1]}"
 
 
-def test_the_api_serves_postgres_as_the_read_only_role(replayed_urls):
-    url = replayed_urls[0]["postgres"]
+def test_the_api_serves_postgres_as_the_read_only_role(postgres):
+    url = new_database(postgres)  # a database of its own: only the API connects to it
+    run_payloads([e.to_json() for e in bundled_events("E0", "2022-23")], url, FlowConfig())
     writer = PostgresStore(url, reader_password="reader-secret")
     writer.create_schema()  # the writer's start-up gives the role its login
     writer.close()
     reader = _as_reader(url, "reader-secret")
     with serving(reader) as client:
         assert client.get("/ready").status_code == 200
-        assert client.get("/predictions", params={"league": "E0"}).json()["items"]
+        page = client.get("/predictions", params={"league": "E0", "status": "all"}).json()
+        assert page["items"]
         assert client.post("/predict", json=FIXTURE).status_code == 200
         with psycopg.connect(url) as admin:
             users = {row[0] for row in admin.execute(

@@ -41,3 +41,19 @@ def test_help_names_each_settings_variable_and_shows_flags_as_flags(path, comman
 def test_the_models_commands_do_not_promise_snapshots():
     shown = CliRunner().invoke(app, ["models", "list", "--help"])
     assert "implies --snapshots" not in shown.output
+
+
+@pytest.mark.parametrize("first", ["stream.cli", "stream.cli.kafka", "stream.cli.dev",
+                                   "stream.cli.feed", "stream.cli.models", "stream.cli.report",
+                                   "stream.cli.replay"])
+def test_any_cli_module_imports_first_and_python_m_runs(first):
+    import subprocess
+    import sys
+
+    imported = subprocess.run([sys.executable, "-c", f"import {first}"], capture_output=True,
+                              text=True)
+    assert imported.returncode == 0, imported.stderr[-1500:]
+    if first == "stream.cli":
+        shown = subprocess.run([sys.executable, "-m", "stream.cli", "--help"],
+                               capture_output=True, text=True)
+        assert shown.returncode == 0 and "replay" in shown.stdout, shown.stderr[-1500:]

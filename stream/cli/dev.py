@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from stream.cli import _fail, out
+from stream.cli.common import fail, out
 
 dev = typer.Typer(help="Development helpers.", no_args_is_help=True, rich_markup_mode=None)
 services = typer.Typer(help="Local Kafka and PostgreSQL on 127.0.0.1.", no_args_is_help=True,
@@ -46,7 +46,7 @@ def up() -> None:
     except ServiceError as exc:
         if pg is not None:  # leave nothing running that `down` would not know of
             pg.stop()
-        _fail(str(exc), code=1)
+        fail(str(exc), code=1)
     state = {"kafka": kafka.bootstrap, "kafka_pid": kafka.process.pid,
              "db": pg.url, "pg_dir": str(pg.workdir)}
     _state_file().write_text(json.dumps(state, indent=2))
@@ -57,7 +57,7 @@ def up() -> None:
 def status() -> None:
     """Print the running services as environment variables."""
     if not _state_file().exists():
-        _fail("services are not up (matchflow dev services up)", code=1)
+        fail("services are not up (matchflow dev services up)", code=1)
     state = json.loads(_state_file().read_text())
     out.print(f"export MATCHFLOW_KAFKA={state['kafka']}")
     out.print(f"export MATCHFLOW_DB={state['db']}")

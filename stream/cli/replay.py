@@ -1,72 +1,27 @@
-"""``matchflow``: the command line. Flags override ``MATCHFLOW_*`` variables.
-
-Bad arguments exit 2 with a message that names the flag.
-"""
+"""``replay``, ``summary`` and ``migrate``: the embedded default's commands."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from stream.cli.common import (DbOpt, JsonOpt, KeepOpt, LeaguesOpt, MlflowOpt, ScoreFromOpt,
+                               SeasonsOpt, SnapshotsOpt, WarmOpt, err, events_progress, fail,
+                               out, snapshot_options)
 from stream.config import Settings
-from stream.interrupts import Interrupted, StopRequest, raise_on_signals
+from stream.interrupts import StopRequest
 from stream.selection import (SelectionError, check_season, choose_leagues, choose_seasons,
                               seasons_in_range)
-
-app = typer.Typer(help="Live football prediction: Kafka -> Bytewax -> River -> store.",
-                  rich_markup_mode=None,  # plain help: "[env ...]" stays text, flags look like flags
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-err = Console(stderr=True)
-out = Console()
-
-LeaguesOpt = Annotated[Optional[str], typer.Option("--leagues", help="Comma-separated codes, e.g. E0,SP1 (default: all).")]
-SeasonsOpt = Annotated[Optional[str], typer.Option("--seasons", help="FIRST:LAST, e.g. 2005-06:2022-23, or one season.")]
-ScoreFromOpt = Annotated[Optional[str], typer.Option("--score-from", help="Score only seasons from this one on.")]
-DbOpt = Annotated[Optional[str], typer.Option("--db", help="sqlite:///FILE or postgresql://... [env MATCHFLOW_DB, default sqlite:///matchflow.db].")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
-SnapshotsOpt = Annotated[bool, typer.Option("--snapshots", help="Snapshot each league's state to MLflow as it goes.")]
-MlflowOpt = Annotated[Optional[str], typer.Option("--mlflow", help="MLflow tracking URI; implies --snapshots [env MLFLOW_TRACKING_URI, default sqlite:///mlflow.db].")]
-WarmOpt = Annotated[bool, typer.Option("--warm-start", help="Start each league from models:/matchflow-<league>@live.")]
-KeepOpt = Annotated[int, typer.Option("--keep-versions", min=1, help="Registered versions kept per league.")]
-
-
-def _fail(message: str, code: int = 2) -> None:
-    # a store's own errors start "db:": the flag that names the store is --db
-    message = f"--{message}" if message.startswith("db:") else message
-    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
-    raise typer.Exit(code)
-
-
-@app.callback()
-def _settings_are_valid() -> None:
-    """A malformed MATCHFLOW_* variable is a bad argument: exit 2 naming it."""
-    from pydantic import ValidationError
-
-    try:
-        Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = f"MATCHFLOW_{str(first['loc'][0]).upper()}" if first["loc"] else "MATCHFLOW_*"
-        _fail(f"{name}: {first['msg']} (got {str(first.get('input'))[:40]!r})")
 
 
 def _score_from(text: str | None) -> str | None:
     return check_season(text, "--score-from") if text else None
 
 
-def _progress(label: str = "replay") -> Progress:
-    return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[rate]:>8} events/s"), TimeElapsedColumn(),
-                    console=err, transient=False)
-
-
-@app.command()
 def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
            score_from: ScoreFromOpt = None,
            data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="<DIR>/<league>/<season>.csv (default: bundled data).")] = None,
@@ -86,24 +41,24 @@ def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
     settings = Settings()
     directory = data_dir or settings.data_dir
     if not directory.is_dir():
-        _fail(f"--data-dir: {directory} is not a directory")
+        fail(f"--data-dir: {directory} is not a directory")
     found = available(directory)
     if not found:
-        _fail(f"--data-dir: no <league>/<season>.csv files under {directory} "
+        fail(f"--data-dir: no <league>/<season>.csv files under {directory} "
               "(season files are named like E0/2016-17.csv)")
     try:
         codes = choose_leagues(leagues, found)
         wanted = seasons_in_range(choose_seasons(seasons), found, codes)
         scored_from = _score_from(score_from)
     except SelectionError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     last = max(season for code in codes for season in found[code]
                if wanted is None or season in wanted)
     if scored_from and scored_from > last:
-        _fail(f"--score-from: {scored_from} is after the last season replayed ({last}): "
+        fail(f"--score-from: {scored_from} is after the last season replayed ({last}): "
               "nothing would be scored")
     if to_kafka:
-        from stream.cli_kafka import publish_replay
+        from stream.cli.kafka import publish_replay
 
         publish_replay(directory, codes, wanted, to_kafka, topic or settings.topic, speed, as_json)
         return
@@ -111,10 +66,10 @@ def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
     try:
         open_store(url).close()
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     loaded, payloads = _prepare(directory, codes, wanted, quiet=as_json)
     if not loaded.rows:
-        _fail(f"--seasons: no matches of {', '.join(codes)} in "
+        fail(f"--seasons: no matches of {', '.join(codes)} in "
               f"{seasons or score_from or 'the data'} under {directory}")
     with open_store(url) as store:  # a replay recomputes its leagues from scratch
         store.delete_leagues(codes)
@@ -157,17 +112,6 @@ def _log_backtest(uri: str, settings: Settings, selection: dict[str, str],
     return log_backtest(uri, params, summary, name)
 
 
-def snapshot_options(enabled: bool, uri: str | None, warm_start: bool, keep: int):
-    """None unless snapshots or a warm start were asked for."""
-    if not (enabled or uri or warm_start):
-        return None
-    from models.snapshots import default_tracking_uri
-    from stream.snapshot_run import SnapshotOptions
-
-    return SnapshotOptions(tracking_uri=uri or default_tracking_uri(),
-                           enabled=enabled or bool(uri), warm_start=warm_start, keep=keep)
-
-
 def _prepare(directory: Path, codes: list[str], seasons: list[str] | None, quiet: bool):
     """Read the chosen season files and turn their rows into the replay's
     payloads, with progress from the first second; a row that cannot be read
@@ -206,7 +150,7 @@ def _stopped_early(stop: StopRequest, done: int, payloads: list[str]) -> None:
 def _run_with_progress(payloads: list[str], url: str, settings: Settings, quiet: bool,
                        snapshot=None, stop=None):
     config = settings.flow_config()
-    with _progress() as progress:
+    with events_progress() as progress:
         task = progress.add_task("replay", total=len(payloads), rate="-")
         # imported under the bar: Bytewax and River take seconds to load
         from stream.embedded import run_payloads
@@ -229,7 +173,6 @@ def _emit(summary: dict[str, Any], as_json: bool) -> None:
     print_summary(out, summary)
 
 
-@app.command()
 def summary(db: DbOpt = None, score_from: ScoreFromOpt = None, leagues: LeaguesOpt = None,
             as_json: JsonOpt = False) -> None:
     """Print the summary of what a store holds."""
@@ -240,17 +183,16 @@ def summary(db: DbOpt = None, score_from: ScoreFromOpt = None, leagues: LeaguesO
     try:
         scored_from = _score_from(score_from)
     except SelectionError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     chosen = [c.strip() for c in leagues.split(",")] if leagues else None
     try:
         with open_store(db or Settings().db, create=False) as store:
             result = summarize(store, scored_from, chosen)
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     _emit({"events": None, **result}, as_json)
 
 
-@app.command()
 def migrate(db: DbOpt = None) -> None:
     """Create or upgrade the store's tables (the writers also do it on start;
     the API never does: it may run as a read-only role)."""
@@ -263,42 +205,6 @@ def migrate(db: DbOpt = None) -> None:
             version = store.fetch("SELECT max(version) AS v FROM schema_migrations")[0]["v"] \
                 if not url.startswith("sqlite:") else None
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     out.print(f"[green]store ready[/]: {url.split('@')[-1]}"
                   + (f" (schema version {version})" if version else ""))
-
-
-def _register_subcommands() -> None:
-    from stream import cli_dev, cli_feed, cli_kafka, cli_models, cli_report
-
-    app.command(name="run")(cli_kafka.run)
-    app.command(name="serve")(cli_kafka.serve)
-    app.command(name="produce")(cli_kafka.produce)
-    app.command(name="report")(cli_report.report)
-    app.add_typer(cli_dev.dev, name="dev")
-    app.add_typer(cli_feed.feed_app, name="feed")
-    app.add_typer(cli_models.models_app, name="models")
-
-
-_register_subcommands()
-
-if __name__ == "__main__":
-    app()
-
-
-def main() -> None:
-    """The ``matchflow`` command: Ctrl-C or SIGTERM outside a stream's clean
-    stop ends with one line and 130 or 143, never a traceback."""
-    import click
-
-    raise_on_signals()
-    try:
-        code = typer.main.get_command(app).main(prog_name="matchflow", standalone_mode=False)
-    except Interrupted as exc:
-        err.print(f"[yellow]interrupted[/] ({exc}): stopped; every write is a transaction, "
-                  "so the store holds nothing half-written", soft_wrap=True)
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    sys.exit(code if isinstance(code, int) else 0)

@@ -11,8 +11,8 @@ from typing import Annotated, Optional
 import typer
 from rich.logging import RichHandler
 
-from stream.cli import (DbOpt, KeepOpt, MlflowOpt, SnapshotsOpt, WarmOpt, _fail, _progress, err,
-                        snapshot_options)
+from stream.cli.common import (DbOpt, KeepOpt, MlflowOpt, SnapshotsOpt, WarmOpt, err,
+                               events_progress, fail, snapshot_options)
 from stream.config import Settings
 from stream.interrupts import Interrupted, StopRequest, signal_name
 
@@ -23,10 +23,10 @@ TopicOpt = Annotated[Optional[str], typer.Option("--topic", help="Topic [env MAT
 def _bootstrap(value: str | None, settings: Settings, flag: str) -> str:
     bootstrap = value or settings.kafka
     if not bootstrap:
-        _fail(f"{flag}: a Kafka bootstrap HOST:PORT is required")
+        fail(f"{flag}: a Kafka bootstrap HOST:PORT is required")
     host, sep, port = bootstrap.rpartition(":")
     if not sep or not host or not port.isdigit():
-        _fail(f"{flag}: expected HOST:PORT, got {bootstrap!r}")
+        fail(f"{flag}: expected HOST:PORT, got {bootstrap!r}")
     return bootstrap
 
 
@@ -37,7 +37,7 @@ def _publisher(bootstrap: str, topic: str):
     try:
         ensure_topics(bootstrap, [topic], timeout=10)
     except KafkaUnavailable as exc:
-        _fail(str(exc), code=1)
+        fail(str(exc), code=1)
     return EventPublisher(bootstrap, topic)
 
 
@@ -49,9 +49,9 @@ def _publish_with_progress(events: list, bootstrap: str, topic: str, speed: str,
     try:
         pace = parse_speed(speed)
     except ValueError:
-        _fail(f"--speed: expected 'max' or a positive number, got {speed!r}")
+        fail(f"--speed: expected 'max' or a positive number, got {speed!r}")
     publisher = _publisher(bootstrap, topic)
-    with _progress(label) as progress:
+    with events_progress(label) as progress:
         task = progress.add_task(label, total=len(events), rate="-")
 
         def advance(n: int) -> None:
@@ -63,7 +63,7 @@ def _publish_with_progress(events: list, bootstrap: str, topic: str, speed: str,
         try:
             return publish_events(events, publisher, pace, advance)
         except DeliveryError as exc:
-            _fail(str(exc), code=1)
+            fail(str(exc), code=1)
     return 0
 
 
@@ -88,7 +88,7 @@ def produce(file: Annotated[Path, typer.Argument(help="JSONL: one event per line
 
     settings = Settings()
     if not file.is_file():
-        _fail(f"FILE: {file} does not exist")
+        fail(f"FILE: {file} does not exist")
     bootstrap = _bootstrap(to_kafka, settings, "--to-kafka")
     report = read_jsonl(file)
     for number, reason in report.errors[:50]:
@@ -124,15 +124,15 @@ def run(kafka: KafkaOpt = None, topic: TopicOpt = None, db: DbOpt = None,
     settings = Settings()
     bootstrap = _bootstrap(kafka, settings, "--kafka")
     if (process_id is None) != (addresses is None):
-        _fail("--process-id/--addresses: give both or neither")
+        fail("--process-id/--addresses: give both or neither")
     peers = [a.strip() for a in addresses.split(";") if a.strip()] if addresses else None
     if peers is not None and not process_id < len(peers):
-        _fail(f"--process-id: {process_id} is not an index into {len(peers)} --addresses")
+        fail(f"--process-id: {process_id} is not an index into {len(peers)} --addresses")
     url = db or settings.db
     try:
         open_store(url).close()  # fail fast on a bad URL, and migrate once
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     job = KafkaRun(bootstrap=bootstrap, topic=topic or settings.topic, db_url=url,
                    workers=workers, process_id=process_id, addresses=peers,
                    recovery_dir=recovery_dir,
@@ -145,12 +145,12 @@ def run(kafka: KafkaOpt = None, topic: TopicOpt = None, db: DbOpt = None,
         try:
             serve_metrics(metrics_port)
         except OSError as exc:
-            _fail(f"--metrics-port: cannot listen on {metrics_port} ({exc})")
+            fail(f"--metrics-port: cannot listen on {metrics_port} ({exc})")
     try:
         with StopRequest() as stop:
             run_kafka(job, settings.flow_config(), stop=lambda: stop.requested)
     except KafkaUnavailable as exc:
-        _fail(str(exc), code=1)
+        fail(str(exc), code=1)
     if stop.requested:
         resume = ("the next run resumes from there (--recovery-dir)" if recovery_dir else
                   "without --recovery-dir the next run reads the topic from its start")
@@ -183,7 +183,7 @@ def serve(db: DbOpt = None, kafka: Annotated[Optional[str], typer.Option("--kafk
             check_schema(store)
         api = create_app(settings.model_copy(update=updates))
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     # Slow clients cannot hold the server: a body gets 10 s (serving/guard.py),
     # an idle connection 5 s, and past the connection limit uvicorn sheds with 503s.
     shown = f"[{host}]" if ":" in host else host

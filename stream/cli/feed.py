@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from stream.cli import _fail
+from stream.cli.common import fail
 from stream.config import Settings
 from stream.feeds.football_data import DEFAULT_BASE_URL, season_code
 from stream.selection import parse_duration
@@ -68,22 +68,22 @@ def football_data(
     try:
         codes, interval = _leagues(leagues), parse_duration(every, "--every")
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     try:
         season_code(season)
     except ValueError as exc:
-        _fail(f"--season: {exc}")
+        fail(f"--season: {exc}")
     if not base_url.startswith(("http://", "https://")):
-        _fail(f"--base-url: {base_url!r} is not an http(s) URL")
+        fail(f"--base-url: {base_url!r} is not an http(s) URL")
     bootstrap = to_kafka or settings.kafka
     if not bootstrap:
-        _fail("--to-kafka: required (HOST:PORT, or MATCHFLOW_KAFKA)")
+        fail("--to-kafka: required (HOST:PORT, or MATCHFLOW_KAFKA)")
     clock = None
     if now:
         try:
             fixed = datetime.fromisoformat(now.replace("Z", "+00:00"))
         except ValueError:
-            _fail(f"--now: {now!r} is not an ISO time")
+            fail(f"--now: {now!r} is not an ISO time")
         fixed = fixed if fixed.tzinfo else fixed.replace(tzinfo=timezone.utc)
         clock = lambda: fixed  # noqa: E731
     _follow(codes, season, bootstrap, topic or settings.topic, interval, base_url,
@@ -107,11 +107,11 @@ def _follow(codes, season, bootstrap, topic, interval, base_url, state_path, onc
     try:
         state = FeedState.load(state_path, topic)
     except StateError as exc:
-        _fail(f"--state: {exc}")
+        fail(f"--state: {exc}")
     try:
         sink = KafkaFeedSink(bootstrap, topic)
     except KafkaUnavailable as exc:
-        _fail(f"--to-kafka: {exc}", 1)
+        fail(f"--to-kafka: {exc}", 1)
     stop, caught = threading.Event(), []
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda number, _frame: (caught.append(number), stop.set()))
@@ -132,9 +132,9 @@ def _follow(codes, season, bootstrap, topic, interval, base_url, state_path, onc
             if once or stop.wait(interval):
                 break
     except KafkaUnavailable as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), 1)
     except DeliveryError as exc:
-        _fail(f"kafka: {exc} (nothing of this poll is recorded; the next run retries)", 1)
+        fail(f"kafka: {exc} (nothing of this poll is recorded; the next run retries)", 1)
     finally:
         fetcher.close()
     by = f" ({signal.Signals(caught[0]).name})" if caught else ""

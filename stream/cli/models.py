@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from stream.cli import _fail, out
+from stream.cli.common import fail, out
 
 # The registry to read (``replay``'s --mlflow also turns snapshots on; here it only names it).
 MlflowOpt = Annotated[Optional[str], typer.Option("--mlflow", help="MLflow tracking URI [env MLFLOW_TRACKING_URI, default sqlite:///mlflow.db].")]
@@ -55,7 +55,7 @@ def show(league: str, mlflow: MlflowOpt = None) -> None:
     name = registered_name(league)
     versions = client.search_model_versions(f"name = '{name}'")
     if not versions:
-        _fail(f"LEAGUE: no registered model {name}", code=1)
+        fail(f"LEAGUE: no registered model {name}", code=1)
     table = Table(title=name)
     for column in ("version", "trigger", "event time", "matches learned", "anchored pre RPS (roll)",
                    "market pre RPS (roll)"):
@@ -76,7 +76,7 @@ def _odds(text: str) -> tuple[float, float, float]:
     except ValueError:
         odds = ()
     if len(odds) != 3 or not all(o > 1.0 for o in odds):
-        _fail(f"--odds: expected three decimal odds > 1, e.g. 2.1,3.5,3.4, got {text!r}")
+        fail(f"--odds: expected three decimal odds > 1, e.g. 2.1,3.5,3.4, got {text!r}")
     return odds  # type: ignore[return-value]
 
 
@@ -97,13 +97,13 @@ def predict(league: str,
     try:
         home, away = team_names().resolve_sides(league, home, away)
     except UnknownTeam as exc:
-        _fail(f"--{exc.side}: {exc}")
+        fail(f"--{exc.side}: {exc}")
     try:
         processor = load_live(mlflow or default_tracking_uri(), league)
     except TamperedBlob as exc:
-        _fail(f"LEAGUE: {exc}", code=1)
+        fail(f"LEAGUE: {exc}", code=1)
     if processor is None:
-        _fail(f"LEAGUE: no live model for {league!r}", code=1)
+        fail(f"LEAGUE: no live model for {league!r}", code=1)
     when = kickoff or datetime.now(timezone.utc)
     when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
     probs, _features = processor.predict(home, away, when, prices)

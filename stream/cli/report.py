@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from stream.cli import DbOpt, _fail
+from stream.cli.common import DbOpt, fail
 from stream.config import Settings
 
 out_console = Console(stderr=True)
@@ -25,7 +25,7 @@ def report(db: DbOpt = None,
     from stream.storage.base import StoreError
 
     if not out.parent.is_dir():
-        _fail(f"--out: no directory {str(out.parent)!r}")
+        fail(f"--out: no directory {str(out.parent)!r}")
     url = db or Settings().db
     try:
         with open_store(url, create=False) as store:
@@ -33,11 +33,11 @@ def report(db: DbOpt = None,
             chosen = [c.strip() for c in league.split(",") if c.strip()] if league else known
             unknown = [c for c in chosen if c not in known]
             if unknown or not chosen:
-                _fail(f"--leagues: {', '.join(unknown) or 'none'} not in the store "
+                fail(f"--leagues: {', '.join(unknown) or 'none'} not in the store "
                       f"(it has {', '.join(known) or 'no leagues'})")
             with out_console.status(f"drawing {len(chosen)} league(s)..."):
                 covered = write_report(store, out, chosen, source=url.split("@")[-1])
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     size = out.stat().st_size / 1e6
     out_console.print(f"wrote {out} ({size:.1f} MB): {', '.join(covered)}")

@@ -1,0 +1,60 @@
+"""``matchflow``: the command line. Flags override ``MATCHFLOW_*`` variables.
+
+Bad arguments exit 2 with a message that names the flag. One module per
+command group; they share ``stream.cli.common`` and never import this one,
+which assembles them into ``app``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from stream.cli import dev, feed, kafka, models, replay, report
+from stream.cli.common import err, fail
+from stream.config import Settings
+from stream.interrupts import Interrupted, raise_on_signals
+
+app = typer.Typer(help="Live football prediction: Kafka -> Bytewax -> River -> store.",
+                  rich_markup_mode=None,  # plain help: "[env ...]" stays text, flags look like flags
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+
+@app.callback()
+def _settings_are_valid() -> None:
+    """A malformed MATCHFLOW_* variable is a bad argument: exit 2 naming it."""
+    from pydantic import ValidationError
+
+    try:
+        Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = f"MATCHFLOW_{str(first['loc'][0]).upper()}" if first["loc"] else "MATCHFLOW_*"
+        fail(f"{name}: {first['msg']} (got {str(first.get('input'))[:40]!r})")
+
+
+for command in (replay.replay, replay.summary, replay.migrate, kafka.run, kafka.serve,
+                kafka.produce, report.report):
+    app.command()(command)
+app.add_typer(dev.dev, name="dev")
+app.add_typer(feed.feed_app, name="feed")
+app.add_typer(models.models_app, name="models")
+
+
+def main() -> None:
+    """The ``matchflow`` command: Ctrl-C or SIGTERM outside a stream's clean
+    stop ends with one line and 130 or 143, never a traceback."""
+    import click
+
+    raise_on_signals()
+    try:
+        code = typer.main.get_command(app).main(prog_name="matchflow", standalone_mode=False)
+    except Interrupted as exc:
+        err.print(f"[yellow]interrupted[/] ({exc}): stopped; every write is a transaction, "
+                  "so the store holds nothing half-written", soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,5 @@
+"""``python -m stream.cli``: the ``matchflow`` command."""
+
+from stream.cli import main
+
+main()
