@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ArfConfig:
-    """ARF settings; the bounds keep each pickle a few MB (NOTES.md)."""
+    """ARF settings; the bounds keep each pickle a few MB."""
 
     n_models: int = 10
     grace_period: int = 200

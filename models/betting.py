@@ -132,9 +132,3 @@ class FractionalKelly:
 
 Strategy = FlatStake | FractionalKelly
 
-
-def default_strategies(edge: float = 0.10, best_edge: float = 0.02) -> tuple[Strategy, ...]:
-    """Flat and Kelly at the reference price, and both again at the best price."""
-    return (FlatStake(edge=edge), FractionalKelly(edge=edge),
-            FlatStake(edge=best_edge, name="best-flat", price="best"),
-            FractionalKelly(edge=best_edge, name="best-kelly", price="best"))

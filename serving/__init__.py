@@ -1,1 +1,1 @@
-"""HTTP API for current predictions and Prometheus metrics (arrives with [serving])."""
+"""HTTP API for current predictions and Prometheus metrics."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from bytewax._bytewax import cli_main
+from bytewax.run import cli_main
 from bytewax.recovery import RecoveryConfig, init_db_dir
 
 from stream.config import FlowConfig
@@ -41,7 +41,6 @@ class KafkaRun:
     addresses: list[str] | None = None
     recovery_dir: Path | None = None
     snapshot_interval: int = 10
-    backup_interval: int = 0
     until_idle: float | None = None
     batch_size: int = 500
     snapshot: SnapshotOptions | None = None
@@ -53,7 +52,9 @@ def _recovery(run: KafkaRun) -> RecoveryConfig | None:
     run.recovery_dir.mkdir(parents=True, exist_ok=True)
     if not any(run.recovery_dir.glob("part-*.sqlite3")):
         init_db_dir(run.recovery_dir, RECOVERY_PARTITIONS)
-    return RecoveryConfig(str(run.recovery_dir), timedelta(seconds=run.backup_interval))
+    # Backup interval 0: superseded state is deleted at once. It would be the
+    # interval of copying the recovery files elsewhere; nothing copies them.
+    return RecoveryConfig(str(run.recovery_dir), timedelta(0))
 
 
 def run_kafka(run: KafkaRun, config: FlowConfig,

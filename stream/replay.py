@@ -10,7 +10,7 @@ the same on every run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from stream.events import Fixture, Odds, Result, make_match_id
@@ -74,10 +74,3 @@ def replay_events(rows: Iterable[MatchRow],
     events.sort(key=event_order)
     return events
 
-
-def by_league(events: Iterable[Fixture | Odds | Result]) -> Iterator[tuple[str, list]]:
-    """Group an ordered stream by league, keeping each league's order."""
-    groups: dict[str, list] = {}
-    for event in events:
-        groups.setdefault(event.league, []).append(event)
-    yield from sorted(groups.items())

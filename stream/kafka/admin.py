@@ -5,7 +5,6 @@ from __future__ import annotations
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
-DEFAULT_TOPIC = "match-events"
 DEFAULT_PARTITIONS = 8
 
 
