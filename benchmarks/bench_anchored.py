@@ -30,8 +30,7 @@ def locked_vectors(events: list) -> tuple[list, list]:
     processors: dict[str, LeagueProcessor] = {}
     challenger, primary = [], []
     for event in events:
-        processor = processors.setdefault(event.league,
-                                          LeagueProcessor(event.league, FlowConfig()))
+        processor = processors.setdefault(event.league, LeagueProcessor(event.league, FlowConfig()))
         state = processor.open.get(event.match_id)
         if event.type == "result" and state is not None and state.locked_features:
             challenger.append((state.locked_features, event.outcome))
@@ -56,14 +55,15 @@ def main() -> None:
     console.log(f"{len(challenger)} ARF samples, {len(primary)} anchored samples")
     times: dict[str, list[float]] = {"arf": [], "anchored": []}
     for i in range(args.repeats):
-        times["arf"].append(per_event_us(RiverModel("arf", build_arf(ArfConfig(), 42)),
-                                         challenger))
+        times["arf"].append(per_event_us(RiverModel("arf", build_arf(ArfConfig(), 42)), challenger))
         times["anchored"].append(per_event_us(AnchoredModel(), primary))
-        console.log(f"run {i + 1}: arf {times['arf'][-1]:.0f} µs, "
-                    f"anchored {times['anchored'][-1]:.1f} µs")
+        console.log(
+            f"run {i + 1}: arf {times['arf'][-1]:.0f} µs, anchored {times['anchored'][-1]:.1f} µs"
+        )
     base = statistics.median(times["arf"])
-    table = Table(title=f"predict + learn per event ({args.leagues} {args.seasons}), "
-                        f"median of {args.repeats}")
+    table = Table(
+        title=f"predict + learn per event ({args.leagues} {args.seasons}), median of {args.repeats}"
+    )
     for column in ("model", "median µs", "ratio to arf"):
         table.add_column(column, justify="right")
     for name, values in times.items():

@@ -56,18 +56,27 @@ def prepared_store(folder: Path, url: str | None = None, sp1: bool = False) -> s
 
 
 def load_run(url: str, *args: str) -> dict:
-    done = subprocess.run([sys.executable, "-m", "benchmarks.loadgen", url, *args],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.loadgen", url, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(done.stdout)
 
 
-def measure(db: str, cache: bool, seconds: float, rate: float,
-            console: Console) -> dict[str, tuple[dict, dict]]:
+def measure(
+    db: str, cache: bool, seconds: float, rate: float, console: Console
+) -> dict[str, tuple[dict, dict]]:
     """Both routes of one server: fixed rate, then flat out."""
     port = free_port()
     env = {**os.environ, "MATCHFLOW_RESPONSE_CACHE": "true" if cache else "false"}
-    server = subprocess.Popen([MATCHFLOW, "serve", "--db", db, "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    server = subprocess.Popen(
+        [MATCHFLOW, "serve", "--db", db, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     try:
         if not wait_for_port(port, 30):
             raise SystemExit(f"server did not start: {server.stderr.read().decode()[-500:]}")
@@ -76,8 +85,9 @@ def measure(db: str, cache: bool, seconds: float, rate: float,
             load_run(base + route, "--mode", "rate", "--rate", "50", "--seconds", "2")
         results = {}
         for name, route in ROUTES.items():
-            fixed = load_run(base + route, "--mode", "rate", "--rate", str(rate),
-                             "--seconds", str(seconds))
+            fixed = load_run(
+                base + route, "--mode", "rate", "--rate", str(rate), "--seconds", str(seconds)
+            )
             flat_out = load_run(base + route, "--mode", "max", "--seconds", str(seconds / 2))
             results[name] = (fixed, flat_out)
             console.log(f"cache {'on' if cache else 'off'} {name}: {fixed} | {flat_out}")
@@ -92,31 +102,54 @@ LIVE_ROUTE = "/predictions?league=SP1&status=all"
 
 def _writer(db: str) -> subprocess.Popen:
     """A replay of SP1 into the store being served (about a minute of commits)."""
-    return subprocess.Popen([MATCHFLOW, "replay", "--leagues", "SP1", "--seasons",
-                             "2006-07:2022-23", "--db", db, "--json"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [
+            MATCHFLOW,
+            "replay",
+            "--leagues",
+            "SP1",
+            "--seasons",
+            "2006-07:2022-23",
+            "--db",
+            db,
+            "--json",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def measure_live(db: str, seconds: float, rate: float, console: Console) -> list[tuple]:
     """The SP1 page with no writer, then while a replay writes it."""
     port = free_port()
-    server = subprocess.Popen([MATCHFLOW, "serve", "--db", db, "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [MATCHFLOW, "serve", "--db", db, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     rows = []
     try:
         if not wait_for_port(port, 30):
             raise SystemExit(f"server did not start: {server.stderr.read().decode()[-500:]}")
         url = f"http://127.0.0.1:{port}{LIVE_ROUTE}"
         load_run(url, "--mode", "rate", "--rate", "50", "--seconds", "2")
-        rows.append(("no writer", load_run(url, "--mode", "rate", "--rate", str(rate),
-                                           "--seconds", str(seconds))))
+        rows.append(
+            (
+                "no writer",
+                load_run(url, "--mode", "rate", "--rate", str(rate), "--seconds", str(seconds)),
+            )
+        )
         writer = _writer(db)
         try:
             time.sleep(8)  # past the replay's start-up: River loaded, rows flowing
             if writer.poll() is not None:
                 raise SystemExit(f"writer ended: {writer.stderr.read().decode()[-500:]}")
-            rows.append(("replay writing", load_run(url, "--mode", "rate", "--rate",
-                                                    str(rate), "--seconds", str(seconds))))
+            rows.append(
+                (
+                    "replay writing",
+                    load_run(url, "--mode", "rate", "--rate", str(rate), "--seconds", str(seconds)),
+                )
+            )
             if writer.poll() is not None:
                 console.log("[yellow]the writer ended inside the window")
         finally:
@@ -135,20 +168,26 @@ def live_table(seconds: float, rate: float, console: Console) -> Table:
 
     folder = Path(tempfile.mkdtemp(prefix="matchflow-api-live-"))
     folder.chmod(0o755)  # the postgres user must reach its cluster folder
-    table = Table(title=f"{LIVE_ROUTE} at {rate:.0f} req/s for {seconds:.0f} s, "
-                        "while a replay writes SP1 into the same store")
+    table = Table(
+        title=f"{LIVE_ROUTE} at {rate:.0f} req/s for {seconds:.0f} s, "
+        "while a replay writes SP1 into the same store"
+    )
     for column in ("store", "writer", "p50 ms", "p99 ms", "errors", "p99 vs no writer"):
         table.add_column(column, justify="right")
     cluster = PostgresCluster(folder / "postgres").start()
     try:
-        for db in (prepared_store(folder, sp1=True),
-                   prepared_store(folder, cluster.url, sp1=True)):
+        for db in (prepared_store(folder, sp1=True), prepared_store(folder, cluster.url, sp1=True)):
             rows = measure_live(db, seconds, rate, console)
             base = rows[0][1]["p99_ms"]
             for name, result in rows:
-                table.add_row(db.split(":")[0], name, f"{result['p50_ms']:.2f}",
-                              f"{result['p99_ms']:.2f}", str(result["errors"]),
-                              f"{result['p99_ms'] / base:.2f}")
+                table.add_row(
+                    db.split(":")[0],
+                    name,
+                    f"{result['p50_ms']:.2f}",
+                    f"{result['p99_ms']:.2f}",
+                    str(result["errors"]),
+                    f"{result['p99_ms'] / base:.2f}",
+                )
     finally:
         cluster.stop()
     return table
@@ -165,18 +204,33 @@ def main() -> None:
         console.print(live_table(args.seconds, args.rate, console))
         return
     db = prepared_store(Path(tempfile.mkdtemp(prefix="matchflow-api-")))
-    table = Table(title=f"one uvicorn process, {args.rate:.0f} req/s for {args.seconds:.0f} s, "
-                        "then 16 clients flat out")
-    for column in ("route", "response cache", "p50 ms", "p99 ms", "errors", "max req/s",
-                   "vs /health"):
+    table = Table(
+        title=f"one uvicorn process, {args.rate:.0f} req/s for {args.seconds:.0f} s, "
+        "then 16 clients flat out"
+    )
+    for column in (
+        "route",
+        "response cache",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "max req/s",
+        "vs /health",
+    ):
         table.add_column(column, justify="right")
     for cache in (True, False):
         results = measure(db, cache, args.seconds, args.rate, console)
         trivial = results["health"][1]["rps"]
         for name, (fixed, flat_out) in results.items():
-            table.add_row(ROUTES[name], "on" if cache else "off", f"{fixed['p50_ms']:.2f}",
-                          f"{fixed['p99_ms']:.2f}", str(fixed["errors"] + flat_out["errors"]),
-                          f"{flat_out['rps']:,.0f}", f"{flat_out['rps'] / trivial:.2f}")
+            table.add_row(
+                ROUTES[name],
+                "on" if cache else "off",
+                f"{fixed['p50_ms']:.2f}",
+                f"{fixed['p99_ms']:.2f}",
+                str(fixed["errors"] + flat_out["errors"]),
+                f"{flat_out['rps']:,.0f}",
+                f"{flat_out['rps'] / trivial:.2f}",
+            )
     console.print(table)
     console.print(live_table(args.seconds, args.rate, console))
 

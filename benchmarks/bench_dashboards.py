@@ -93,8 +93,9 @@ def report(url: str, codes: list[str], repeats: int) -> None:
             seconds = timed(conn, expand(sql, window, variables, timescaledb=False), repeats)
             rows.append((board, title, seconds))
             per_board[board] = per_board.get(board, 0.0) + seconds
-    table = Table(title=f"panel SQL, medians of {repeats} (baseline: {BASELINE}, "
-                        f"{base * 1000:.1f} ms)")
+    table = Table(
+        title=f"panel SQL, medians of {repeats} (baseline: {BASELINE}, {base * 1000:.1f} ms)"
+    )
     for column in ("dashboard", "panel", "median ms", "ratio to baseline"):
         table.add_column(column, justify="right" if column != "panel" else "left")
     for board, title, seconds in sorted(rows, key=lambda r: -r[2]):

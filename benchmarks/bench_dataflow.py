@@ -62,9 +62,15 @@ def main() -> None:
             produced = run(payloads, config)
             times[name].append(time.perf_counter() - started)
             console.log(f"run {i + 1} {name}: {times[name][-1]:.2f} s, {produced} records")
-    console.print(median_table(f"{len(payloads)} events ({args.leagues} {args.seasons}), "
-                               f"median of {args.repeats}", "run", times, len(payloads),
-                               "plain loop"))
+    console.print(
+        median_table(
+            f"{len(payloads)} events ({args.leagues} {args.seasons}), median of {args.repeats}",
+            "run",
+            times,
+            len(payloads),
+            "plain loop",
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -48,8 +48,9 @@ def _database(server: str) -> str:
 
 
 def raw_consume(bootstrap: str, topic: str, expected: int) -> float:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": uuid.uuid4().hex,
-                         "enable.auto.commit": False})
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": uuid.uuid4().hex, "enable.auto.commit": False}
+    )
     consumer.assign([TopicPartition(topic, p, 0) for p in partitions_of(bootstrap, topic)])
     seen, started = 0, time.perf_counter()
     while seen < expected:
@@ -61,8 +62,7 @@ def raw_consume(bootstrap: str, topic: str, expected: int) -> float:
 
 def kafka_run(bootstrap: str, topic: str, url: str) -> float:
     started = time.perf_counter()
-    run_kafka(KafkaRun(bootstrap=bootstrap, topic=topic, db_url=url, until_idle=IDLE),
-              FlowConfig())
+    run_kafka(KafkaRun(bootstrap=bootstrap, topic=topic, db_url=url, until_idle=IDLE), FlowConfig())
     return time.perf_counter() - started - IDLE
 
 
@@ -113,19 +113,25 @@ def main() -> None:
         publish_s = time.perf_counter() - started
         del publisher
 
-        times: dict[str, list[float]] = {"embedded (replay -> SQLite)": [],
-                                         "Kafka -> Bytewax -> PostgreSQL": [],
-                                         "raw consume (no processing)": []}
+        times: dict[str, list[float]] = {
+            "embedded (replay -> SQLite)": [],
+            "Kafka -> Bytewax -> PostgreSQL": [],
+            "raw consume (no processing)": [],
+        }
         for i in range(args.repeats):
             url = f"sqlite:///{work / f'embedded-{i}.db'}"
             times["embedded (replay -> SQLite)"].append(
-                run_payloads(payloads, url, FlowConfig()).seconds)
+                run_payloads(payloads, url, FlowConfig()).seconds
+            )
             times["Kafka -> Bytewax -> PostgreSQL"].append(
-                kafka_run(bootstrap, topic, _database(server)))
-            times["raw consume (no processing)"].append(raw_consume(bootstrap, topic,
-                                                                    len(payloads)))
-            console.log(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s"
-                                                     for k, v in times.items()))
+                kafka_run(bootstrap, topic, _database(server))
+            )
+            times["raw consume (no processing)"].append(
+                raw_consume(bootstrap, topic, len(payloads))
+            )
+            console.log(
+                f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items())
+            )
         started = time.perf_counter()
         plain_loop(payloads, FlowConfig())
         loop_s = time.perf_counter() - started
@@ -138,19 +144,29 @@ def main() -> None:
             cluster.stop()
 
     base = len(payloads) / statistics.median(times["embedded (replay -> SQLite)"])
-    table = Table(title=f"{len(payloads)} events ({args.leagues} {args.seasons}), "
-                        f"median of {args.repeats}; published at {len(payloads) / publish_s:,.0f}/s")
+    table = Table(
+        title=f"{len(payloads)} events ({args.leagues} {args.seasons}), "
+        f"median of {args.repeats}; published at {len(payloads) / publish_s:,.0f}/s"
+    )
     for column in ("run", "median s", "events/s", "ratio to embedded"):
         table.add_column(column, justify="right")
     for name, values in times.items():
         rate = len(payloads) / statistics.median(values)
-        table.add_row(name, f"{statistics.median(values):.2f}", f"{rate:,.0f}", f"{rate / base:.2f}")
-    table.add_row("plain loop, no store (once)", f"{loop_s:.2f}",
-                  f"{len(payloads) / loop_s:,.0f}", f"{len(payloads) / loop_s / base:.2f}")
+        table.add_row(
+            name, f"{statistics.median(values):.2f}", f"{rate:,.0f}", f"{rate / base:.2f}"
+        )
+    table.add_row(
+        "plain loop, no store (once)",
+        f"{loop_s:.2f}",
+        f"{len(payloads) / loop_s:,.0f}",
+        f"{len(payloads) / loop_s / base:.2f}",
+    )
     console.print(table)
-    console.print(f"PostgreSQL upserts (COPY + INSERT ... ON CONFLICT): {pg_rows} rows in "
-                  f"{pg_s:.2f} s = {pg_rows / pg_s:,.0f} rows/s; SQLite: "
-                  f"{sqlite_rows / sqlite_s:,.0f} rows/s")
+    console.print(
+        f"PostgreSQL upserts (COPY + INSERT ... ON CONFLICT): {pg_rows} rows in "
+        f"{pg_s:.2f} s = {pg_rows / pg_s:,.0f} rows/s; SQLite: "
+        f"{sqlite_rows / sqlite_s:,.0f} rows/s"
+    )
 
 
 if __name__ == "__main__":

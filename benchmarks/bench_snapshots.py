@@ -36,20 +36,31 @@ def main() -> None:
         off = run_payloads(payloads, f"sqlite:///{work / f'off-{i}.db'}", FlowConfig())
         times["off"].append(off.seconds)
         options = SnapshotOptions(tracking_uri=f"sqlite:///{work / f'mlflow-{i}.db'}")
-        on = run_payloads(payloads, f"sqlite:///{work / f'on-{i}.db'}", FlowConfig(),
-                          snapshot=options)
+        on = run_payloads(
+            payloads, f"sqlite:///{work / f'on-{i}.db'}", FlowConfig(), snapshot=options
+        )
         times["on"].append(on.seconds)
         times["on, stream only"].append(on.stream_seconds)
         logged += on.snapshots
-        console.log(f"run {i + 1}: off {off.seconds:.1f} s, on {on.seconds:.1f} s, "
-                    f"{len(on.snapshots)} snapshots")
-    console.print(median_table(f"{len(payloads)} events ({', '.join(leagues)}), "
-                               f"median of {args.repeats}", "snapshots", times, len(payloads),
-                               "off"))
+        console.log(
+            f"run {i + 1}: off {off.seconds:.1f} s, on {on.seconds:.1f} s, "
+            f"{len(on.snapshots)} snapshots"
+        )
+    console.print(
+        median_table(
+            f"{len(payloads)} events ({', '.join(leagues)}), median of {args.repeats}",
+            "snapshots",
+            times,
+            len(payloads),
+            "off",
+        )
+    )
     per_run = len(logged) / args.repeats
-    console.print(f"{per_run:.0f} snapshots per run ({sum(s['trigger'] == 'drift' for s in logged)} "
-                  f"on drift in all runs), mean size {statistics.fmean(s['size'] for s in logged) / 1e6:.2f} MB, "
-                  f"mean time to log and register {statistics.fmean(s['seconds'] for s in logged):.2f} s")
+    console.print(
+        f"{per_run:.0f} snapshots per run ({sum(s['trigger'] == 'drift' for s in logged)} "
+        f"on drift in all runs), mean size {statistics.fmean(s['size'] for s in logged) / 1e6:.2f} MB, "
+        f"mean time to log and register {statistics.fmean(s['seconds'] for s in logged):.2f} s"
+    )
 
 
 if __name__ == "__main__":

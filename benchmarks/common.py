@@ -8,8 +8,9 @@ from stream.loader import BUNDLED_DATA, available, load
 from stream.replay import replay_events
 
 
-def event_arguments(description: str, leagues: str = "E0",
-                    seasons: str = "2005-06:2022-23") -> argparse.Namespace:
+def event_arguments(
+    description: str, leagues: str = "E0", seasons: str = "2005-06:2022-23"
+) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--leagues", default=leagues, help="comma-separated codes, or all")
     parser.add_argument("--seasons", default=seasons, help="FIRST:LAST")
@@ -25,8 +26,7 @@ def selected_events(leagues: str, seasons: str) -> tuple[list[str], list]:
     return codes, replay_events(rows)
 
 
-def median_table(title: str, label: str, times: dict[str, list[float]], events: int,
-                 baseline: str):
+def median_table(title: str, label: str, times: dict[str, list[float]], events: int, baseline: str):
     """Median seconds, events/s and ratio to ``baseline`` for each kind of run."""
     import statistics
 

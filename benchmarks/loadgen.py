@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 
 
 class Connection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                 request: bytes) -> None:
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+    ) -> None:
         self.reader, self.writer, self.request = reader, writer, request
 
     @classmethod
@@ -55,9 +56,15 @@ def _summary(latencies: list[float], errors: int, seconds: float) -> dict:
     def pick(q: float) -> float | None:
         return ordered[min(int(q * len(ordered)), len(ordered) - 1)] * 1000 if ordered else None
 
-    return {"count": len(ordered), "errors": errors, "seconds": round(seconds, 3),
-            "rps": round(len(ordered) / seconds, 1), "p50_ms": pick(0.50), "p99_ms": pick(0.99),
-            "max_ms": pick(1.0)}
+    return {
+        "count": len(ordered),
+        "errors": errors,
+        "seconds": round(seconds, 3),
+        "rps": round(len(ordered) / seconds, 1),
+        "p50_ms": pick(0.50),
+        "p99_ms": pick(0.99),
+        "max_ms": pick(1.0),
+    }
 
 
 async def open_loop(url: str, rate: float, duration: float, pool: int = 32) -> dict:

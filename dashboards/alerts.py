@@ -40,28 +40,52 @@ FROM odds GROUP BY league
 
 def _query(ref: str, target: dict, seconds: int) -> dict[str, Any]:
     model = {key: value for key, value in target.items() if key != "refId"}
-    return {"refId": ref, "datasourceUid": target["datasource"]["uid"],
-            "relativeTimeRange": {"from": seconds, "to": 0}, "model": {**model, "refId": ref}}
+    return {
+        "refId": ref,
+        "datasourceUid": target["datasource"]["uid"],
+        "relativeTimeRange": {"from": seconds, "to": 0},
+        "model": {**model, "refId": ref},
+    }
 
 
 def _expression(ref: str, model: dict[str, Any]) -> dict[str, Any]:
-    return {"refId": ref, "datasourceUid": "__expr__", "relativeTimeRange": {"from": 0, "to": 0},
-            "model": {"refId": ref, "datasource": {"type": "__expr__", "uid": "__expr__"},
-                      **model}}
-
-
-def rule(uid: str, title: str, target: dict, seconds: int, above: float, summary: str,
-         pending: str = "5m") -> dict[str, Any]:
     return {
-        "uid": uid, "title": title, "condition": "C", "for": pending,
-        "noDataState": "OK", "execErrState": "Error",
+        "refId": ref,
+        "datasourceUid": "__expr__",
+        "relativeTimeRange": {"from": 0, "to": 0},
+        "model": {"refId": ref, "datasource": {"type": "__expr__", "uid": "__expr__"}, **model},
+    }
+
+
+def rule(
+    uid: str,
+    title: str,
+    target: dict,
+    seconds: int,
+    above: float,
+    summary: str,
+    pending: str = "5m",
+) -> dict[str, Any]:
+    return {
+        "uid": uid,
+        "title": title,
+        "condition": "C",
+        "for": pending,
+        "noDataState": "OK",
+        "execErrState": "Error",
         "annotations": {"summary": summary},
         "labels": {"project": "matchflow"},
         "data": [
             _query("A", target, seconds),
             _expression("B", {"type": "reduce", "expression": "A", "reducer": "last"}),
-            _expression("C", {"type": "threshold", "expression": "B", "conditions": [
-                {"evaluator": {"type": "gt", "params": [above]}}]}),
+            _expression(
+                "C",
+                {
+                    "type": "threshold",
+                    "expression": "B",
+                    "conditions": [{"evaluator": {"type": "gt", "params": [above]}}],
+                },
+            ),
         ],
     }
 
@@ -69,25 +93,54 @@ def rule(uid: str, title: str, target: dict, seconds: int, above: float, summary
 def rules() -> list[dict[str, Any]]:
     week, day = 7 * 86400, 86400
     return [
-        rule("matchflow-drift-burst", "Drift burst", sql(DRIFTS_THIS_WEEK, "table"), week,
-             DRIFT_BURST - 0.5, f"{{{{ $labels.league }}}}: {DRIFT_BURST}+ drift alarms in a week"),
-        rule("matchflow-rps-behind-market", "Primary model behind the market",
-             sql(RPS_BEHIND, "table"), day, RPS_MARGIN,
-             f"{{{{ $labels.league }}}}: the primary's rolling RPS is over {RPS_MARGIN} above the "
-             "market's", pending="1h"),
-        rule("matchflow-dead-letters", "Dead letters per minute",
-             {"refId": "A", "datasource": PROM, "expr":
-              "sum(rate(matchflow_dead_letters_total[5m])) * 60", "instant": True,
-              "range": False}, 600, DEAD_LETTERS_PER_MINUTE,
-             f"more than {DEAD_LETTERS_PER_MINUTE:g} dead letter per minute"),
-        rule("matchflow-stale-data", "Stale data", sql(STALE, "table"), day, STALE_HOURS,
-             f"{{{{ $labels.league }}}}: no new odds for {STALE_HOURS:g} hours", pending="10m"),
+        rule(
+            "matchflow-drift-burst",
+            "Drift burst",
+            sql(DRIFTS_THIS_WEEK, "table"),
+            week,
+            DRIFT_BURST - 0.5,
+            f"{{{{ $labels.league }}}}: {DRIFT_BURST}+ drift alarms in a week",
+        ),
+        rule(
+            "matchflow-rps-behind-market",
+            "Primary model behind the market",
+            sql(RPS_BEHIND, "table"),
+            day,
+            RPS_MARGIN,
+            f"{{{{ $labels.league }}}}: the primary's rolling RPS is over {RPS_MARGIN} above the "
+            "market's",
+            pending="1h",
+        ),
+        rule(
+            "matchflow-dead-letters",
+            "Dead letters per minute",
+            {
+                "refId": "A",
+                "datasource": PROM,
+                "expr": "sum(rate(matchflow_dead_letters_total[5m])) * 60",
+                "instant": True,
+                "range": False,
+            },
+            600,
+            DEAD_LETTERS_PER_MINUTE,
+            f"more than {DEAD_LETTERS_PER_MINUTE:g} dead letter per minute",
+        ),
+        rule(
+            "matchflow-stale-data",
+            "Stale data",
+            sql(STALE, "table"),
+            day,
+            STALE_HOURS,
+            f"{{{{ $labels.league }}}}: no new odds for {STALE_HOURS:g} hours",
+            pending="10m",
+        ),
     ]
 
 
 def provisioning() -> dict[str, Any]:
-    return {"apiVersion": 1, "groups": [
-        {"orgId": 1, "name": "matchflow", "folder": FOLDER, "interval": "1m",
-         "rules": rules()}]}
-
-
+    return {
+        "apiVersion": 1,
+        "groups": [
+            {"orgId": 1, "name": "matchflow", "folder": FOLDER, "interval": "1m", "rules": rules()}
+        ],
+    }

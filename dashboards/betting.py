@@ -69,20 +69,41 @@ WHERE status <> 'open' AND $__timeFilter(kickoff) AND {CHOSEN}
 def build() -> dict:
     panels = [
         stat("ROI in range", sql(ROI, "table"), unit="percentunit", decimals=2),
-        stat("Profit in range (units)", sql(
-            f"SELECT sum(profit) AS profit FROM bets WHERE status <> 'open' "
-            f"AND $__timeFilter(kickoff) AND {CHOSEN}", "table"), decimals=1),
-        stat("Mean fair closing-line value", sql(
-            f"SELECT avg(fair_clv) AS fair_clv FROM bets WHERE $__timeFilter(kickoff) "
-            f"AND {CHOSEN}", "table"), unit="percentunit", decimals=2),
-        stat("Bets in range", sql(
-            f"SELECT count(*) AS bets FROM bets WHERE $__timeFilter(kickoff) AND {CHOSEN}",
-            "table")),
+        stat(
+            "Profit in range (units)",
+            sql(
+                f"SELECT sum(profit) AS profit FROM bets WHERE status <> 'open' "
+                f"AND $__timeFilter(kickoff) AND {CHOSEN}",
+                "table",
+            ),
+            decimals=1,
+        ),
+        stat(
+            "Mean fair closing-line value",
+            sql(
+                f"SELECT avg(fair_clv) AS fair_clv FROM bets WHERE $__timeFilter(kickoff) "
+                f"AND {CHOSEN}",
+                "table",
+            ),
+            unit="percentunit",
+            decimals=2,
+        ),
+        stat(
+            "Bets in range",
+            sql(
+                f"SELECT count(*) AS bets FROM bets WHERE $__timeFilter(kickoff) AND {CHOSEN}",
+                "table",
+            ),
+        ),
         timeseries("Bankroll (each season starts at 100 units)", sql(BANKROLL)),
         timeseries("Cumulative profit (units)", sql(PROFIT), interval=None),
         timeseries("Drawdown from the running peak (units)", sql(DRAWDOWN), interval=None),
-        timeseries("Fair closing-line value (taken odds x fair closing probability - 1)", sql(CLV),
-                   unit="percentunit", interval="7d"),
+        timeseries(
+            "Fair closing-line value (taken odds x fair closing probability - 1)",
+            sql(CLV),
+            unit="percentunit",
+            interval="7d",
+        ),
         table("ROI by league and strategy", sql(SUMMARY, "table"), height=8),
         table("Latest bets", sql(LATEST, "table"), height=12),
     ]

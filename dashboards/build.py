@@ -1,7 +1,7 @@
 """Write the Grafana provisioning tree from code, or check it is up to date.
 
-    python -m dashboards.build          # writes dashboards/grafana/
-    python -m dashboards.build --check  # exit 1 if the committed files differ
+python -m dashboards.build          # writes dashboards/grafana/
+python -m dashboards.build --check  # exit 1 if the committed files differ
 """
 
 from __future__ import annotations
@@ -17,8 +17,12 @@ import yaml
 from dashboards import alerts, betting, health, live, pipeline, provisioning
 
 ROOT = Path(__file__).parent / "grafana"
-BOARDS = {"live-predictions": live, "betting": betting, "model-health": health,
-          "pipeline": pipeline}
+BOARDS = {
+    "live-predictions": live,
+    "betting": betting,
+    "model-health": health,
+    "pipeline": pipeline,
+}
 
 
 def _yaml(document: dict[str, Any]) -> str:
@@ -40,8 +44,10 @@ def files() -> dict[Path, str]:
 
 def committed_dashboards() -> dict[str, dict[str, Any]]:
     """The dashboards as Grafana reads them, by file name."""
-    return {path.stem: json.loads(path.read_text())
-            for path in sorted((ROOT / "dashboards").glob("*.json"))}
+    return {
+        path.stem: json.loads(path.read_text())
+        for path in sorted((ROOT / "dashboards").glob("*.json"))
+    }
 
 
 def committed_provisioning(kind: str) -> dict[str, Any]:

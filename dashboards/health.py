@@ -3,8 +3,16 @@ drift alarms as annotations, matches learned, snapshot versions."""
 
 from __future__ import annotations
 
-from dashboards.grafana import (LEAGUE, PHASE, bargauge, dashboard, sql, sql_annotation, table,
-                                timeseries)
+from dashboards.grafana import (
+    LEAGUE,
+    PHASE,
+    bargauge,
+    dashboard,
+    sql,
+    sql_annotation,
+    table,
+    timeseries,
+)
 
 UID = "matchflow-models"
 PRIMARY = "anchored"  # models.factory.PRIMARY; not imported: River loads in seconds
@@ -63,24 +71,49 @@ ORDER BY league, version DESC
 
 def build() -> dict:
     panels = [
-        timeseries("Rolling RPS, $league (lower is better; market is the bar)",
-                   sql(rolling("rolling_rps")), width=12, repeat="league",
-                   repeatDirection="h", maxPerRow=2),
-        timeseries("Primary model's rolling RPS minus the market's (above 0: behind)",
-                   sql(GAP)),
+        timeseries(
+            "Rolling RPS, $league (lower is better; market is the bar)",
+            sql(rolling("rolling_rps")),
+            width=12,
+            repeat="league",
+            repeatDirection="h",
+            maxPerRow=2,
+        ),
+        timeseries("Primary model's rolling RPS minus the market's (above 0: behind)", sql(GAP)),
         timeseries("Rolling log loss", sql(rolling("rolling_log_loss"))),
         timeseries("Rolling accuracy", sql(rolling("rolling_accuracy")), unit="percentunit"),
-        bargauge("Matches learned", sql(
-            "SELECT league || ' ' || model AS metric, matches_learned FROM model_state "
-            "WHERE model <> 'market' AND league IN (${league:sqlstring}) ORDER BY 1", "table")),
-        table("Model state: drifts and warnings", sql(
-            "SELECT league, model, matches_learned, drifts, warnings, monitor_drifts, "
-            "updated_at FROM model_state WHERE league IN (${league:sqlstring}) "
-            "ORDER BY league, model", "table"), width=12, height=8),
-        table("Live snapshot version per league (MLflow registry matchflow-<league>)",
-              sql(SNAPSHOTS, "table"), width=12, height=8),
+        bargauge(
+            "Matches learned",
+            sql(
+                "SELECT league || ' ' || model AS metric, matches_learned FROM model_state "
+                "WHERE model <> 'market' AND league IN (${league:sqlstring}) ORDER BY 1",
+                "table",
+            ),
+        ),
+        table(
+            "Model state: drifts and warnings",
+            sql(
+                "SELECT league, model, matches_learned, drifts, warnings, monitor_drifts, "
+                "updated_at FROM model_state WHERE league IN (${league:sqlstring}) "
+                "ORDER BY league, model",
+                "table",
+            ),
+            width=12,
+            height=8,
+        ),
+        table(
+            "Live snapshot version per league (MLflow registry matchflow-<league>)",
+            sql(SNAPSHOTS, "table"),
+            width=12,
+            height=8,
+        ),
         table("Drift alarms", sql(DRIFT_TABLE, "table"), width=24, height=8),
         table("Scores per season", sql(SEASONS, "table"), height=12),
     ]
-    return dashboard(UID, "matchflow / Model health", panels, [LEAGUE, PHASE],
-                     annotations=[sql_annotation("Drift alarms", DRIFTS)])
+    return dashboard(
+        UID,
+        "matchflow / Model health",
+        panels,
+        [LEAGUE, PHASE],
+        annotations=[sql_annotation("Drift alarms", DRIFTS)],
+    )

@@ -61,22 +61,48 @@ ORDER BY m.kickoff DESC, m.league, m.home
 
 def build() -> dict:
     panels = [
-        stat("Upcoming matches", sql(
-            "SELECT count(*) AS upcoming FROM matches "
-            "WHERE status <> 'played' AND league IN (${league:sqlstring})", "table")),
-        stat("Value bets open", sql(
-            "SELECT count(*) AS open_bets FROM bets "
-            "WHERE status = 'open' AND league IN (${league:sqlstring})", "table")),
-        stat("Matches played in range", sql(
-            "SELECT count(*) AS played FROM matches WHERE status = 'played' "
-            "AND $__timeFilter(kickoff) AND league IN (${league:sqlstring})", "table")),
-        stat("Newest event", sql(
-            "SELECT extract(epoch FROM max(ts)) * 1000 AS newest FROM odds "
-            "WHERE league IN (${league:sqlstring})",
-            "table"), unit="dateTimeAsIso"),
-        table("Upcoming matches: each model's probabilities, the market's, the odds",
-              sql(UPCOMING, "table"), height=12),
-        table("Recent results with what was predicted before kick-off",
-              sql(RECENT, "table"), height=12),
+        stat(
+            "Upcoming matches",
+            sql(
+                "SELECT count(*) AS upcoming FROM matches "
+                "WHERE status <> 'played' AND league IN (${league:sqlstring})",
+                "table",
+            ),
+        ),
+        stat(
+            "Value bets open",
+            sql(
+                "SELECT count(*) AS open_bets FROM bets "
+                "WHERE status = 'open' AND league IN (${league:sqlstring})",
+                "table",
+            ),
+        ),
+        stat(
+            "Matches played in range",
+            sql(
+                "SELECT count(*) AS played FROM matches WHERE status = 'played' "
+                "AND $__timeFilter(kickoff) AND league IN (${league:sqlstring})",
+                "table",
+            ),
+        ),
+        stat(
+            "Newest event",
+            sql(
+                "SELECT extract(epoch FROM max(ts)) * 1000 AS newest FROM odds "
+                "WHERE league IN (${league:sqlstring})",
+                "table",
+            ),
+            unit="dateTimeAsIso",
+        ),
+        table(
+            "Upcoming matches: each model's probabilities, the market's, the odds",
+            sql(UPCOMING, "table"),
+            height=12,
+        ),
+        table(
+            "Recent results with what was predicted before kick-off",
+            sql(RECENT, "table"),
+            height=12,
+        ),
     ]
     return dashboard(UID, "matchflow / Live predictions", panels, [LEAGUE])

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-START = datetime(2020, 1, 1, tzinfo=timezone.utc)
-END = datetime(2020, 1, 8, tzinfo=timezone.utc)
+START = datetime(2020, 1, 1, tzinfo=UTC)
+END = datetime(2020, 1, 8, tzinfo=UTC)
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 _MACRO = re.compile(r"\$(__\w+)\(([^)]*)\)")
 _VARIABLE = re.compile(r"\$\{(\w+)(?::(\w+))?\}|\$(\w+)|\[\[(\w+)\]\]")
@@ -41,7 +41,7 @@ def seconds(interval: str) -> float:
 
 
 def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _format(values: list[str], fmt: str | None) -> str:
@@ -87,8 +87,11 @@ def _macro(name: str, args: list[str], time: Range, timescaledb: bool) -> str:
         return f"'{_rfc3339(time.end)}'"
     if name in ("__timeGroup", "__timeGroupAlias"):
         step = seconds(args[1])
-        group = (f"time_bucket('{step:.3f}s',{args[0]})" if timescaledb
-                 else f"floor(extract(epoch from {args[0]})/{step:g})*{step:g}")
+        group = (
+            f"time_bucket('{step:.3f}s',{args[0]})"
+            if timescaledb
+            else f"floor(extract(epoch from {args[0]})/{step:g})*{step:g}"
+        )
         return group + (' AS "time"' if name == "__timeGroupAlias" else "")
     if name == "__unixEpochFilter":
         lo, hi = int(time.start.timestamp()), int(time.end.timestamp())
@@ -96,14 +99,15 @@ def _macro(name: str, args: list[str], time: Range, timescaledb: bool) -> str:
     raise ValueError(f"unknown macro ${name}")
 
 
-def expand(sql: str, time: Range, variables: dict[str, list[str]],
-           timescaledb: bool = False) -> str:
+def expand(
+    sql: str, time: Range, variables: dict[str, list[str]], timescaledb: bool = False
+) -> str:
     """Variables, then macros; fails on anything left unexpanded."""
     text = interpolate(sql, time, variables)
 
     def replace(match: re.Match) -> str:
         name, args = match.group(1), [a.strip() for a in match.group(2).split(",")]
-        if name == "__timeGroup" and text[match.end():match.end() + 1] == ",":
+        if name == "__timeGroup" and text[match.end() : match.end() + 1] == ",":
             name = "__timeGroupAlias"  # Grafana's pre-5.3 compatibility rule
         return _macro(name, args, time, timescaledb)
 

@@ -67,8 +67,13 @@ class AnchoredLogit(base.Classifier):
 
     """
 
-    def __init__(self, anchor: str = "market", prior_variance: float = 0.003,
-                 classes: tuple | None = None, baseline: Hashable | None = None) -> None:
+    def __init__(
+        self,
+        anchor: str = "market",
+        prior_variance: float = 0.003,
+        classes: tuple | None = None,
+        baseline: Hashable | None = None,
+    ) -> None:
         self.anchor = anchor
         self.prior_variance = prior_variance
         self.classes = classes
@@ -118,7 +123,7 @@ class AnchoredLogit(base.Classifier):
             return
         size = len(self._names) + len(new)
         precision = np.eye(size) / self.prior_variance
-        precision[:len(self._names), :len(self._names)] = self._precision
+        precision[: len(self._names), : len(self._names)] = self._precision
         self._precision = precision
         self._w = np.concatenate([self._w, np.zeros(len(new))])
         self._names += new
@@ -145,8 +150,10 @@ class AnchoredLogit(base.Classifier):
         anchors = self._anchors(x)
         if not self._w.any():  # no correction learned: the anchor, exactly
             total = math.fsum(anchors)
-            return {label: a / total if abs(total - 1.0) > 1e-12 else a
-                    for label, a in zip(self._labels, anchors)}
+            return {
+                label: a / total if abs(total - 1.0) > 1e-12 else a
+                for label, a in zip(self._labels, anchors)
+            }
         proba = self._probabilities(anchors, self._matrix(self._covariates(x, anchors)))
         return dict(zip(self._labels, proba.tolist()))
 

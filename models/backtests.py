@@ -44,8 +44,9 @@ def summary_metrics(summary: dict[str, Any]) -> dict[str, float]:
     return metrics
 
 
-def log_backtest(tracking_uri: str, params: dict[str, str], summary: dict[str, Any],
-                 name: str) -> str:
+def log_backtest(
+    tracking_uri: str, params: dict[str, str], summary: dict[str, Any], name: str
+) -> str:
     """Log one replay's settings and summary as a run; returns its id."""
     import mlflow
 

@@ -96,8 +96,13 @@ class FlatStake:
     name: str = "flat"
     price: Price = "reference"
 
-    def decide(self, probs: Sequence[float], odds: Sequence[float], bankroll: float,
-               books: Sequence[str] | None = None) -> Decision | None:
+    def decide(
+        self,
+        probs: Sequence[float],
+        odds: Sequence[float],
+        bankroll: float,
+        books: Sequence[str] | None = None,
+    ) -> Decision | None:
         outcome, value = best_value(probs, odds)
         if value <= self.edge:
             return None
@@ -118,8 +123,13 @@ class FractionalKelly:
     name: str = "kelly"
     price: Price = "reference"
 
-    def decide(self, probs: Sequence[float], odds: Sequence[float], bankroll: float,
-               books: Sequence[str] | None = None) -> Decision | None:
+    def decide(
+        self,
+        probs: Sequence[float],
+        odds: Sequence[float],
+        bankroll: float,
+        books: Sequence[str] | None = None,
+    ) -> Decision | None:
         outcome, value = best_value(probs, odds)
         if value <= self.edge or bankroll <= 0:
             return None
@@ -131,4 +141,3 @@ class FractionalKelly:
 
 
 Strategy = FlatStake | FractionalKelly
-

@@ -20,6 +20,7 @@ def use_experiment(tracking_uri: str) -> str:
     mlflow.set_tracking_uri(tracking_uri)
     experiment = mlflow.set_experiment(EXPERIMENT)
     if experiment.tags.get(KIND_TAG) != KIND:
-        mlflow.MlflowClient(tracking_uri).set_experiment_tag(experiment.experiment_id,
-                                                             KIND_TAG, KIND)
+        mlflow.MlflowClient(tracking_uri).set_experiment_tag(
+            experiment.experiment_id, KIND_TAG, KIND
+        )
     return experiment.experiment_id

@@ -71,8 +71,9 @@ class RiverModel:
         market = (features["mkt_home"], features["mkt_draw"], features["mkt_away"])
         if not proba:
             return market
-        mixed = [self.shrinkage * proba.get(k, 0.0) + (1 - self.shrinkage) * market[k]
-                 for k in range(3)]
+        mixed = [
+            self.shrinkage * proba.get(k, 0.0) + (1 - self.shrinkage) * market[k] for k in range(3)
+        ]
         total = sum(mixed)
         if total <= 0:
             return market
@@ -95,15 +96,21 @@ def build_arf(config: ArfConfig, seed: int) -> forest.ARFClassifier:
     )
 
 
-def primary_features(features: dict[str, float], moment: str, reference: str,
-                     arf: tuple[float, float, float]) -> dict:
+def primary_features(
+    features: dict[str, float], moment: str, reference: str, arf: tuple[float, float, float]
+) -> dict:
     """The anchored model's input: per-class covariates named ``<name>@<class>``
     (the home side's view for class 0, the away side's for class 2), plus the
     moment and reference bookmaker that choose its weights."""
     market = (features["mkt_home"], features["mkt_draw"], features["mkt_away"])
-    x: dict = {"moment": moment, "reference": reference,
-               "elo@0": features["elo_diff"] / 2, "elo@2": -features["elo_diff"] / 2,
-               "pi@0": features["pi_gd"] / 2, "pi@2": -features["pi_gd"] / 2}
+    x: dict = {
+        "moment": moment,
+        "reference": reference,
+        "elo@0": features["elo_diff"] / 2,
+        "elo@2": -features["elo_diff"] / 2,
+        "pi@0": features["pi_gd"] / 2,
+        "pi@2": -features["pi_gd"] / 2,
+    }
     for k in range(3):
         x[f"market@{k}"] = market[k]
         ratio = math.log(max(arf[k], 1e-6)) - math.log(max(market[k], 1e-6))
@@ -124,8 +131,9 @@ class AnchoredModel:
     def _filter(self, x: dict) -> AnchoredLogit:
         key = (x["moment"], x["reference"])
         if key not in self.filters:
-            self.filters[key] = AnchoredLogit(prior_variance=self.prior_variance,
-                                              classes=(0, 1, 2), baseline=2)
+            self.filters[key] = AnchoredLogit(
+                prior_variance=self.prior_variance, classes=(0, 1, 2), baseline=2
+            )
         return self.filters[key]
 
     def predict(self, x: dict) -> tuple[float, float, float]:
@@ -136,8 +144,9 @@ class AnchoredModel:
         self._filter(x).learn_one(x, outcome)
 
 
-def build_models(seed: int = 42, arf: ArfConfig | None = None,
-                 prior_variance: float = 0.003) -> dict[str, object]:
+def build_models(
+    seed: int = 42, arf: ArfConfig | None = None, prior_variance: float = 0.003
+) -> dict[str, object]:
     """Fresh, seeded models for one league, the primary first."""
     config = arf or ArfConfig()
     return {

@@ -39,8 +39,9 @@ class FeatureState:
     pi: PiRatings = field(default_factory=PiRatings)
     form: Form = field(default_factory=Form)
 
-    def features(self, home: str, away: str, kickoff: datetime,
-                 odds: tuple[float, float, float]) -> dict[str, float]:
+    def features(
+        self, home: str, away: str, kickoff: datetime, odds: tuple[float, float, float]
+    ) -> dict[str, float]:
         p_home, p_draw, p_away = implied_probabilities(*odds)
         home_form, away_form = self.form.summary(home), self.form.summary(away)
         elo_home = self.elo.expected_home(home, away)
@@ -64,17 +65,36 @@ class FeatureState:
             "rest_away": self.form.rest_days(away, kickoff),
         }
 
-    def observe_result(self, home: str, away: str, kickoff: datetime, home_goals: int,
-                       away_goals: int, stats: dict[str, dict[str, int | None]]) -> None:
+    def observe_result(
+        self,
+        home: str,
+        away: str,
+        kickoff: datetime,
+        home_goals: int,
+        away_goals: int,
+        stats: dict[str, dict[str, int | None]],
+    ) -> None:
         """Advance ratings and form with a finished match."""
         self.elo.update(home, away, home_goals, away_goals)
         self.pi.update(home, away, home_goals, away_goals)
         hs, as_ = stats.get("home", {}), stats.get("away", {})
-        self.form.record(home, kickoff, goals_for=home_goals, goals_against=away_goals,
-                         shots_for=hs.get("shots"), shots_against=as_.get("shots"),
-                         on_target_for=hs.get("shots_on_target"),
-                         on_target_against=as_.get("shots_on_target"))
-        self.form.record(away, kickoff, goals_for=away_goals, goals_against=home_goals,
-                         shots_for=as_.get("shots"), shots_against=hs.get("shots"),
-                         on_target_for=as_.get("shots_on_target"),
-                         on_target_against=hs.get("shots_on_target"))
+        self.form.record(
+            home,
+            kickoff,
+            goals_for=home_goals,
+            goals_against=away_goals,
+            shots_for=hs.get("shots"),
+            shots_against=as_.get("shots"),
+            on_target_for=hs.get("shots_on_target"),
+            on_target_against=as_.get("shots_on_target"),
+        )
+        self.form.record(
+            away,
+            kickoff,
+            goals_for=away_goals,
+            goals_against=home_goals,
+            shots_for=as_.get("shots"),
+            shots_against=hs.get("shots"),
+            on_target_for=as_.get("shots_on_target"),
+            on_target_against=hs.get("shots_on_target"),
+        )

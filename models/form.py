@@ -38,9 +38,18 @@ class Form:
     history: dict[str, deque] = field(default_factory=dict)
     last_played: dict[str, datetime] = field(default_factory=dict)
 
-    def record(self, team: str, when: datetime, *, goals_for: int, goals_against: int,
-               shots_for: int | None, shots_against: int | None,
-               on_target_for: int | None, on_target_against: int | None) -> None:
+    def record(
+        self,
+        team: str,
+        when: datetime,
+        *,
+        goals_for: int,
+        goals_against: int,
+        shots_for: int | None,
+        shots_against: int | None,
+        on_target_for: int | None,
+        on_target_against: int | None,
+    ) -> None:
         points = 3.0 if goals_for > goals_against else 1.0 if goals_for == goals_against else 0.0
         entry = {
             "points": points,

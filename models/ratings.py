@@ -78,8 +78,12 @@ class PiRatings:
         step = sign * 3.0 * math.log10(1.0 + abs(error))
         lr, gamma = self.learning_rate, self.cross_rate
         home_at_home = self.home.get(home, 0.0) + step * lr
-        self.away[home] = self.away.get(home, 0.0) + (home_at_home - self.home.get(home, 0.0)) * gamma
+        self.away[home] = (
+            self.away.get(home, 0.0) + (home_at_home - self.home.get(home, 0.0)) * gamma
+        )
         self.home[home] = home_at_home
         away_at_away = self.away.get(away, 0.0) - step * lr
-        self.home[away] = self.home.get(away, 0.0) + (away_at_away - self.away.get(away, 0.0)) * gamma
+        self.home[away] = (
+            self.home.get(away, 0.0) + (away_at_away - self.away.get(away, 0.0)) * gamma
+        )
         self.away[away] = away_at_away

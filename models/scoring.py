@@ -56,8 +56,12 @@ class MatchScore:
 
     @classmethod
     def of(cls, probs: Sequence[float], outcome: int) -> MatchScore:
-        return cls(rps(probs, outcome), log_loss(probs, outcome), brier(probs, outcome),
-                   is_correct(probs, outcome))
+        return cls(
+            rps(probs, outcome),
+            log_loss(probs, outcome),
+            brier(probs, outcome),
+            is_correct(probs, outcome),
+        )
 
 
 @dataclass
@@ -103,5 +107,9 @@ _FIELDS = ("rps", "log_loss", "brier", "accuracy")
 
 
 def _values(score: MatchScore) -> dict[str, float]:
-    return {"rps": score.rps, "log_loss": score.log_loss, "brier": score.brier,
-            "accuracy": 1.0 if score.correct else 0.0}
+    return {
+        "rps": score.rps,
+        "log_loss": score.log_loss,
+        "brier": score.brier,
+        "accuracy": 1.0 if score.correct else 0.0,
+    }

@@ -19,9 +19,10 @@ import signal
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
@@ -49,10 +50,12 @@ def predict_frame(processor: Any, frame: pd.DataFrame, model: str = "anchored") 
     for fixture in frame.itertuples(index=False):
         kickoff = pd.Timestamp(fixture.kickoff)
         kickoff = kickoff.tz_localize("UTC") if kickoff.tzinfo is None else kickoff
-        probs, _ = processor.predict(str(fixture.home), str(fixture.away),
-                                     kickoff.to_pydatetime(),
-                                     (float(fixture.odds_home), float(fixture.odds_draw),
-                                      float(fixture.odds_away)))
+        probs, _ = processor.predict(
+            str(fixture.home),
+            str(fixture.away),
+            kickoff.to_pydatetime(),
+            (float(fixture.odds_home), float(fixture.odds_draw), float(fixture.odds_away)),
+        )
         rows.append(dict(zip(("home", "draw", "away"), probs[model])))
     return pd.DataFrame(rows, columns=["home", "draw", "away"])
 
@@ -74,9 +77,18 @@ def _python_model_class():
 
 
 def example_input() -> pd.DataFrame:
-    return pd.DataFrame([{"home": "Arsenal", "away": "Chelsea",
-                          "kickoff": "2023-08-12T14:00:00+00:00",
-                          "odds_home": 2.1, "odds_draw": 3.5, "odds_away": 3.4}])
+    return pd.DataFrame(
+        [
+            {
+                "home": "Arsenal",
+                "away": "Chelsea",
+                "kickoff": "2023-08-12T14:00:00+00:00",
+                "odds_home": 2.1,
+                "odds_draw": 3.5,
+                "odds_away": 3.4,
+            }
+        ]
+    )
 
 
 @dataclass
@@ -97,8 +109,11 @@ def _worker(tracking_uri: str, keep: int, key: bytes, inbox, outbox) -> None:
     stream and then this process, once the last snapshot is logged."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.getLogger("mlflow").setLevel(logging.ERROR)
-    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet), \
-            contextlib.redirect_stderr(quiet):
+    with (
+        open(os.devnull, "w") as quiet,
+        contextlib.redirect_stdout(quiet),
+        contextlib.redirect_stderr(quiet),
+    ):
         _serve(tracking_uri, keep, key, inbox, outbox)
 
 
@@ -107,7 +122,7 @@ def _serve(tracking_uri: str, keep: int, key: bytes, inbox, outbox) -> None:
         snapshot.state = seal(snapshot.state, key)  # here: sealing 5 MB costs ~10 ms
         try:
             outbox.put(("ok", snapshot.league, log_snapshot(tracking_uri, snapshot, keep)))
-        except Exception as exc:  # noqa: BLE001 - reported, never fatal to the stream
+        except Exception as exc:
             outbox.put(("error", snapshot.league, f"{type(exc).__name__}: {exc}"))
     outbox.put(None)
 
@@ -129,13 +144,14 @@ class SnapshotLogger:
     def start(self) -> SnapshotLogger:
         context = multiprocessing.get_context("spawn")  # no fork under Bytewax's threads
         self._inbox, self._outbox = context.Queue(), context.Queue()
-        self._process = context.Process(target=_worker, name="mlflow-snapshots", daemon=True,
-                                        args=(self.tracking_uri, self.keep,
-                                              self.key or state_key(), self._inbox,
-                                              self._outbox))
+        self._process = context.Process(
+            target=_worker,
+            name="mlflow-snapshots",
+            daemon=True,
+            args=(self.tracking_uri, self.keep, self.key or state_key(), self._inbox, self._outbox),
+        )
         self._process.start()
-        self._reader = threading.Thread(target=self._collect, name="mlflow-results",
-                                        daemon=True)
+        self._reader = threading.Thread(target=self._collect, name="mlflow-results", daemon=True)
         self._reader.start()
         return self
 
@@ -188,30 +204,48 @@ def log_snapshot(tracking_uri: str, snapshot: Snapshot, keep: int) -> dict:
         with mlflow.start_run(run_name=f"{snapshot.league}-{snapshot.event_ts}") as run:
             mlflow.log_params(snapshot.params)
             mlflow.log_metrics(snapshot.metrics)
-            mlflow.set_tags({"league": snapshot.league, "trigger": snapshot.trigger,
-                             "event_time": snapshot.event_ts})
+            mlflow.set_tags(
+                {
+                    "league": snapshot.league,
+                    "trigger": snapshot.trigger,
+                    "event_time": snapshot.event_ts,
+                }
+            )
             info = mlflow.pyfunc.log_model(
-                name="model", python_model=_python_model_class()(),
+                name="model",
+                python_model=_python_model_class()(),
                 artifacts={"state": str(state_path)},
-                signature=infer_signature(example, pd.DataFrame(
-                    [{"home": 0.5, "draw": 0.3, "away": 0.2}])),
-                input_example=example, pip_requirements=_requirements(),
-                registered_model_name=name)
+                signature=infer_signature(
+                    example, pd.DataFrame([{"home": 0.5, "draw": 0.3, "away": 0.2}])
+                ),
+                input_example=example,
+                pip_requirements=_requirements(),
+                registered_model_name=name,
+            )
     version = info.registered_model_version
     for key, value in version_tags(snapshot).items():
         client.set_model_version_tag(name, str(version), key, value)
     client.update_model_version(name, str(version), description=describe(snapshot))
     client.set_registered_model_alias(name, ALIAS, str(version))
     _retain(client, name, keep)
-    return {"league": snapshot.league, "ts": snapshot.event_ts, "run_id": run.info.run_id,
-            "version": int(version), "trigger": snapshot.trigger, "size": len(snapshot.state),
-            "seconds": round(time.perf_counter() - started, 3)}
+    return {
+        "league": snapshot.league,
+        "ts": snapshot.event_ts,
+        "run_id": run.info.run_id,
+        "version": int(version),
+        "trigger": snapshot.trigger,
+        "size": len(snapshot.state),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
 
 
 def version_tags(snapshot: Snapshot) -> dict[str, str]:
-    return {"league": snapshot.league, "event_time": snapshot.event_ts,
-            "trigger": snapshot.trigger,
-            "matches_learned": str(int(snapshot.metrics.get("matches_learned", 0)))}
+    return {
+        "league": snapshot.league,
+        "event_time": snapshot.event_ts,
+        "trigger": snapshot.trigger,
+        "matches_learned": str(int(snapshot.metrics.get("matches_learned", 0))),
+    }
 
 
 def describe(snapshot: Snapshot) -> str:
@@ -223,13 +257,17 @@ def describe(snapshot: Snapshot) -> str:
     'E0 at 2023-05-28T17:30:00+00:00 (drift, 7600 matches learned): anchored rolling pre RPS 0.1931 vs market 0.1935 (-0.0004)'
     """
     m = snapshot.metrics
-    head = (f"{snapshot.league} at {snapshot.event_ts} ({snapshot.trigger}, "
-            f"{int(m.get('matches_learned', 0))} matches learned)")
+    head = (
+        f"{snapshot.league} at {snapshot.event_ts} ({snapshot.trigger}, "
+        f"{int(m.get('matches_learned', 0))} matches learned)"
+    )
     if "anchored_pre_rps_rolling" not in m or "market_pre_rps_rolling" not in m:
         return head
     model, market = m["anchored_pre_rps_rolling"], m["market_pre_rps_rolling"]
-    return (f"{head}: anchored rolling pre RPS {model:.4f} vs market {market:.4f} "
-            f"({model - market:+.4f})")
+    return (
+        f"{head}: anchored rolling pre RPS {model:.4f} vs market {market:.4f} "
+        f"({model - market:+.4f})"
+    )
 
 
 def _requirements() -> list[str]:
@@ -240,8 +278,9 @@ def _requirements() -> list[str]:
 
 def _retain(client, name: str, keep: int) -> None:
     """Delete all but the newest ``keep`` versions (and their runs)."""
-    versions = sorted(client.search_model_versions(f"name = '{name}'"),
-                      key=lambda v: int(v.version), reverse=True)
+    versions = sorted(
+        client.search_model_versions(f"name = '{name}'"), key=lambda v: int(v.version), reverse=True
+    )
     for old in versions[keep:]:
         client.delete_model_version(name, old.version)
         if old.run_id:

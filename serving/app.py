@@ -56,7 +56,7 @@ def _data_version(app: FastAPI) -> object:
     a fresh object: a miss, so the request goes to the database and its 503."""
     try:
         return app.state.db.stores.data_version()
-    except Exception:  # noqa: BLE001 - any failure means "unknown", never a stale hit
+    except Exception:
         return object()
 
 
@@ -68,31 +68,50 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         app.state.db.close()
 
-    app = FastAPI(title="matchflow", version="0.1.0", description=DESCRIPTION,
-                  lifespan=lifespan, docs_url=None, redoc_url=None)  # no CDN: serving/docs.py
+    app = FastAPI(
+        title="matchflow",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )  # no CDN: serving/docs.py
     mount_docs(app)
     app.state.settings = settings
     app.state.db = Database(StoreProvider(settings.db))
-    app.state.live = LiveModels(state_key(
-        settings.state_key.get_secret_value() if settings.state_key else None,
-        settings.state_key_file))
+    app.state.live = LiveModels(
+        state_key(
+            settings.state_key.get_secret_value() if settings.state_key else None,
+            settings.state_key_file,
+        )
+    )
     app.state.publisher = _LazyPublisher(settings)
     app.state.idempotency = IdempotencyKeys()
     metrics = ApiMetrics()
     for module in (health, predictions, matches, leagues, betting, models, events):
         app.include_router(module.router)
-    hot = {route.path: route for route in predictions.router.routes + leagues.router.routes
-           if route.path in ("/predictions", "/leagues")}
+    hot = {
+        route.path: route
+        for route in predictions.router.routes + leagues.router.routes
+        if route.path in ("/predictions", "/leagues")
+    }
     # Middleware added last runs first: metrics see every request, cache hits included.
     app.state.cache = ResponseCache()
     if settings.response_cache:
-        app.add_middleware(CachedRoutes, cache=app.state.cache, paths=hot,
-                           version=lambda: _data_version(app))
+        app.add_middleware(
+            CachedRoutes, cache=app.state.cache, paths=hot, version=lambda: _data_version(app)
+        )
     app.add_middleware(BodyGuard, api_key=lambda: app.state.settings.api_key)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 
-    @app.get("/metrics", tags=["health"], response_class=Response, responses={200: {
-        "content": {"text/plain": {"example": "matchflow_api_requests_total{...} 3.0"}}}})
+    @app.get(
+        "/metrics",
+        tags=["health"],
+        response_class=Response,
+        responses={
+            200: {"content": {"text/plain": {"example": "matchflow_api_requests_total{...} 3.0"}}}
+        },
+    )
     def prometheus() -> Response:
         """Prometheus exposition: requests and latency per route."""
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -102,19 +121,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """422 with a few errors, never the offending input (it may be huge or
         not even encodable as JSON, like ``inf``)."""
         errors = exc.errors()
-        return JSONResponse({"detail": trimmed_errors(errors), "errors": len(errors)},
-                            status_code=422)
+        return JSONResponse(
+            {"detail": trimmed_errors(errors), "errors": len(errors)}, status_code=422
+        )
 
     @app.exception_handler(StoreError)
     async def store_unavailable(request: Request, exc: StoreError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=503,
-                            headers={"Retry-After": "2"})
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "2"})
 
     @app.exception_handler(TamperedBlob)
     async def refused_state(request: Request, exc: TamperedBlob) -> JSONResponse:
         """A model blob whose seal does not match is never unpickled: the
         league has no usable state until the writer publishes a sealed one."""
-        return JSONResponse({"detail": str(exc)}, status_code=503,
-                            headers={"Retry-After": "30"})
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "30"})
 
     return app

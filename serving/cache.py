@@ -34,8 +34,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 MAX_BYTES = 32 * 1024 * 1024
@@ -84,8 +84,16 @@ class ResponseCache:
             current = version is not None and entry.version == version
             # another file (replaced, deleted) or an unknown version: never a stale page
             same_source = _source(entry.version) == _source(version)
-            if not (current or same_source and (now - entry.made <= self.ttl or (
-                    entry.refreshing and now - entry.refreshing < self.REFRESH_WAIT))):
+            if not (
+                current
+                or (
+                    same_source
+                    and (
+                        now - entry.made <= self.ttl
+                        or (entry.refreshing and now - entry.refreshing < self.REFRESH_WAIT)
+                    )
+                )
+            ):
                 entry.refreshing = now  # this caller remakes it
                 return None
             self._entries.move_to_end(key)
@@ -108,14 +116,16 @@ class CachedRoutes:
     version; otherwise the app answers and the response is kept. A hit skips
     routing and parameter validation, which cost more than the query itself."""
 
-    def __init__(self, app, cache: ResponseCache, paths: dict[str, object],
-                 version: Callable[[], object]) -> None:
+    def __init__(
+        self, app, cache: ResponseCache, paths: dict[str, object], version: Callable[[], object]
+    ) -> None:
         self.app = app
         self.cache = cache
         self.paths = paths  # path -> the route object, so metrics label hits too
         self.version = version
-        self.params = {path: {p.alias for p in route.dependant.query_params}
-                       for path, route in paths.items()}
+        self.params = {
+            path: {p.alias for p in route.dependant.query_params} for path, route in paths.items()
+        }
 
     async def __call__(self, scope, receive, send) -> None:
         route = self.paths.get(scope.get("path")) if scope["type"] == "http" else None
@@ -128,9 +138,16 @@ class CachedRoutes:
         hit = self.cache.get(key, version)
         if hit is not None:
             scope["route"] = route
-            await send({"type": "http.response.start", "status": 200, "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(hit)).encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(hit)).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": hit})
             return
         status, chunks = [0], []

@@ -24,8 +24,8 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 NEW, PENDING, DELIVERED, FAILED = "new", "pending", "delivered", "failed"
 
@@ -60,8 +60,12 @@ class Delivery:
     def counts(self) -> dict[str, int]:
         with self._lock:
             states = list(self._states)
-        return {"delivered": states.count(DELIVERED), "pending": states.count(PENDING),
-                "failed": states.count(FAILED), "unsent": states.count(NEW)}
+        return {
+            "delivered": states.count(DELIVERED),
+            "pending": states.count(PENDING),
+            "failed": states.count(FAILED),
+            "unsent": states.count(NEW),
+        }
 
     @property
     def complete(self) -> bool:

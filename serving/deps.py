@@ -13,8 +13,9 @@ import asyncio
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,18 +29,21 @@ from stream.storage.sqlite import sqlite_path
 TIMEOUT = 2.0  # seconds a request waits for the store before its 503
 # Documented on every router that reads the store, and on the routes that take a body.
 STORE_RESPONSES: dict[int | str, dict] = {
-    503: {"description": "the store did not answer within 2 s, or is gone; retry after "
-                         "Retry-After seconds"}}
+    503: {
+        "description": "the store did not answer within 2 s, or is gone; retry after "
+        "Retry-After seconds"
+    }
+}
 BODY_RESPONSES: dict[int | str, dict] = {
     400: {"description": "the body is not JSON (not even UTF-8)"},
     408: {"description": "the body did not arrive within 10 s"},
-    413: {"description": "the body is larger than the route accepts"}}
+    413: {"description": "the body is larger than the route accepts"},
+}
 
 
 def bad_query(name: str, message: str) -> RequestValidationError:
     """A 422 shaped like FastAPI's own, for a check FastAPI cannot make."""
-    return RequestValidationError([{"type": "value_error", "loc": ("query", name),
-                                    "msg": message}])
+    return RequestValidationError([{"type": "value_error", "loc": ("query", name), "msg": message}])
 
 
 class StoreUnavailable(StoreError):
@@ -110,8 +114,7 @@ class Database:
     with that thread's store; a driver error or no answer within ``timeout``
     raises :class:`StoreUnavailable`."""
 
-    def __init__(self, stores: StoreProvider, timeout: float = TIMEOUT,
-                 workers: int = 8) -> None:
+    def __init__(self, stores: StoreProvider, timeout: float = TIMEOUT, workers: int = 8) -> None:
         self.stores = stores
         self.timeout = timeout
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="db")
@@ -124,11 +127,10 @@ class Database:
             raise StoreUnavailable(f"db: {type(exc).__name__}: {str(exc)[:200]}") from None
 
     async def __call__(self, fn: Callable[..., Any], *args: Any) -> Any:
-        future = asyncio.get_running_loop().run_in_executor(self._executor, self._run, fn,
-                                                            args)
+        future = asyncio.get_running_loop().run_in_executor(self._executor, self._run, fn, args)
         try:
             return await asyncio.wait_for(future, self.timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise StoreUnavailable(f"db: no answer within {self.timeout:g} s") from None
 
     def close(self) -> None:

@@ -25,8 +25,11 @@ from fastapi import HTTPException
 
 KIB = 1024
 # Per route (method, path): the largest body accepted. A fixture is ~200 bytes.
-BODY_LIMITS = {("POST", "/predict"): 16 * KIB, ("POST", "/predict/batch"): 256 * KIB,
-               ("POST", "/events"): 1024 * KIB}
+BODY_LIMITS = {
+    ("POST", "/predict"): 16 * KIB,
+    ("POST", "/predict/batch"): 256 * KIB,
+    ("POST", "/events"): 1024 * KIB,
+}
 DEFAULT_LIMIT = 16 * KIB
 KEYED = {("POST", "/events")}
 BODY_SECONDS = 10.0  # a body still arriving after this is a slow-loris, not a client
@@ -35,18 +38,29 @@ MAX_ERRORS = 5
 
 async def _reply(send, status: int, detail: str) -> None:
     body = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
 class BodyGuard:
     """Key check before the body, body caps from the header and the stream."""
 
-    def __init__(self, app, api_key: Callable[[], str | None],
-                 limits: dict[tuple[str, str], int] = BODY_LIMITS,
-                 body_seconds: float = BODY_SECONDS) -> None:
+    def __init__(
+        self,
+        app,
+        api_key: Callable[[], str | None],
+        limits: dict[tuple[str, str], int] = BODY_LIMITS,
+        body_seconds: float = BODY_SECONDS,
+    ) -> None:
         self.app = app
         self.api_key = api_key
         self.limits = limits
@@ -84,7 +98,7 @@ class BodyGuard:
             left = deadline - asyncio.get_running_loop().time()
             try:
                 message = await asyncio.wait_for(receive(), max(left, 0.001))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise HTTPException(408, f"body: not received within {seconds:g} s") from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
@@ -105,6 +119,11 @@ def trimmed_errors(errors: list[dict]) -> list[dict]:
     >>> len(trimmed_errors([{"loc": (), "msg": "x", "type": "t"}] * 9))
     5
     """
-    return [{"loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
-             "msg": str(e.get("msg", ""))[:200], "type": str(e.get("type", ""))}
-            for e in errors[:MAX_ERRORS]]
+    return [
+        {
+            "loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
+            "msg": str(e.get("msg", ""))[:200],
+            "type": str(e.get("type", "")),
+        }
+        for e in errors[:MAX_ERRORS]
+    ]

@@ -58,18 +58,26 @@ class LiveModels:
 
     def get(self, store: Store, league: str) -> LeagueModels | None:
         """The league's newest published state, or None if it has none."""
-        head = store.fetch("SELECT updated_at, matches_learned FROM league_state "
-                           "WHERE league = :league", {"league": league})
+        head = store.fetch(
+            "SELECT updated_at, matches_learned FROM league_state WHERE league = :league",
+            {"league": league},
+        )
         if not head:
             return None
         cached = self._cache.get(league)
-        if cached is not None and cached.updated_at == head[0]["updated_at"] \
-                and cached.matches_learned == head[0]["matches_learned"]:
+        if (
+            cached is not None
+            and cached.updated_at == head[0]["updated_at"]
+            and cached.matches_learned == head[0]["matches_learned"]
+        ):
             return cached
-        row = store.fetch("SELECT state, updated_at, matches_learned FROM league_state "
-                          "WHERE league = :league", {"league": league})[0]
-        models = LeagueModels(load_sealed(row["state"], self._key), row["updated_at"],
-                              row["matches_learned"])
+        row = store.fetch(
+            "SELECT state, updated_at, matches_learned FROM league_state WHERE league = :league",
+            {"league": league},
+        )[0]
+        models = LeagueModels(
+            load_sealed(row["state"], self._key), row["updated_at"], row["matches_learned"]
+        )
         with self._lock:
             self._cache[league] = models
         return models

@@ -16,11 +16,19 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 class ApiMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("matchflow_api_requests_total", "HTTP requests",
-                                ["method", "route", "status"], registry=self.registry)
-        self.latency = Histogram("matchflow_api_request_seconds", "HTTP request latency",
-                                 ["method", "route"], buckets=LATENCY_BUCKETS,
-                                 registry=self.registry)
+        self.requests = Counter(
+            "matchflow_api_requests_total",
+            "HTTP requests",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "matchflow_api_request_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
 
 
 class MetricsMiddleware:
@@ -49,4 +57,5 @@ class MetricsMiddleware:
             template = getattr(scope.get("route"), "path", "unmatched")
             self.metrics.requests.labels(scope["method"], template, str(status[0])).inc()
             self.metrics.latency.labels(scope["method"], template).observe(
-                time.perf_counter() - started)
+                time.perf_counter() - started
+            )

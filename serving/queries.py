@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from stream.storage import Store
@@ -22,7 +22,7 @@ class BadCursor(ValueError):
 
 def _iso(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     return value
 
 
@@ -44,8 +44,11 @@ def decode_cursor(cursor: str, size: int) -> list[str]:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, UnicodeError):
         raise BadCursor("cursor: not a cursor this API issued") from None
-    if not isinstance(values, list) or len(values) != size or \
-            not all(isinstance(v, str) for v in values):
+    if (
+        not isinstance(values, list)
+        or len(values) != size
+        or not all(isinstance(v, str) for v in values)
+    ):
         raise BadCursor("cursor: not a cursor this API issued")
     return values
 
@@ -56,8 +59,9 @@ def _in(ids: list[str], prefix: str = "id") -> tuple[str, dict[str, str]]:
 
 
 def league_exists(store: Store, league: str) -> bool:
-    return bool(store.fetch("SELECT 1 AS x FROM matches WHERE league = :league LIMIT 1",
-                            {"league": league}))
+    return bool(
+        store.fetch("SELECT 1 AS x FROM matches WHERE league = :league LIMIT 1", {"league": league})
+    )
 
 
 # -- predictions ---------------------------------------------------------------
@@ -69,7 +73,8 @@ def _latest_predictions(store: Store, match_ids: list[str]) -> dict[str, list[di
     rows = store.fetch(
         "SELECT match_id, model, phase, ts, p_home, p_draw, p_away, odds_home, odds_draw, "
         f"odds_away, model_version FROM predictions WHERE match_id IN ({placeholders})",
-        params)
+        params,
+    )
     latest: dict[str, tuple] = {}
     for row in rows:
         moment = (_iso(row["ts"]), row["phase"] == "close")
@@ -87,17 +92,29 @@ def _prediction_view(rows: list[dict]) -> dict[str, Any] | None:
         return None
     first = rows[0]
     odds = {"home": first["odds_home"], "draw": first["odds_draw"], "away": first["odds_away"]}
-    models = {r["model"]: {"home": r["p_home"], "draw": r["p_draw"], "away": r["p_away"]}
-              for r in sorted(rows, key=lambda r: r["model"])}
-    edges = {name: {k: round(p[k] * odds[k] - 1.0, 6) for k in OUTCOMES}
-             for name, p in models.items() if name != "market"}
-    return {"moment": first["phase"], "ts": _iso(first["ts"]), "odds": odds,
-            "models": models, "market": models.get("market"), "edge": edges,
-            "model_version": first["model_version"]}
+    models = {
+        r["model"]: {"home": r["p_home"], "draw": r["p_draw"], "away": r["p_away"]}
+        for r in sorted(rows, key=lambda r: r["model"])
+    }
+    edges = {
+        name: {k: round(p[k] * odds[k] - 1.0, 6) for k in OUTCOMES}
+        for name, p in models.items()
+        if name != "market"
+    }
+    return {
+        "moment": first["phase"],
+        "ts": _iso(first["ts"]),
+        "odds": odds,
+        "models": models,
+        "market": models.get("market"),
+        "edge": edges,
+        "model_version": first["model_version"],
+    }
 
 
-def predictions_page(store: Store, league: str | None, status: str, limit: int,
-                     cursor: str | None) -> tuple[list[dict], str | None]:
+def predictions_page(
+    store: Store, league: str | None, status: str, limit: int, cursor: str | None
+) -> tuple[list[dict], str | None]:
     """A page of matches with their latest predictions, and the next cursor."""
     upcoming_first = status == "upcoming"
     where, params = [], {"limit": limit + 1}
@@ -109,21 +126,26 @@ def predictions_page(store: Store, league: str | None, status: str, limit: int,
         params["status"] = "scheduled" if status == "upcoming" else "played"
     if cursor:
         kickoff, match_id = decode_cursor(cursor, 2)
-        where.append("(kickoff, match_id) > (:c_kickoff, :c_match)" if upcoming_first
-                     else "(kickoff, match_id) < (:c_kickoff, :c_match)")
+        where.append(
+            "(kickoff, match_id) > (:c_kickoff, :c_match)"
+            if upcoming_first
+            else "(kickoff, match_id) < (:c_kickoff, :c_match)"
+        )
         params.update(c_kickoff=kickoff, c_match=match_id)
     order = "ASC" if upcoming_first else "DESC"
-    sql = ("SELECT match_id, league, season, kickoff, home, away, status, home_goals, "
-           f"away_goals FROM matches {'WHERE ' + ' AND '.join(where) if where else ''} "
-           f"ORDER BY kickoff {order}, match_id {order} LIMIT :limit")
+    sql = (
+        "SELECT match_id, league, season, kickoff, home, away, status, home_goals, "
+        f"away_goals FROM matches {'WHERE ' + ' AND '.join(where) if where else ''} "
+        f"ORDER BY kickoff {order}, match_id {order} LIMIT :limit"
+    )
     matches = [plain(r) for r in store.fetch(sql, params)]
     more = len(matches) > limit
     matches = matches[:limit]
     latest = _latest_predictions(store, [m["match_id"] for m in matches])
-    items = [{**m, "prediction": _prediction_view(latest.get(m["match_id"], []))}
-             for m in matches]
-    next_cursor = encode_cursor(matches[-1]["kickoff"], matches[-1]["match_id"]) \
-        if more and matches else None
+    items = [{**m, "prediction": _prediction_view(latest.get(m["match_id"], []))} for m in matches]
+    next_cursor = (
+        encode_cursor(matches[-1]["kickoff"], matches[-1]["match_id"]) if more and matches else None
+    )
     return items, next_cursor
 
 
@@ -135,16 +157,30 @@ def match_detail(store: Store, match_id: str) -> dict[str, Any] | None:
     params = {"m": match_id}
     return {
         **plain(found[0]),
-        "predictions": [plain(r) for r in store.fetch(
-            "SELECT model, phase, ts, p_home, p_draw, p_away, odds_home, odds_draw, odds_away, "
-            "model_version FROM predictions WHERE match_id = :m ORDER BY ts, phase, model",
-            params)],
-        "odds": [plain(r) for r in store.fetch(
-            "SELECT phase, bookmaker, ts, home, draw, away FROM odds WHERE match_id = :m "
-            "ORDER BY ts, phase, bookmaker", params)],
-        "bets": [plain(r) for r in store.fetch(
-            "SELECT strategy, outcome, odds, bookmaker, probability, stake, closing_odds, clv, "
-            "fair_clv, status, profit FROM bets WHERE match_id = :m ORDER BY strategy", params)],
+        "predictions": [
+            plain(r)
+            for r in store.fetch(
+                "SELECT model, phase, ts, p_home, p_draw, p_away, odds_home, odds_draw, odds_away, "
+                "model_version FROM predictions WHERE match_id = :m ORDER BY ts, phase, model",
+                params,
+            )
+        ],
+        "odds": [
+            plain(r)
+            for r in store.fetch(
+                "SELECT phase, bookmaker, ts, home, draw, away FROM odds WHERE match_id = :m "
+                "ORDER BY ts, phase, bookmaker",
+                params,
+            )
+        ],
+        "bets": [
+            plain(r)
+            for r in store.fetch(
+                "SELECT strategy, outcome, odds, bookmaker, probability, stake, closing_odds, clv, "
+                "fair_clv, status, profit FROM bets WHERE match_id = :m ORDER BY strategy",
+                params,
+            )
+        ],
     }
 
 
@@ -155,40 +191,57 @@ def leagues(store: Store) -> list[dict[str, Any]]:
         "SUM(CASE WHEN status = 'played' THEN 1 ELSE 0 END) AS played, "
         "SUM(CASE WHEN status = 'scheduled' THEN 1 ELSE 0 END) AS upcoming, "
         "MIN(season) AS first_season, MAX(season) AS last_season, MAX(kickoff) AS last_kickoff "
-        "FROM matches GROUP BY league ORDER BY league")
-    return [{**plain(r), "played": int(r["played"]), "upcoming": int(r["upcoming"])}
-            for r in rows]
+        "FROM matches GROUP BY league ORDER BY league"
+    )
+    return [{**plain(r), "played": int(r["played"]), "upcoming": int(r["upcoming"])} for r in rows]
 
 
 def league_metrics(store: Store, league: str, window: int) -> dict[str, Any]:
     rows = store.fetch(
         "SELECT model, phase, rps, log_loss, correct, brier FROM model_metrics "
-        "WHERE league = :league ORDER BY ts, match_id", {"league": league})
+        "WHERE league = :league ORDER BY ts, match_id",
+        {"league": league},
+    )
     series: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
         series.setdefault((row["model"], row["phase"]), []).append(row)
     models: dict[str, dict[str, Any]] = {}
     for (model, phase), values in sorted(series.items()):
         models.setdefault(model, {})[phase] = {
-            "cumulative": _means(values), "rolling": _means(values[-window:])}
-    drift = [plain(r) for r in store.fetch(
-        "SELECT model, ts, season, match_id, detector, matches_seen, error_before, error_after "
-        "FROM drift_events WHERE league = :league ORDER BY ts", {"league": league})]
+            "cumulative": _means(values),
+            "rolling": _means(values[-window:]),
+        }
+    drift = [
+        plain(r)
+        for r in store.fetch(
+            "SELECT model, ts, season, match_id, detector, matches_seen, error_before, error_after "
+            "FROM drift_events WHERE league = :league ORDER BY ts",
+            {"league": league},
+        )
+    ]
     return {"league": league, "window": window, "models": models, "drift_events": drift}
 
 
 def _means(rows: list[dict]) -> dict[str, float | int]:
     n = len(rows)
-    return {"matches": n,
-            "rps": sum(r["rps"] for r in rows) / n,
-            "log_loss": sum(r["log_loss"] for r in rows) / n,
-            "accuracy": sum(r["correct"] for r in rows) / n,
-            "brier": sum(r["brier"] for r in rows) / n}
+    return {
+        "matches": n,
+        "rps": sum(r["rps"] for r in rows) / n,
+        "log_loss": sum(r["log_loss"] for r in rows) / n,
+        "accuracy": sum(r["correct"] for r in rows) / n,
+        "brier": sum(r["brier"] for r in rows) / n,
+    }
 
 
 # -- bets, bankroll, models ---------------------------------------------------------
-def bets_page(store: Store, league: str | None, strategy: str | None, status: str | None,
-              limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+def bets_page(
+    store: Store,
+    league: str | None,
+    strategy: str | None,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[dict], str | None]:
     where, params = [], {"limit": limit + 1}
     for column, value in (("league", league), ("strategy", strategy), ("status", status)):
         if value:
@@ -198,16 +251,22 @@ def bets_page(store: Store, league: str | None, strategy: str | None, status: st
         kickoff, match_id, strat = decode_cursor(cursor, 3)
         where.append("(kickoff, match_id, strategy) < (:c_kickoff, :c_match, :c_strategy)")
         params.update(c_kickoff=kickoff, c_match=match_id, c_strategy=strat)
-    rows = [plain(r) for r in store.fetch(
-        "SELECT match_id, strategy, league, season, kickoff, outcome, odds, bookmaker, "
-        f"probability, stake, closing_odds, clv, fair_clv, status, profit FROM bets "
-        f"{'WHERE ' + ' AND '.join(where) if where else ''} "
-        "ORDER BY kickoff DESC, match_id DESC, strategy DESC LIMIT :limit", params)]
+    rows = [
+        plain(r)
+        for r in store.fetch(
+            "SELECT match_id, strategy, league, season, kickoff, outcome, odds, bookmaker, "
+            f"probability, stake, closing_odds, clv, fair_clv, status, profit FROM bets "
+            f"{'WHERE ' + ' AND '.join(where) if where else ''} "
+            "ORDER BY kickoff DESC, match_id DESC, strategy DESC LIMIT :limit",
+            params,
+        )
+    ]
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1] if rows else None
-    return rows, encode_cursor(last["kickoff"], last["match_id"], last["strategy"]) \
-        if more and last else None
+    return rows, encode_cursor(
+        last["kickoff"], last["match_id"], last["strategy"]
+    ) if more and last else None
 
 
 def why_no_upcoming(store: Store, league: str | None) -> str:
@@ -217,8 +276,10 @@ def why_no_upcoming(store: Store, league: str | None) -> str:
     played = store.fetch(f"SELECT COUNT(*) AS n FROM matches {where}", params)[0]["n"]
     if not played:
         return "the store holds no matches yet: replay or run first"
-    return (f"no upcoming matches: the store holds {played:,} played ones; "
-            "status=played or status=all lists them")
+    return (
+        f"no upcoming matches: the store holds {played:,} played ones; "
+        "status=played or status=all lists them"
+    )
 
 
 def bankroll(store: Store, league: str | None, strategy: str | None) -> list[dict]:
@@ -234,7 +295,9 @@ def bankroll(store: Store, league: str | None, strategy: str | None) -> list[dic
         "SELECT b.*, ROW_NUMBER() OVER (PARTITION BY b.league, b.strategy "
         "ORDER BY b.ts DESC, b.match_id DESC) AS newest FROM bankroll b "
         f"{'WHERE ' + ' AND '.join(where) if where else ''}) ranked "
-        "WHERE newest = 1 ORDER BY league, strategy", params)
+        "WHERE newest = 1 ORDER BY league, strategy",
+        params,
+    )
     return [plain(r) for r in rows]
 
 
@@ -242,15 +305,20 @@ def model_states(store: Store) -> list[dict]:
     rows = store.fetch(
         "SELECT s.league, s.model, s.updated_at, s.matches_learned, s.drifts, s.warnings, "
         "s.monitor_drifts, l.updated_at AS state_published_at FROM model_state s "
-        "LEFT JOIN league_state l ON l.league = s.league ORDER BY s.league, s.model")
+        "LEFT JOIN league_state l ON l.league = s.league ORDER BY s.league, s.model"
+    )
     return [plain(r) for r in rows]
 
 
 def snapshots(store: Store, per_league: int = 5) -> list[dict]:
     """The newest registered versions of each league (from ``model_snapshots``)."""
-    rows = [plain(r) for r in store.fetch(
-        "SELECT league, version, ts, run_id, trigger, size, seconds FROM model_snapshots "
-        "ORDER BY league, version DESC")]
+    rows = [
+        plain(r)
+        for r in store.fetch(
+            "SELECT league, version, ts, run_id, trigger, size, seconds FROM model_snapshots "
+            "ORDER BY league, version DESC"
+        )
+    ]
     kept: dict[str, int] = {}
     chosen = []
     for row in rows:
@@ -262,7 +330,9 @@ def snapshots(store: Store, per_league: int = 5) -> list[dict]:
 
 def newest_event(store: Store) -> str | None:
     """Event time of the newest odds or result the store holds."""
-    times = [_iso(store.fetch(f"SELECT MAX(ts) AS ts FROM {table}")[0]["ts"])
-             for table in ("odds", "model_metrics")]
+    times = [
+        _iso(store.fetch(f"SELECT MAX(ts) AS ts FROM {table}")[0]["ts"])
+        for table in ("odds", "model_metrics")
+    ]
     known = [t for t in times if t]
     return max(known) if known else None

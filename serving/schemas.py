@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -26,16 +26,29 @@ class OddsIn(BaseModel):
     away: float = Field(gt=1.0, le=1000.0, allow_inf_nan=False)
 
 
-TEAM = ("A club of the league, by any name the team registry knows (stream/teams.py); "
-        "an unknown club is a 422 naming the closest known names")
+TEAM = (
+    "A club of the league, by any name the team registry knows (stream/teams.py); "
+    "an unknown club is a 422 naming the closest known names"
+)
 
 
 class FixtureIn(BaseModel):
     """A fixture to predict, with the odds on offer now."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "league": "E0", "home": "Arsenal", "away": "Chelsea",
-        "kickoff": "2023-08-12T14:00:00Z", "odds": {"home": 2.1, "draw": 3.5, "away": 3.4}}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "league": "E0",
+                    "home": "Arsenal",
+                    "away": "Chelsea",
+                    "kickoff": "2023-08-12T14:00:00Z",
+                    "odds": {"home": 2.1, "draw": 3.5, "away": 3.4},
+                }
+            ]
+        },
+    )
 
     league: str = Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_]+$")
     home: str = Field(min_length=1, max_length=100, description=TEAM)
@@ -56,8 +69,8 @@ class FixtureIn(BaseModel):
     def _utc(cls, kickoff: datetime) -> datetime:
         """A kick-off without a time zone is UTC, as in events."""
         if kickoff.tzinfo is None:
-            return kickoff.replace(tzinfo=timezone.utc)
-        return kickoff.astimezone(timezone.utc)
+            return kickoff.replace(tzinfo=UTC)
+        return kickoff.astimezone(UTC)
 
     @field_validator("home", "away")
     @classmethod
@@ -69,13 +82,23 @@ class FixtureIn(BaseModel):
 
 
 class PredictionOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "league": "E0", "home": "Arsenal", "away": "Chelsea",
-        "kickoff": "2023-08-12T14:00:00+00:00", "model_version": 7600,
-        "state_updated_at": "2023-05-28T17:30:00+00:00",
-        "models": {"anchored": PROBS, "arf": PROBS, "market": PROBS},
-        "edge": {"anchored": {"home": 0.092, "draw": -0.09, "away": -0.252}},
-        "features": {"mkt_home": 0.46, "elo_diff": 0.8}}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "league": "E0",
+                    "home": "Arsenal",
+                    "away": "Chelsea",
+                    "kickoff": "2023-08-12T14:00:00+00:00",
+                    "model_version": 7600,
+                    "state_updated_at": "2023-05-28T17:30:00+00:00",
+                    "models": {"anchored": PROBS, "arf": PROBS, "market": PROBS},
+                    "edge": {"anchored": {"home": 0.092, "draw": -0.09, "away": -0.252}},
+                    "features": {"mkt_home": 0.46, "elo_diff": 0.8},
+                }
+            ]
+        }
+    )
 
     league: str
     home: str
@@ -112,23 +135,45 @@ class MatchOut(BaseModel):
 
 
 class PredictionsPage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "items": [{"match_id": "E0-20230812-arsenal-nottm-forest", "league": "E0",
-                   "season": "2023-24", "kickoff": "2023-08-12T12:30:00+00:00",
-                   "home": "Arsenal", "away": "Nott'm Forest", "status": "scheduled",
-                   "home_goals": None, "away_goals": None,
-                   "prediction": {"moment": "pre", "ts": "2023-08-11T12:30:00+00:00",
-                                  "odds": {"home": 1.3, "draw": 6.0, "away": 11.0},
-                                  "models": {"anchored": PROBS}, "market": PROBS,
-                                  "edge": {"anchored": {"home": -0.32, "draw": 0.56,
-                                                        "away": 1.42}},
-                                  "model_version": 7220}}],
-        "next_cursor": None}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "match_id": "E0-20230812-arsenal-nottm-forest",
+                            "league": "E0",
+                            "season": "2023-24",
+                            "kickoff": "2023-08-12T12:30:00+00:00",
+                            "home": "Arsenal",
+                            "away": "Nott'm Forest",
+                            "status": "scheduled",
+                            "home_goals": None,
+                            "away_goals": None,
+                            "prediction": {
+                                "moment": "pre",
+                                "ts": "2023-08-11T12:30:00+00:00",
+                                "odds": {"home": 1.3, "draw": 6.0, "away": 11.0},
+                                "models": {"anchored": PROBS},
+                                "market": PROBS,
+                                "edge": {"anchored": {"home": -0.32, "draw": 0.56, "away": 1.42}},
+                                "model_version": 7220,
+                            },
+                        }
+                    ],
+                    "next_cursor": None,
+                }
+            ]
+        }
+    )
 
     items: list[MatchOut]
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page.")
-    note: str | None = Field(None, description="Why a first page of upcoming matches "
-                             "is empty (after a replay of history, every match is played).")
+    note: str | None = Field(
+        None,
+        description="Why a first page of upcoming matches "
+        "is empty (after a replay of history, every match is played).",
+    )
 
 
 class EventsAccepted(BaseModel):

@@ -12,9 +12,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from models.betting import FlatStake, FractionalKelly, Strategy
 from models.arf_config import ArfConfig
-
+from models.betting import FlatStake, FractionalKelly, Strategy
 
 BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data" / "football-data"
 
@@ -48,10 +47,17 @@ class Settings(BaseSettings):
     state_key_file: Path = Path("~/.config/matchflow/state.key")  # used without state_key
 
     def flow_config(self) -> FlowConfig:
-        return FlowConfig(seed=self.seed, rolling_window=self.rolling_window, edge=self.edge,
-                          best_edge=self.best_edge, prior_variance=self.prior_variance,
-                          kelly_fraction=self.kelly_fraction, kelly_cap=self.kelly_cap,
-                          flat_stake=self.flat_stake, monitor_delta=self.monitor_delta)
+        return FlowConfig(
+            seed=self.seed,
+            rolling_window=self.rolling_window,
+            edge=self.edge,
+            best_edge=self.best_edge,
+            prior_variance=self.prior_variance,
+            kelly_fraction=self.kelly_fraction,
+            kelly_cap=self.kelly_cap,
+            flat_stake=self.flat_stake,
+            monitor_delta=self.monitor_delta,
+        )
 
 
 @dataclass(frozen=True)
@@ -79,8 +85,9 @@ class FlowConfig:
         """``flat`` and ``kelly`` at the reference price and ``edge``;
         ``best-flat`` and ``best-kelly`` at the best price and ``best_edge``."""
         kelly = {"fraction": self.kelly_fraction, "cap": self.kelly_cap}
-        return (FlatStake(edge=self.edge, stake=self.flat_stake),
-                FractionalKelly(edge=self.edge, **kelly),
-                FlatStake(edge=self.best_edge, stake=self.flat_stake, name="best-flat",
-                          price="best"),
-                FractionalKelly(edge=self.best_edge, name="best-kelly", price="best", **kelly))
+        return (
+            FlatStake(edge=self.edge, stake=self.flat_stake),
+            FractionalKelly(edge=self.edge, **kelly),
+            FlatStake(edge=self.best_edge, stake=self.flat_stake, name="best-flat", price="best"),
+            FractionalKelly(edge=self.best_edge, name="best-kelly", price="best", **kelly),
+        )

@@ -63,7 +63,8 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
     def __init__(self, config: FlowConfig, resume_state: bytes | None) -> None:
         self.config = config
         self.processor: LeagueProcessor | None = (
-            pickle.loads(resume_state) if resume_state is not None else None)
+            pickle.loads(resume_state) if resume_state is not None else None
+        )
         self._published = time.monotonic()
 
     def on_item(self, value: Event | Record) -> tuple[list[list[Record]], bool]:
@@ -72,8 +73,9 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
                 metrics.observe("unknown", "rejected", [value])
             return [[value]], StatefulLogic.RETAIN
         if self.processor is None:
-            self.processor = (snapshotting.warm_processor(value.league)
-                              or LeagueProcessor(value.league, self.config))
+            self.processor = snapshotting.warm_processor(value.league) or LeagueProcessor(
+                value.league, self.config
+            )
         records = self.processor.process(value)
         snapshotting.maybe_snapshot(self.processor, records)
         if time.monotonic() - self._published >= self.config.publish_state_every:
@@ -90,7 +92,7 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
         if self.processor is None:
             return [], StatefulLogic.RETAIN
         snapshotting.final_snapshot(self.processor)
-        return [self.processor.model_sizes() + [self._state_record()]], StatefulLogic.RETAIN
+        return [[*self.processor.model_sizes(), self._state_record()]], StatefulLogic.RETAIN
 
     def snapshot(self) -> bytes:
         if (metrics := active()) is not None:
@@ -102,16 +104,24 @@ def _only_dead_letters(pair: tuple[str, list[Record]]) -> list[Record]:
     return [r for r in pair[1] if r.table == "dead_letters"]
 
 
-def build_dataflow(source: Source, sink: Sink, config: FlowConfig | None = None,
-                   dlq_sink: Sink | None = None, flow_id: str = "matchflow") -> Dataflow:
+def build_dataflow(
+    source: Source,
+    sink: Sink,
+    config: FlowConfig | None = None,
+    dlq_sink: Sink | None = None,
+    flow_id: str = "matchflow",
+) -> Dataflow:
     """Wire source -> parse and key -> per-league state -> sink (dead letters also
     -> ``dlq_sink``). Sinks receive ``(league, [Record, ...])`` pairs."""
     config = config or FlowConfig()
     flow = Dataflow(flow_id)
     raw = op.input("events", flow, source)
     keyed = op.map("parse_and_key", raw, keyed_by_league)
-    records = op.stateful("league_state", keyed,  # type: ignore[arg-type]
-                          _stateful_builder(config))
+    records = op.stateful(
+        "league_state",
+        keyed,  # type: ignore[arg-type]
+        _stateful_builder(config),
+    )
     op.output("store", records, sink)
     if dlq_sink is not None:
         dead = op.flat_map("dead_letters", records, _only_dead_letters)
@@ -122,4 +132,5 @@ def build_dataflow(source: Source, sink: Sink, config: FlowConfig | None = None,
 def _stateful_builder(config: FlowConfig):
     def build(resume_state: bytes | None) -> StatefulLogic:
         return LeagueLogic(config, resume_state)
+
     return build

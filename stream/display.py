@@ -14,11 +14,21 @@ def _fmt(value: Any, spec: str) -> str:
 
 
 def models_table(code: str, league: dict[str, Any]) -> Table:
-    table = Table(title=f"{code}: {league['scored_matches']} scored matches, "
-                        f"{_plural(league['drift_events'], 'drift event')}, "
-                        f"{_plural(league['dead_letters'], 'dead letter')}", title_justify="left")
-    for header in ("model", "pre RPS", "pre log loss", "pre acc", "close RPS",
-                   "close log loss", "close acc"):
+    table = Table(
+        title=f"{code}: {league['scored_matches']} scored matches, "
+        f"{_plural(league['drift_events'], 'drift event')}, "
+        f"{_plural(league['dead_letters'], 'dead letter')}",
+        title_justify="left",
+    )
+    for header in (
+        "model",
+        "pre RPS",
+        "pre log loss",
+        "pre acc",
+        "close RPS",
+        "close log loss",
+        "close acc",
+    ):
         table.add_column(header, justify="left" if header == "model" else "right")
     market = league["models"].get("market", {})
     for name, phases in league["models"].items():
@@ -39,15 +49,32 @@ def models_table(code: str, league: dict[str, Any]) -> Table:
 
 def betting_table(code: str, league: dict[str, Any]) -> Table:
     table = Table(title=f"{code}: paper betting", title_justify="left")
-    for header in ("strategy", "bets", "staked", "profit", "ROI", "ROI 90% CI", "max drawdown",
-                   "CLV", "fair CLV"):
+    for header in (
+        "strategy",
+        "bets",
+        "staked",
+        "profit",
+        "ROI",
+        "ROI 90% CI",
+        "max drawdown",
+        "CLV",
+        "fair CLV",
+    ):
         table.add_column(header, justify="left" if header == "strategy" else "right")
     for name, b in league["betting"].items():
         low, high = b.get("roi_ci90") or (None, None)
         interval = "-" if low is None else f"{low:+.1%} .. {high:+.1%}"
-        table.add_row(name, str(b["bets"]), _fmt(b["staked"], ".1f"), _fmt(b["profit"], "+.2f"),
-                      _fmt(b["roi"], "+.1%"), interval, _fmt(b["max_drawdown"], ".2f"),
-                      _fmt(b["clv"], "+.2%"), _fmt(b.get("fair_clv"), "+.2%"))
+        table.add_row(
+            name,
+            str(b["bets"]),
+            _fmt(b["staked"], ".1f"),
+            _fmt(b["profit"], "+.2f"),
+            _fmt(b["roi"], "+.1%"),
+            interval,
+            _fmt(b["max_drawdown"], ".2f"),
+            _fmt(b["clv"], "+.2%"),
+            _fmt(b.get("fair_clv"), "+.2%"),
+        )
     return table
 
 
@@ -61,8 +88,10 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
             console.print(f"{code} model pickles: {sizes}")
     head = f"{summary['matches']} matches"
     if summary.get("events") is not None:
-        head += (f", {summary['events']} events in {summary['seconds']:.1f} s "
-                 f"({summary['events_per_second']:.0f} events/s)")
+        head += (
+            f", {summary['events']} events in {summary['seconds']:.1f} s "
+            f"({summary['events_per_second']:.0f} events/s)"
+        )
     console.print(head)
     console.print("RPS in brackets: model minus market (negative beats the bookmaker).")
 

@@ -15,8 +15,8 @@ from stream.config import FlowConfig
 from stream.dataflow import build_dataflow
 from stream.records import Record
 from stream.runtime import tune_gc
-from stream.snapshot_run import SnapshotOptions, snapshots
 from stream.sinks import StoreSink
+from stream.snapshot_run import SnapshotOptions, snapshots
 from stream.sources import ReplaySource
 
 
@@ -36,11 +36,15 @@ class RunStats:
         return self.events / self.seconds if self.seconds > 0 else 0.0
 
 
-def run_payloads(payloads: Sequence[str], db_url: str, config: FlowConfig,
-                 batch_size: int = 500,
-                 on_batch: Callable[[int], None] | None = None,
-                 snapshot: SnapshotOptions | None = None,
-                 stop: Callable[[], bool] | None = None) -> RunStats:
+def run_payloads(
+    payloads: Sequence[str],
+    db_url: str,
+    config: FlowConfig,
+    batch_size: int = 500,
+    on_batch: Callable[[int], None] | None = None,
+    snapshot: SnapshotOptions | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> RunStats:
     """Stream JSON payloads through the dataflow into the store at ``db_url``;
     once ``stop()`` is true the stream ends at the next batch (``events``
     then counts what was streamed)."""
@@ -57,8 +61,9 @@ def run_payloads(payloads: Sequence[str], db_url: str, config: FlowConfig,
             sizes[(record.row["league"], record.row["model"])] = record.row["bytes"]
 
     tune_gc()
-    flow = build_dataflow(ReplaySource(payloads, batch_size, progress, stop),
-                          StoreSink(db_url, observe), config)
+    flow = build_dataflow(
+        ReplaySource(payloads, batch_size, progress, stop), StoreSink(db_url, observe), config
+    )
     started = time.perf_counter()
     with snapshots(snapshot, db_url) as logger:
         run_main(flow)

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
-from typing import Annotated, Any, Literal, Union
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -64,8 +64,8 @@ def make_match_id(league: str, kickoff: datetime, home: str, away: str) -> str:
 
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 class _Event(BaseModel):
@@ -164,7 +164,7 @@ class Result(_Event):
         return 1 if self.home_goals == self.away_goals else 2
 
 
-Event = Annotated[Union[Fixture, Odds, Result], Field(discriminator="type")]
+Event = Annotated[Fixture | Odds | Result, Field(discriminator="type")]
 _ADAPTER: TypeAdapter[Fixture | Odds | Result] = TypeAdapter(Event)
 
 

@@ -70,6 +70,7 @@ def raise_on_signals() -> None:
     """SIGINT and SIGTERM raise :class:`Interrupted` (SIGTERM's default kills
     the process with nothing flushed and nothing said). A SIGINT ignored by
     whoever started us (``nohup``, a background job) stays ignored."""
+
     def interrupt(signum: int, _frame: FrameType | None) -> None:
         raise Interrupted(signum)
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from bytewax.run import cli_main
 from bytewax.recovery import RecoveryConfig, init_db_dir
+from bytewax.run import cli_main
 
 from stream.config import FlowConfig
 from stream.dataflow import build_dataflow
@@ -57,8 +57,7 @@ def _recovery(run: KafkaRun) -> RecoveryConfig | None:
     return RecoveryConfig(str(run.recovery_dir), timedelta(0))
 
 
-def run_kafka(run: KafkaRun, config: FlowConfig,
-              stop: Callable[[], bool] | None = None) -> None:
+def run_kafka(run: KafkaRun, config: FlowConfig, stop: Callable[[], bool] | None = None) -> None:
     """Block until the source ends (``until_idle``, or ``stop()`` true) or forever."""
     import models.factory  # noqa: F401 - load River (~3 s) now, not inside the first epoch
 
@@ -66,10 +65,17 @@ def run_kafka(run: KafkaRun, config: FlowConfig,
     tune_gc()
     flow = build_dataflow(
         KafkaEventSource(run.bootstrap, run.topic, run.until_idle, run.batch_size, stop),
-        StoreSink(run.db_url), config,
-        dlq_sink=DeadLetterSink(run.bootstrap, dlq_topic(run.topic)))
+        StoreSink(run.db_url),
+        config,
+        dlq_sink=DeadLetterSink(run.bootstrap, dlq_topic(run.topic)),
+    )
     log.info("consuming %s from %s into %s", run.topic, run.bootstrap, run.db_url)
     with snapshots(run.snapshot, run.db_url):
-        cli_main(flow, workers_per_process=run.workers, process_id=run.process_id,
-                 addresses=run.addresses, epoch_interval=timedelta(seconds=run.snapshot_interval),
-                 recovery_config=_recovery(run))
+        cli_main(
+            flow,
+            workers_per_process=run.workers,
+            process_id=run.process_id,
+            addresses=run.addresses,
+            epoch_interval=timedelta(seconds=run.snapshot_interval),
+            recovery_config=_recovery(run),
+        )

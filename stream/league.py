@@ -12,8 +12,14 @@ import pickle
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from models.betting import (INITIAL_BANKROLL, Decision, agreed, closing_line_value,
-                            fair_closing_value, settle)
+from models.betting import (
+    INITIAL_BANKROLL,
+    Decision,
+    agreed,
+    closing_line_value,
+    fair_closing_value,
+    settle,
+)
 from models.drift import DriftMonitor
 from models.factory import CHALLENGER, MARKET, MODEL_NAMES, PRIMARY, primary_features
 from models.features import FeatureState, implied_probabilities
@@ -36,7 +42,8 @@ class MatchState:
     book: Book = field(default_factory=Book)
     # phase -> (probabilities per model, the reference quote they used)
     predictions: dict[str, tuple[dict[str, tuple[float, float, float]], Quote]] = field(
-        default_factory=dict)
+        default_factory=dict
+    )
     locked_features: dict[str, float] | None = None  # the challengers', latest moment
     locked_primary: dict[str, dict] = field(default_factory=dict)  # phase -> primary's input
     bets: dict[str, tuple[Decision, datetime]] = field(default_factory=dict)  # and placed at
@@ -53,8 +60,9 @@ class LeagueProcessor:
         self.strategies = config.build_strategies()
         self.bankroll = {s.name: INITIAL_BANKROLL for s in self.strategies}
         self.bank_season: str | None = None
-        self.scores = {(m, p): Prequential(config.rolling_window)
-                       for m in MODEL_NAMES for p in PHASES}
+        self.scores = {
+            (m, p): Prequential(config.rolling_window) for m in MODEL_NAMES for p in PHASES
+        }
         self.monitor = DriftMonitor(delta=config.monitor_delta)
         self.open: dict[str, MatchState] = {}
         self.finished: set[str] = set()
@@ -103,13 +111,20 @@ class LeagueProcessor:
         return max(teams // 2, 1)
 
     def _match_record(self, fx: Fixture, result: Result | None) -> Record:
-        return Record("matches", {
-            "match_id": fx.match_id, "league": fx.league, "season": fx.season,
-            "kickoff": iso(fx.kickoff), "home": fx.home, "away": fx.away,
-            "home_goals": result.home_goals if result else None,
-            "away_goals": result.away_goals if result else None,
-            "status": "played" if result else "scheduled",
-        })
+        return Record(
+            "matches",
+            {
+                "match_id": fx.match_id,
+                "league": fx.league,
+                "season": fx.season,
+                "kickoff": iso(fx.kickoff),
+                "home": fx.home,
+                "away": fx.away,
+                "home_goals": result.home_goals if result else None,
+                "away_goals": result.away_goals if result else None,
+                "status": "played" if result else "scheduled",
+            },
+        )
 
     # -- odds: predict, maybe bet ----------------------------------------------
     def _on_odds(self, event: Odds) -> list[Record]:
@@ -124,8 +139,11 @@ class LeagueProcessor:
         state.book.update(event.phase, Quote(event.bookmaker, event.ts, event.prices))
         records = [self._odds_record(event)]
         reference = state.book.reference(event.phase)
-        if reference is not None and reference.ts == event.ts and \
-                state.predictions.get(event.phase, (None, None))[1] != reference:
+        if (
+            reference is not None
+            and reference.ts == event.ts
+            and state.predictions.get(event.phase, (None, None))[1] != reference
+        ):
             records += self._predict(state, event, reference)
         if event.phase == "pre" and event.phase in state.predictions:
             records += self._place_bets(state, event)
@@ -133,12 +151,14 @@ class LeagueProcessor:
             records += [self._bet_record(state, name, None) for name in state.bets]
         return records
 
-    def _probabilities(self, features: dict[str, float], moment: str,
-                       reference: str) -> tuple[dict[str, tuple], dict]:
+    def _probabilities(
+        self, features: dict[str, float], moment: str, reference: str
+    ) -> tuple[dict[str, tuple], dict]:
         """Every model's prediction, the challengers first (the ARF feeds the
         primary), and the primary's input."""
-        probs = {name: model.predict(features) for name, model in self.models.items()
-                 if name != PRIMARY}
+        probs = {
+            name: model.predict(features) for name, model in self.models.items() if name != PRIMARY
+        }
         x = primary_features(features, moment, reference, probs[CHALLENGER])
         probs[PRIMARY] = self.models[PRIMARY].predict(x)
         return probs, x
@@ -151,25 +171,46 @@ class LeagueProcessor:
         state.locked_features = features
         state.locked_primary[event.phase] = x
         self.references[event.phase] = reference.bookmaker
-        return [self._prediction_record(event, name, p, reference.prices)
-                for name, p in probs.items()]
+        return [
+            self._prediction_record(event, name, p, reference.prices) for name, p in probs.items()
+        ]
 
     def _odds_record(self, event: Odds) -> Record:
-        return Record("odds", {
-            "match_id": event.match_id, "phase": event.phase, "bookmaker": event.bookmaker,
-            "ts": iso(event.ts), "league": event.league, "home": event.home,
-            "draw": event.draw, "away": event.away,
-        })
+        return Record(
+            "odds",
+            {
+                "match_id": event.match_id,
+                "phase": event.phase,
+                "bookmaker": event.bookmaker,
+                "ts": iso(event.ts),
+                "league": event.league,
+                "home": event.home,
+                "draw": event.draw,
+                "away": event.away,
+            },
+        )
 
-    def _prediction_record(self, event: Odds, model: str, probs: tuple,
-                           odds: tuple[float, float, float]) -> Record:
-        return Record("predictions", {
-            "match_id": event.match_id, "model": model, "phase": event.phase,
-            "ts": iso(event.ts), "league": event.league, "season": event.season,
-            "p_home": probs[0], "p_draw": probs[1], "p_away": probs[2],
-            "odds_home": odds[0], "odds_draw": odds[1], "odds_away": odds[2],
-            "model_version": self.learned,
-        })
+    def _prediction_record(
+        self, event: Odds, model: str, probs: tuple, odds: tuple[float, float, float]
+    ) -> Record:
+        return Record(
+            "predictions",
+            {
+                "match_id": event.match_id,
+                "model": model,
+                "phase": event.phase,
+                "ts": iso(event.ts),
+                "league": event.league,
+                "season": event.season,
+                "p_home": probs[0],
+                "p_draw": probs[1],
+                "p_away": probs[2],
+                "odds_home": odds[0],
+                "odds_draw": odds[1],
+                "odds_away": odds[2],
+                "model_version": self.learned,
+            },
+        )
 
     def _offer(self, state: MatchState, price: str) -> tuple[tuple, tuple, tuple]:
         """The probabilities to judge by, the prices and the books listing
@@ -178,8 +219,11 @@ class LeagueProcessor:
         probs, reference = state.predictions["pre"]
         if price == "best":
             best = state.book.best("pre")
-            return (agreed(probs[PRIMARY], probs[MARKET]), tuple(p for p, _ in best),
-                    tuple(b for _, b in best))
+            return (
+                agreed(probs[PRIMARY], probs[MARKET]),
+                tuple(p for p, _ in best),
+                tuple(b for _, b in best),
+            )
         return probs[PRIMARY], reference.prices, (reference.bookmaker,) * 3
 
     def _place_bets(self, state: MatchState, event: Odds) -> list[Record]:
@@ -199,8 +243,13 @@ class LeagueProcessor:
                 continue
             if decision is None:  # withdrawn by a quote of the same instant
                 del state.bets[strategy.name]
-                records.append(Record("bets", {"match_id": state.fixture.match_id,
-                                               "strategy": strategy.name}, delete=True))
+                records.append(
+                    Record(
+                        "bets",
+                        {"match_id": state.fixture.match_id, "strategy": strategy.name},
+                        delete=True,
+                    )
+                )
             else:
                 state.bets[strategy.name] = (decision, event.ts)
                 records.append(self._bet_record(state, strategy.name, None))
@@ -215,16 +264,26 @@ class LeagueProcessor:
         reference = state.book.reference("close")
         fair = implied_probabilities(*reference.prices)[bet.outcome] if reference else None
         profit = settle(bet, outcome) if outcome is not None else None
-        return Record("bets", {
-            "match_id": fx.match_id, "strategy": strategy, "league": fx.league,
-            "season": fx.season, "kickoff": iso(fx.kickoff), "outcome": "HDA"[bet.outcome],
-            "odds": bet.odds, "probability": bet.probability, "stake": bet.stake,
-            "closing_odds": closing,
-            "clv": closing_line_value(bet.odds, closing) if closing else None,
-            "status": "open" if outcome is None else ("won" if profit > 0 else "lost"),
-            "profit": profit, "bookmaker": bet.bookmaker,
-            "fair_clv": fair_closing_value(bet.odds, fair) if fair else None,
-        })
+        return Record(
+            "bets",
+            {
+                "match_id": fx.match_id,
+                "strategy": strategy,
+                "league": fx.league,
+                "season": fx.season,
+                "kickoff": iso(fx.kickoff),
+                "outcome": "HDA"[bet.outcome],
+                "odds": bet.odds,
+                "probability": bet.probability,
+                "stake": bet.stake,
+                "closing_odds": closing,
+                "clv": closing_line_value(bet.odds, closing) if closing else None,
+                "status": "open" if outcome is None else ("won" if profit > 0 else "lost"),
+                "profit": profit,
+                "bookmaker": bet.bookmaker,
+                "fair_clv": fair_closing_value(bet.odds, fair) if fair else None,
+            },
+        )
 
     # -- result: score, watch drift, settle, learn ---------------------------------
     def _on_result(self, event: Result) -> list[Record]:
@@ -246,8 +305,9 @@ class LeagueProcessor:
                 self.models[PRIMARY].learn(x, outcome)
             self.learned += 1
         stats = event.stats.model_dump() if event.stats else {}
-        self.features.observe_result(fx.home, fx.away, fx.kickoff, event.home_goals,
-                                     event.away_goals, stats)
+        self.features.observe_result(
+            fx.home, fx.away, fx.kickoff, event.home_goals, event.away_goals, stats
+        )
         records += self.model_states(event.ts)
         return records
 
@@ -257,18 +317,30 @@ class LeagueProcessor:
             for model, p in probs.items():
                 score = MatchScore.of(p, outcome)
                 running = self.scores[(model, phase)].update(score)
-                records.append(Record("model_metrics", {
-                    "match_id": event.match_id, "model": model, "phase": phase,
-                    "ts": iso(event.ts), "league": event.league, "season": event.season,
-                    "rps": score.rps, "log_loss": score.log_loss, "brier": score.brier,
-                    "correct": int(score.correct), "n": running.n,
-                    "rolling_rps": running.rolling("rps"),
-                    "rolling_log_loss": running.rolling("log_loss"),
-                    "rolling_accuracy": running.rolling("accuracy"),
-                    "cum_rps": running.cumulative("rps"),
-                    "cum_log_loss": running.cumulative("log_loss"),
-                    "cum_accuracy": running.cumulative("accuracy"),
-                }))
+                records.append(
+                    Record(
+                        "model_metrics",
+                        {
+                            "match_id": event.match_id,
+                            "model": model,
+                            "phase": phase,
+                            "ts": iso(event.ts),
+                            "league": event.league,
+                            "season": event.season,
+                            "rps": score.rps,
+                            "log_loss": score.log_loss,
+                            "brier": score.brier,
+                            "correct": int(score.correct),
+                            "n": running.n,
+                            "rolling_rps": running.rolling("rps"),
+                            "rolling_log_loss": running.rolling("log_loss"),
+                            "rolling_accuracy": running.rolling("accuracy"),
+                            "cum_rps": running.cumulative("rps"),
+                            "cum_log_loss": running.cumulative("log_loss"),
+                            "cum_accuracy": running.cumulative("accuracy"),
+                        },
+                    )
+                )
         locked = state.predictions.get("close") or state.predictions.get("pre")
         if locked is not None:
             records += self._watch_drift(event, MatchScore.of(locked[0][PRIMARY], outcome))
@@ -278,38 +350,66 @@ class LeagueProcessor:
         alarm = self.monitor.update(score.rps)
         if alarm is None:
             return []
-        return [Record("drift_events", {
-            "league": event.league, "model": PRIMARY, "ts": iso(event.ts),
-            "season": event.season, "match_id": event.match_id, "detector": "adwin-rps",
-            "matches_seen": alarm.matches_seen, "error_before": alarm.error_before,
-            "error_after": alarm.error_after,
-        })]
+        return [
+            Record(
+                "drift_events",
+                {
+                    "league": event.league,
+                    "model": PRIMARY,
+                    "ts": iso(event.ts),
+                    "season": event.season,
+                    "match_id": event.match_id,
+                    "detector": "adwin-rps",
+                    "matches_seen": alarm.matches_seen,
+                    "error_before": alarm.error_before,
+                    "error_after": alarm.error_after,
+                },
+            )
+        ]
 
     def _settle(self, state: MatchState, event: Result, outcome: int) -> list[Record]:
         records = []
         for strategy, (bet, _placed) in state.bets.items():
             self.bankroll[strategy] += settle(bet, outcome)
             records.append(self._bet_record(state, strategy, outcome))
-            records.append(Record("bankroll", {
-                "league": event.league, "strategy": strategy, "ts": iso(event.ts),
-                "match_id": event.match_id, "season": event.season,
-                "bankroll": self.bankroll[strategy],
-            }))
+            records.append(
+                Record(
+                    "bankroll",
+                    {
+                        "league": event.league,
+                        "strategy": strategy,
+                        "ts": iso(event.ts),
+                        "match_id": event.match_id,
+                        "season": event.season,
+                        "bankroll": self.bankroll[strategy],
+                    },
+                )
+            )
         return records
 
     # -- introspection ---------------------------------------------------------
     def state_record(self) -> Record:
         """This processor, pickled, for the API's predictions (not learned from)."""
-        return Record("league_state", {
-            "league": self.league,
-            "updated_at": iso(self.last_ts) if self.last_ts else None,
-            "matches_learned": self.learned, "events": self.events,
-            "state": pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL),
-        })
+        return Record(
+            "league_state",
+            {
+                "league": self.league,
+                "updated_at": iso(self.last_ts) if self.last_ts else None,
+                "matches_learned": self.learned,
+                "events": self.events,
+                "state": pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL),
+            },
+        )
 
-    def predict(self, home: str, away: str, kickoff: datetime,
-                odds: tuple[float, float, float], moment: str = "pre",
-                bookmaker: str | None = None) -> tuple[dict, dict]:
+    def predict(
+        self,
+        home: str,
+        away: str,
+        kickoff: datetime,
+        odds: tuple[float, float, float],
+        moment: str = "pre",
+        bookmaker: str | None = None,
+    ) -> tuple[dict, dict]:
         """Every model's probabilities for a fixture, and the features used;
         nothing is learned or stored. The odds are taken as ``bookmaker``'s
         (default: the reference this league's stream used last)."""
@@ -320,19 +420,31 @@ class LeagueProcessor:
     def model_sizes(self) -> list[Record]:
         """Pickled size of each model: a measurement for the run report, not
         stored (pickles of equal models can differ by a few bytes)."""
-        return [Record("_model_size", {"league": self.league, "model": name,
-                                       "bytes": len(pickle.dumps(model))})
-                for name, model in self.models.items()]
+        return [
+            Record(
+                "_model_size",
+                {"league": self.league, "model": name, "bytes": len(pickle.dumps(model))},
+            )
+            for name, model in self.models.items()
+        ]
 
     def model_states(self, ts: datetime) -> list[Record]:
         records = []
         for name, model in self.models.items():
             estimator = getattr(model, "estimator", None)  # the ARF's counts
-            counts = (estimator.n_drifts_detected(), estimator.n_warnings_detected()) \
-                if hasattr(estimator, "n_drifts_detected") else (0, 0)
-            row = {"league": self.league, "model": name, "updated_at": iso(ts),
-                   "matches_learned": self.learned if name != "market" else 0,
-                   "drifts": counts[0], "warnings": counts[1],
-                   "monitor_drifts": self.monitor.detections if name == PRIMARY else 0}
+            counts = (
+                (estimator.n_drifts_detected(), estimator.n_warnings_detected())
+                if hasattr(estimator, "n_drifts_detected")
+                else (0, 0)
+            )
+            row = {
+                "league": self.league,
+                "model": name,
+                "updated_at": iso(ts),
+                "matches_learned": self.learned if name != "market" else 0,
+                "drifts": counts[0],
+                "warnings": counts[1],
+                "monitor_drifts": self.monitor.detections if name == PRIMARY else 0,
+            }
             records.append(Record("model_state", row))
         return records

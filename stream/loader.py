@@ -14,8 +14,8 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
-from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 from stream.config import BUNDLED_DATA  # noqa: F401 - re-exported: where the bundled CSVs live
@@ -143,12 +143,20 @@ class _Layout:
         present = set(header)
 
         def groups(sources):
-            return tuple(tuple((book, (p + "H", p + "D", p + "A")) for book, p in group
-                               if {p + "H", p + "D", p + "A"} <= present)
-                         for group in sources)
+            return tuple(
+                tuple(
+                    (book, (p + "H", p + "D", p + "A"))
+                    for book, p in group
+                    if {p + "H", p + "D", p + "A"} <= present
+                )
+                for group in sources
+            )
 
-        stats = tuple((name, home, away) for name, (home, away) in _STAT_COLUMNS.items()
-                      if home in present or away in present)
+        stats = tuple(
+            (name, home, away)
+            for name, (home, away) in _STAT_COLUMNS.items()
+            if home in present or away in present
+        )
         return cls(groups(PRE_SOURCES), groups(CLOSE_SOURCES), stats)
 
 
@@ -210,7 +218,7 @@ def _kickoff(row: Row) -> datetime:
     if re.match(r"^\d{1,2}:\d{2}$", raw_time):
         hours, minutes = raw_time.split(":")
         clock = time(int(hours), int(minutes))
-    return datetime.combine(_day((row.get("Date") or "").strip()), clock, tzinfo=timezone.utc)
+    return datetime.combine(_day((row.get("Date") or "").strip()), clock, tzinfo=UTC)
 
 
 def _match(row: Row, league: str, season: str, played: bool, layout: _Layout) -> MatchRow:
@@ -249,8 +257,9 @@ def _fields(line: str) -> list[str]:
     return next(csv.reader([line], strict=True))
 
 
-def parse_csv(text: str, league: str | None, season: str, played: bool = True,
-              name: str = "<csv>") -> LoadReport:
+def parse_csv(
+    text: str, league: str | None, season: str, played: bool = True, name: str = "<csv>"
+) -> LoadReport:
     """Rows of one football-data CSV. A row that cannot be read (broken
     quoting, more or fewer fields than the header, a bad date or number where
     one is needed) is skipped and counted, with ``name`` and its line in
@@ -281,8 +290,16 @@ def parse_csv(text: str, league: str | None, season: str, played: bool = True,
     return report
 
 
-def _parse_line(line: str, header: list[str], width: int, league: str | None, season: str,
-                played: bool, layout: _Layout, report: LoadReport) -> str | None:
+def _parse_line(
+    line: str,
+    header: list[str],
+    width: int,
+    league: str | None,
+    season: str,
+    played: bool,
+    layout: _Layout,
+    report: LoadReport,
+) -> str | None:
     """Add the line's match to ``report``; the reason when it is skipped."""
     if not line.strip(",; \t"):
         return None  # a blank trailer line is not a broken row
@@ -290,14 +307,15 @@ def _parse_line(line: str, header: list[str], width: int, league: str | None, se
         fields = _fields(line)
     except csv.Error as exc:
         return f"unreadable ({exc})"
-    if len(fields) < width or any(f.strip() for f in fields[len(header):]):
+    if len(fields) < width or any(f.strip() for f in fields[len(header) :]):
         return f"{len(fields)} fields, the header has {width}"
     row = dict(zip(header, fields))
     if not (row.get("HomeTeam") or "").strip():
         return "no HomeTeam"
     try:
-        report.rows.append(_match(row, league or row.get("Div", "").strip(), season, played,
-                                  layout))
+        report.rows.append(
+            _match(row, league or row.get("Div", "").strip(), season, played, layout)
+        )
     except (ValueError, TypeError, KeyError) as exc:
         return str(exc)
     return None
@@ -308,14 +326,22 @@ def load_season(path: Path, league: str, season: str) -> LoadReport:
     return parse_csv(_read_text(path), league, season, name=f"{league}/{path.name}")
 
 
-def load(data_dir: Path, leagues: list[str], seasons: list[str] | None,
-         on_file: Callable[[int, int], None] | None = None) -> LoadReport:
+def load(
+    data_dir: Path,
+    leagues: list[str],
+    seasons: list[str] | None,
+    on_file: Callable[[int, int], None] | None = None,
+) -> LoadReport:
     """Load the chosen leagues and seasons (``None`` = every season present);
     ``on_file(done, total)`` after each file."""
     total = LoadReport()
     found = available(data_dir)
-    files = [(league, season) for league in leagues for season in found.get(league, [])
-             if seasons is None or season in seasons]
+    files = [
+        (league, season)
+        for league in leagues
+        for season in found.get(league, [])
+        if seasons is None or season in seasons
+    ]
     for done, (league, season) in enumerate(files, start=1):
         part = load_season(data_dir / league / f"{season}.csv", league, season)
         total.rows.extend(part.rows)

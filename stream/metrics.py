@@ -19,32 +19,48 @@ class FlowMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry
-        self.events = Counter("matchflow_events_total", "Events processed",
-                              ["league", "type"], registry=r)
-        self.dead_letters = Counter("matchflow_dead_letters_total", "Events dead-lettered",
-                                    ["league"], registry=r)
+        self.events = Counter(
+            "matchflow_events_total", "Events processed", ["league", "type"], registry=r
+        )
+        self.dead_letters = Counter(
+            "matchflow_dead_letters_total", "Events dead-lettered", ["league"], registry=r
+        )
         # A counter that first appears at its first increment is invisible to
         # rate(): start each series at 0 (unparseable payloads now, leagues as seen).
         self.dead_letters.labels("unknown")
         self._leagues: set[str] = set()
-        self.rolling_rps = Gauge("matchflow_rolling_rps", "Rolling RPS of each model",
-                                 ["league", "model", "phase"], registry=r)
-        self.drifts = Gauge("matchflow_drifts", "Drifts detected (ARF's own and the monitor's)",
-                            ["league", "detector"], registry=r)
-        self.warnings = Gauge("matchflow_arf_warnings", "ARF drift warnings", ["league"],
-                              registry=r)
-        self.bankroll = Gauge("matchflow_bankroll", "Bankroll", ["league", "strategy"],
-                              registry=r)
-        self.lag = Gauge("matchflow_consumer_lag", "Messages behind the partition's end",
-                         ["topic", "partition"], registry=r)
+        self.rolling_rps = Gauge(
+            "matchflow_rolling_rps",
+            "Rolling RPS of each model",
+            ["league", "model", "phase"],
+            registry=r,
+        )
+        self.drifts = Gauge(
+            "matchflow_drifts",
+            "Drifts detected (ARF's own and the monitor's)",
+            ["league", "detector"],
+            registry=r,
+        )
+        self.warnings = Gauge(
+            "matchflow_arf_warnings", "ARF drift warnings", ["league"], registry=r
+        )
+        self.bankroll = Gauge("matchflow_bankroll", "Bankroll", ["league", "strategy"], registry=r)
+        self.lag = Gauge(
+            "matchflow_consumer_lag",
+            "Messages behind the partition's end",
+            ["topic", "partition"],
+            registry=r,
+        )
         self._last_snapshot = time.time()
-        Gauge("matchflow_snapshot_age_seconds", "Seconds since the last state snapshot",
-              registry=r).set_function(lambda: time.time() - self._last_snapshot)
+        Gauge(
+            "matchflow_snapshot_age_seconds", "Seconds since the last state snapshot", registry=r
+        ).set_function(lambda: time.time() - self._last_snapshot)
         self._samples: deque[tuple[float, float]] = deque(maxlen=64)
         self._total = 0
         self._lock = threading.Lock()
-        Gauge("matchflow_events_per_second", "Events/s over the last ten seconds",
-              registry=r).set_function(self.events_per_second)
+        Gauge(
+            "matchflow_events_per_second", "Events/s over the last ten seconds", registry=r
+        ).set_function(self.events_per_second)
 
     def observe(self, league: str, kind: str, records: list[Record]) -> None:
         if league not in self._leagues:

@@ -29,8 +29,12 @@ def parse_speed(text: str) -> float | None:
     return speed
 
 
-def publish_events(events: Sequence[Event], publisher: EventPublisher, speed: float | None,
-                   on_sent: Callable[[int], None] | None = None) -> int:
+def publish_events(
+    events: Sequence[Event],
+    publisher: EventPublisher,
+    speed: float | None,
+    on_sent: Callable[[int], None] | None = None,
+) -> int:
     """Publish in order; with a speed, event time runs ``speed`` times faster
     than the wall clock. Raises DeliveryError if anything failed."""
     started = time.monotonic()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -45,7 +45,7 @@ def _timestamp(text: str | None) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
+        moment = moment.astimezone(UTC)
     return iso(moment)
 
 
@@ -53,11 +53,14 @@ def dead_letter(payload: str | bytes, reason: str) -> Record:
     """A rejected event, keyed by a hash of payload and reason (idempotent)."""
     text = payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else payload
     digest = hashlib.sha256(f"{reason}\x00{text}".encode()).hexdigest()[:32]
-    return Record("dead_letters", {
-        "id": digest,
-        "league": _field(text, "league"),
-        "match_id": _field(text, "match_id"),
-        "ts": _timestamp(_field(text, "ts")),
-        "reason": reason,
-        "payload": text,
-    })
+    return Record(
+        "dead_letters",
+        {
+            "id": digest,
+            "league": _field(text, "league"),
+            "match_id": _field(text, "match_id"),
+            "ts": _timestamp(_field(text, "ts")),
+            "reason": reason,
+            "payload": text,
+        },
+    )

@@ -42,15 +42,25 @@ def match_events(row: MatchRow) -> list[Fixture | Odds | Result]:
     match_id = make_match_id(row.league, row.kickoff, row.home, row.away)
     common = {"match_id": match_id, "league": row.league, "season": row.season}
     events: list[Fixture | Odds | Result] = [
-        Fixture(**common, ts=row.kickoff - FIXTURE_LEAD, kickoff=row.kickoff,
-                home=row.home, away=row.away)
+        Fixture(
+            **common,
+            ts=row.kickoff - FIXTURE_LEAD,
+            kickoff=row.kickoff,
+            home=row.home,
+            away=row.away,
+        )
     ]
     events += [_odds(row, match_id, "pre", q, PRE_ODDS_LEAD) for q in row.pre]
     events += [_odds(row, match_id, "close", q, timedelta(0)) for q in row.close]
     if row.home_goals is not None and row.away_goals is not None:  # played
         events.append(
-            Result(**common, ts=row.kickoff + MATCH_LENGTH, home_goals=row.home_goals,
-                   away_goals=row.away_goals, stats=row.stats)
+            Result(
+                **common,
+                ts=row.kickoff + MATCH_LENGTH,
+                home_goals=row.home_goals,
+                away_goals=row.away_goals,
+                stats=row.stats,
+            )
         )
     return events
 
@@ -59,8 +69,9 @@ def event_order(event: Fixture | Odds | Result) -> tuple:
     return (event.ts, _KIND_ORDER[event.type], event.match_id)
 
 
-def replay_events(rows: Iterable[MatchRow],
-                  on_rows: Callable[[int], None] | None = None) -> list[Fixture | Odds | Result]:
+def replay_events(
+    rows: Iterable[MatchRow], on_rows: Callable[[int], None] | None = None
+) -> list[Fixture | Odds | Result]:
     """All events of ``rows`` in event-time order (leagues interleaved by time);
     ``on_rows(n)`` after every ``n`` rows turned into events."""
     events: list[Fixture | Odds | Result] = []
@@ -73,4 +84,3 @@ def replay_events(rows: Iterable[MatchRow],
         on_rows(number % 1000)
     events.sort(key=event_order)
     return events
-

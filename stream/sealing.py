@@ -42,12 +42,15 @@ def seal(payload: bytes, key: bytes) -> bytes:
 def unseal(blob: bytes, key: bytes) -> bytes:
     """The payload of a sealed blob, or :class:`TamperedBlob`."""
     if not blob.startswith(MAGIC):
-        raise TamperedBlob("model state: not sealed (written by an older matchflow, or "
-                           "not by matchflow); replay or run again to rewrite it")
-    tag, payload = blob[len(MAGIC):len(MAGIC) + _DIGEST], blob[len(MAGIC) + _DIGEST:]
+        raise TamperedBlob(
+            "model state: not sealed (written by an older matchflow, or "
+            "not by matchflow); replay or run again to rewrite it"
+        )
+    tag, payload = blob[len(MAGIC) : len(MAGIC) + _DIGEST], blob[len(MAGIC) + _DIGEST :]
     if not hmac.compare_digest(tag, hmac.digest(key, payload, "sha256")):
-        raise TamperedBlob("model state: the seal does not match "
-                           "(written with another key, or altered)")
+        raise TamperedBlob(
+            "model state: the seal does not match (written with another key, or altered)"
+        )
     return payload
 
 

@@ -63,16 +63,18 @@ def choose_seasons(text: str | None) -> tuple[str, str] | None:
     return (low, high)
 
 
-def seasons_in_range(bounds: tuple[str, str] | None, available: dict[str, list[str]],
-                     leagues: list[str]) -> list[str]:
+def seasons_in_range(
+    bounds: tuple[str, str] | None, available: dict[str, list[str]], leagues: list[str]
+) -> list[str]:
     """Every available season of the chosen leagues inside the bounds."""
     seasons = sorted({s for code in leagues for s in available[code]})
     if bounds is None:
         return seasons
     chosen = [s for s in seasons if bounds[0] <= s <= bounds[1]]
     if not chosen:
-        raise SelectionError(f"--seasons: no data for {bounds[0]}:{bounds[1]} in "
-                             f"{', '.join(leagues)}")
+        raise SelectionError(
+            f"--seasons: no data for {bounds[0]}:{bounds[1]} in {', '.join(leagues)}"
+        )
     return chosen
 
 

@@ -14,8 +14,12 @@ import queue
 import threading
 from collections.abc import Callable
 
-from bytewax.outputs import (DynamicSink, FixedPartitionedSink, StatefulSinkPartition,
-                             StatelessSinkPartition)
+from bytewax.outputs import (
+    DynamicSink,
+    FixedPartitionedSink,
+    StatefulSinkPartition,
+    StatelessSinkPartition,
+)
 
 from stream.records import Record
 from stream.sealing import seal, state_key
@@ -44,7 +48,7 @@ class WriteBehind:
                     return
                 if self._error is None:
                     self._store.write(batch)
-            except BaseException as exc:  # noqa: BLE001 - surfaced by flush()
+            except BaseException as exc:
                 self._error = exc
             finally:
                 self._queue.task_done()
@@ -81,8 +85,12 @@ class _StorePartition(StatefulSinkPartition[list[Record], None]):
         for batch in values:
             for record in batch:
                 if record.table == "league_state":  # pickled models leave sealed
-                    rows.append(Record(record.table, {
-                        **record.row, "state": seal(record.row["state"], self._key)}))
+                    rows.append(
+                        Record(
+                            record.table,
+                            {**record.row, "state": seal(record.row["state"], self._key)},
+                        )
+                    )
                 elif not record.table.startswith("_"):
                     rows.append(record)
                 elif self._observer is not None:
@@ -106,8 +114,13 @@ class StoreSink(FixedPartitionedSink[list[Record], None]):
     contention and is far from PostgreSQL's limits at this volume.
     """
 
-    def __init__(self, url: str, observer: Observer | None = None,
-                 opener: Callable[[str], Store] = open_store, key: bytes | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        observer: Observer | None = None,
+        opener: Callable[[str], Store] = open_store,
+        key: bytes | None = None,
+    ) -> None:
         self.url = url
         self._observer = observer
         self._opener = opener

@@ -23,8 +23,26 @@ class SnapshotOptions:
 def _recorder(db_url: str):
     def record(row: dict) -> None:
         with open_store(db_url) as store:
-            store.write([Record("model_snapshots", {k: row[k] for k in (
-                "league", "version", "ts", "run_id", "trigger", "size", "seconds")})])
+            store.write(
+                [
+                    Record(
+                        "model_snapshots",
+                        {
+                            k: row[k]
+                            for k in (
+                                "league",
+                                "version",
+                                "ts",
+                                "run_id",
+                                "trigger",
+                                "size",
+                                "seconds",
+                            )
+                        },
+                    )
+                ]
+            )
+
     return record
 
 
@@ -37,10 +55,12 @@ def snapshots(options: SnapshotOptions | None, db_url: str):
         return
     logger = None
     if options.enabled:
-        logger = SnapshotLogger(options.tracking_uri, options.keep,
-                                on_logged=_recorder(db_url)).start()
-    snapshotting.activate(logger, options.tracking_uri if options.warm_start else None,
-                          options.min_interval)
+        logger = SnapshotLogger(
+            options.tracking_uri, options.keep, on_logged=_recorder(db_url)
+        ).start()
+    snapshotting.activate(
+        logger, options.tracking_uri if options.warm_start else None, options.min_interval
+    )
     try:
         yield logger
     finally:

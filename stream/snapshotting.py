@@ -29,8 +29,9 @@ _MIN_INTERVAL = 20.0
 _LAST_TAKEN: dict[str, float] = {}  # league -> wall time of its last snapshot
 
 
-def activate(logger: SnapshotLogger | None, warm_start_uri: str | None = None,
-             min_interval: float = 20.0) -> None:
+def activate(
+    logger: SnapshotLogger | None, warm_start_uri: str | None = None, min_interval: float = 20.0
+) -> None:
     global _LOGGER, _WARM_START_URI, _MIN_INTERVAL
     _LOGGER, _WARM_START_URI, _MIN_INTERVAL = logger, warm_start_uri, min_interval
     _LAST_TAKEN.clear()
@@ -52,8 +53,10 @@ def _params(processor: LeagueProcessor) -> dict[str, str]:
 
 
 def _metrics(processor: LeagueProcessor) -> dict[str, float]:
-    metrics = {"matches_learned": float(processor.learned),
-               "monitor_drifts": float(processor.monitor.detections)}
+    metrics = {
+        "matches_learned": float(processor.learned),
+        "monitor_drifts": float(processor.monitor.detections),
+    }
     arf = processor.models[CHALLENGER].estimator
     metrics["arf_drifts"] = float(arf.n_drifts_detected())
     metrics["arf_warnings"] = float(arf.n_warnings_detected())
@@ -70,17 +73,24 @@ def _snapshot(processor: LeagueProcessor, trigger: str) -> Snapshot:
     state = pickle.dumps(processor, protocol=pickle.HIGHEST_PROTOCOL)  # pickled once
     processor.last_snapshot = processor.learned
     _LAST_TAKEN[processor.league] = time.monotonic()
-    return Snapshot(league=processor.league, trigger=trigger,
-                    event_ts=iso(processor.last_ts) if processor.last_ts else "",
-                    state=state, metrics=_metrics(processor), params=_params(processor))
+    return Snapshot(
+        league=processor.league,
+        trigger=trigger,
+        event_ts=iso(processor.last_ts) if processor.last_ts else "",
+        state=state,
+        metrics=_metrics(processor),
+        params=_params(processor),
+    )
 
 
 def maybe_snapshot(processor: LeagueProcessor, records: list[Record]) -> None:
     if _LOGGER is None:
         return
     drifted = any(r.table == "drift_events" for r in records)
-    due = processor.learned - processor.last_snapshot >= processor.matchweek() and \
-        time.monotonic() - _LAST_TAKEN.get(processor.league, 0.0) >= _MIN_INTERVAL
+    due = (
+        processor.learned - processor.last_snapshot >= processor.matchweek()
+        and time.monotonic() - _LAST_TAKEN.get(processor.league, 0.0) >= _MIN_INTERVAL
+    )
     if (drifted or due) and _LOGGER.ready(processor.league):
         _LOGGER.submit(_snapshot(processor, "drift" if drifted else "schedule"))
 

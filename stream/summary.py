@@ -26,13 +26,19 @@ def _metrics(store: Store, league: str, score_from: str) -> dict[str, dict[str, 
     rows = store.fetch(
         "SELECT model, phase, rps, log_loss, correct, brier FROM model_metrics "
         f"WHERE league = :league AND {_SEASON_FILTER} ORDER BY model, phase",
-        {"league": league, "score_from": score_from})
+        {"league": league, "score_from": score_from},
+    )
     grouped: dict[tuple[str, str], dict[str, list[float]]] = {}
     for row in rows:
-        columns = grouped.setdefault((row["model"], row["phase"]),
-                                     {"rps": [], "log_loss": [], "accuracy": [], "brier": []})
-        for name, column in (("rps", "rps"), ("log_loss", "log_loss"),
-                             ("accuracy", "correct"), ("brier", "brier")):
+        columns = grouped.setdefault(
+            (row["model"], row["phase"]), {"rps": [], "log_loss": [], "accuracy": [], "brier": []}
+        )
+        for name, column in (
+            ("rps", "rps"),
+            ("log_loss", "log_loss"),
+            ("accuracy", "correct"),
+            ("brier", "brier"),
+        ):
             columns[name].append(float(row[column]))
     models: dict[str, dict[str, Any]] = {}
     for (model, phase), columns in grouped.items():
@@ -69,8 +75,9 @@ def _uniform_indices(bits, n: int) -> list[int]:
     return picks
 
 
-def roi_interval(stakes: list[float], profits: list[float], level: float = 0.90,
-                 draws: int = 2000, seed: int = 7) -> list[float] | None:
+def roi_interval(
+    stakes: list[float], profits: list[float], level: float = 0.90, draws: int = 2000, seed: int = 7
+) -> list[float] | None:
     """Bootstrap interval of ROI over bets (resampled with replacement, seeded,
     so a summary is reproducible).
 
@@ -94,7 +101,8 @@ def _betting(store: Store, league: str, score_from: str) -> dict[str, dict[str, 
     rows = store.fetch(
         "SELECT strategy, stake, profit, clv, fair_clv FROM bets WHERE league = :league AND "
         f"{_SEASON_FILTER} AND profit IS NOT NULL ORDER BY kickoff, match_id",
-        {"league": league, "score_from": score_from})
+        {"league": league, "score_from": score_from},
+    )
     by_strategy: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_strategy.setdefault(row["strategy"], []).append(row)
@@ -112,8 +120,9 @@ def _betting(store: Store, league: str, score_from: str) -> dict[str, dict[str, 
             "max_drawdown": round(max_drawdown([float(b["profit"]) for b in bets]), 4),
             "clv": _mean(clvs) if clvs else None,
             "fair_clv": _mean(fair) if fair else None,
-            "roi_ci90": roi_interval([float(b["stake"]) for b in bets],
-                                     [float(b["profit"]) for b in bets]),
+            "roi_ci90": roi_interval(
+                [float(b["stake"]) for b in bets], [float(b["profit"]) for b in bets]
+            ),
         }
     return betting
 
@@ -125,31 +134,39 @@ def _count(store: Store, sql: str, params: dict[str, Any]) -> int:
 def league_summary(store: Store, league: str, score_from: str) -> dict[str, Any]:
     params = {"league": league, "score_from": score_from}
     return {
-        "matches": _count(store, "SELECT COUNT(*) AS n FROM matches WHERE league = :league",
-                          params),
+        "matches": _count(
+            store, "SELECT COUNT(*) AS n FROM matches WHERE league = :league", params
+        ),
         "scored_matches": _count(
-            store, "SELECT COUNT(DISTINCT match_id) AS n FROM model_metrics "
-            f"WHERE league = :league AND {_SEASON_FILTER}", params),
+            store,
+            "SELECT COUNT(DISTINCT match_id) AS n FROM model_metrics "
+            f"WHERE league = :league AND {_SEASON_FILTER}",
+            params,
+        ),
         "drift_events": _count(
-            store, f"SELECT COUNT(*) AS n FROM drift_events WHERE league = :league AND "
-            f"{_SEASON_FILTER}", params),
+            store,
+            f"SELECT COUNT(*) AS n FROM drift_events WHERE league = :league AND {_SEASON_FILTER}",
+            params,
+        ),
         "dead_letters": _count(
-            store, "SELECT COUNT(*) AS n FROM dead_letters WHERE league = :league", params),
+            store, "SELECT COUNT(*) AS n FROM dead_letters WHERE league = :league", params
+        ),
         "models": _metrics(store, league, score_from),
         "betting": _betting(store, league, score_from),
     }
 
 
-def summarize(store: Store, score_from: str | None = None,
-              leagues: list[str] | None = None) -> dict[str, Any]:
+def summarize(
+    store: Store, score_from: str | None = None, leagues: list[str] | None = None
+) -> dict[str, Any]:
     """The summary object of ``--json`` (timing fields are the caller's)."""
     score_from = score_from or "0000-00"
-    known = [r["league"] for r in store.fetch(
-        "SELECT DISTINCT league FROM matches ORDER BY league")]
+    known = [
+        r["league"] for r in store.fetch("SELECT DISTINCT league FROM matches ORDER BY league")
+    ]
     chosen = [code for code in known if leagues is None or code in leagues]
     per_league = {code: league_summary(store, code, score_from) for code in chosen}
-    unattributed = _count(store, "SELECT COUNT(*) AS n FROM dead_letters WHERE league IS NULL",
-                          {})
+    unattributed = _count(store, "SELECT COUNT(*) AS n FROM dead_letters WHERE league IS NULL", {})
     return {
         "matches": sum(s["matches"] for s in per_league.values()),
         "dead_letters_unattributed": unattributed,

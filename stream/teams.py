@@ -47,7 +47,7 @@ def normalise(name: str) -> str:
     """
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     text = text.replace("&", " and ")
-    text = re.sub(r"[.'’`]", "", text)
+    text = re.sub(r"[.'\u2019`]", "", text)  # \u2019: the typographic apostrophe
     tokens = re.sub(r"[^a-z0-9]+", " ", text).split()
     return " ".join(t for t in tokens if t not in _NOISE and not t.isdigit())
 
@@ -77,9 +77,16 @@ class TeamNames:
     @classmethod
     def from_csv(cls, path: Path) -> TeamNames:
         with path.open(newline="", encoding="utf-8") as handle:
-            return cls([(row["league"], row["canonical"].strip(),
-                         [a.strip() for a in row["aliases"].split("|") if a.strip()])
-                        for row in csv.DictReader(handle)])
+            return cls(
+                [
+                    (
+                        row["league"],
+                        row["canonical"].strip(),
+                        [a.strip() for a in row["aliases"].split("|") if a.strip()],
+                    )
+                    for row in csv.DictReader(handle)
+                ]
+            )
 
     def canonical(self, name: str, league: str | None = None) -> str:
         """The club's canonical name; :class:`UnknownTeam` names the closest.
@@ -94,8 +101,9 @@ class TeamNames:
 
     def _same_country(self, key: str, league: str) -> bool:
         country = _country(league)
-        return any(key in keys for code, keys in self._league_keys.items()
-                   if _country(code) == country)
+        return any(
+            key in keys for code, keys in self._league_keys.items() if _country(code) == country
+        )
 
     def resolve(self, name: str, league: str) -> str:
         """:meth:`canonical` in a league the registry covers; elsewhere (a league

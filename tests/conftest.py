@@ -11,8 +11,9 @@ import pytest
 
 # Model blobs are sealed with a key from this file (created on first use), not
 # the user's ~/.config one; every process the tests start inherits it.
-os.environ["MATCHFLOW_STATE_KEY_FILE"] = str(Path(tempfile.mkdtemp(prefix="matchflow-key-"))
-                                             / "state.key")
+os.environ["MATCHFLOW_STATE_KEY_FILE"] = str(
+    Path(tempfile.mkdtemp(prefix="matchflow-key-")) / "state.key"
+)
 os.environ.pop("MATCHFLOW_STATE_KEY", None)
 
 from stream.loader import BUNDLED_DATA, load
@@ -79,4 +80,3 @@ def pg_url(postgres):
 @pytest.fixture
 def topic():
     return f"events-{uuid.uuid4().hex[:10]}"
-

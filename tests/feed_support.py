@@ -24,7 +24,7 @@ class FeedServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 if server.queued[self.path]:
                     return self._error(server.queued[self.path].popleft())
                 if self.path not in server.files:
@@ -96,10 +96,12 @@ def events_in(frame: pd.DataFrame, played: range, upcoming: range = range(0)) ->
     from stream.loader import decode_csv, parse_csv
 
     season = parse_csv(decode_csv(season_csv(frame, played)), "E0", "2022-23").rows
-    coming = parse_csv(decode_csv(fixtures_csv(frame, upcoming)), "E0", "2022-23",
-                       played=False).rows if len(upcoming) else []
-    return (sum(2 + len(r.pre) + len(r.close) for r in season)
-            + sum(1 + len(r.pre) for r in coming))
+    coming = (
+        parse_csv(decode_csv(fixtures_csv(frame, upcoming)), "E0", "2022-23", played=False).rows
+        if len(upcoming)
+        else []
+    )
+    return sum(2 + len(r.pre) + len(r.close) for r in season) + sum(1 + len(r.pre) for r in coming)
 
 
 class Recorder:
@@ -121,7 +123,7 @@ class Recorder:
         return {"0": len(self.events)}
 
     def published_since(self, positions: dict[str, int]):
-        return [event.to_json() for event in self.events[positions.get("0", 0):]]
+        return [event.to_json() for event in self.events[positions.get("0", 0) :]]
 
 
 def crash_when_recording(state) -> None:

@@ -9,14 +9,14 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
 from stream.kafka.admin import ensure_topics
-from stream.kafka.reader import read_to_end
 from stream.kafka.producer import EventPublisher
+from stream.kafka.reader import read_to_end
 from stream.storage import open_store
 from stream.storage.schema import TABLES
 
@@ -29,9 +29,12 @@ def serving(db: str, env: dict[str, str] | None = None):
     from stream.services.ports import free_port, wait_for_port
 
     port = free_port()
-    process = subprocess.Popen([MATCHFLOW, "serve", "--db", db, "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, **(env or {})})
+    process = subprocess.Popen(
+        [MATCHFLOW, "serve", "--db", db, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
     try:
         assert wait_for_port(port, 60), "serve did not start"
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=15) as client:
@@ -51,7 +54,7 @@ def sqlite_copy(url: str, path) -> str:
 
 def _plain(value):
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     return value
 
 
@@ -82,9 +85,13 @@ def run_args(bootstrap: str, topic: str, db: str, *extra: str) -> list[str]:
 
 def run_consumer(bootstrap: str, topic: str, db: str, *extra: str, timeout: float = 600) -> None:
     """``matchflow run ... --until-idle 3`` to completion; fails on a non-zero exit."""
-    done = subprocess.run(run_args(bootstrap, topic, db, "--until-idle", "3", *extra),
-                          capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    done = subprocess.run(
+        run_args(bootstrap, topic, db, "--until-idle", "3", *extra),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
 
 

@@ -14,11 +14,23 @@ TIMING = ("seconds", "events_per_second")
 
 
 def _replay(db, leagues="E0"):
-    result = CliRunner().invoke(app, [
-        "replay", "--leagues", leagues, "--seasons", "2005-06:2022-23",
-        "--score-from", "2017-18", "--db", db, "--json"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "replay",
+            "--leagues",
+            leagues,
+            "--seasons",
+            "2005-06:2022-23",
+            "--score-from",
+            "2017-18",
+            "--db",
+            db,
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.stdout[result.stdout.index("{"):])
+    summary = json.loads(result.stdout[result.stdout.index("{") :])
     return {k: v for k, v in summary.items() if k not in TIMING}
 
 
@@ -29,8 +41,10 @@ def runs(tmp_path_factory):
     recomputes its league, so both print the same numbers."""
     folder = tmp_path_factory.mktemp("acceptance")
     used = f"sqlite:///{folder / 'b.db'}"
-    earlier = CliRunner().invoke(app, ["replay", "--leagues", "E0,SP1", "--seasons",
-                                       "2023-24:2024-25", "--db", used, "--json"])
+    earlier = CliRunner().invoke(
+        app,
+        ["replay", "--leagues", "E0,SP1", "--seasons", "2023-24:2024-25", "--db", used, "--json"],
+    )
     assert earlier.exit_code == 0, earlier.output
     return _replay(f"sqlite:///{folder / 'a.db'}"), _replay(used)
 

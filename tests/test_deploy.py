@@ -19,8 +19,13 @@ COMPOSE = ROOT / "docker-compose.yml"
 LONG_RUNNING = {"kafka", "timescaledb", "mlflow", "flow", "api", "prometheus", "grafana"}
 
 
-SECRETS = ("POSTGRES_PASSWORD", "MATCHFLOW_READER_PASSWORD", "GRAFANA_ADMIN_PASSWORD",
-           "MATCHFLOW_API_KEY", "MATCHFLOW_STATE_KEY")
+SECRETS = (
+    "POSTGRES_PASSWORD",
+    "MATCHFLOW_READER_PASSWORD",
+    "GRAFANA_ADMIN_PASSWORD",
+    "MATCHFLOW_API_KEY",
+    "MATCHFLOW_STATE_KEY",
+)
 
 
 def compose(*args: str, secrets: bool = True) -> subprocess.CompletedProcess:
@@ -29,9 +34,14 @@ def compose(*args: str, secrets: bool = True) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in SECRETS}
     if secrets:
         env.update({name: f"test-{name.lower()}" for name in SECRETS})
-    return subprocess.run(["docker-compose", "-f", str(COMPOSE), "--env-file",
-                           str(ROOT / ".env.example"), *args],
-                          capture_output=True, text=True, cwd=ROOT, timeout=60, env=env)
+    return subprocess.run(
+        ["docker-compose", "-f", str(COMPOSE), "--env-file", str(ROOT / ".env.example"), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        env=env,
+    )
 
 
 def _ok(done: subprocess.CompletedProcess) -> str:
@@ -63,11 +73,15 @@ def test_no_default_secrets_and_internal_services_on_loopback(resolved):
     assert refused.returncode != 0 and "in .env" in refused.stderr
     text = COMPOSE.read_text()
     assert "change-me" not in text and ":-admin}" not in text
-    published = {name: [str(p) for p in service.get("ports", [])]
-                 for name, service in resolved["services"].items()}
+    published = {
+        name: [str(p) for p in service.get("ports", [])]
+        for name, service in resolved["services"].items()
+    }
     for name in ("kafka", "mlflow", "prometheus"):
-        assert published[name] and all("127.0.0.1" in p for p in published[name]), \
-            (name, published[name])
+        assert published[name] and all("127.0.0.1" in p for p in published[name]), (
+            name,
+            published[name],
+        )
     assert not published["timescaledb"]
 
 
@@ -76,8 +90,9 @@ def test_the_api_reads_as_the_read_only_role_after_the_migration(resolved):
     assert api["environment"]["MATCHFLOW_DB"].startswith("postgresql://matchflow_reader:")
     assert api["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert "matchflow migrate" in str(resolved["services"]["migrate"]["command"])
-    keys = {resolved["services"][name]["environment"]["MATCHFLOW_STATE_KEY"]
-            for name in ("flow", "api")}
+    keys = {
+        resolved["services"][name]["environment"]["MATCHFLOW_STATE_KEY"] for name in ("flow", "api")
+    }
     assert keys == {"test-matchflow_state_key"}  # writer and API seal with one key
 
 
@@ -100,8 +115,9 @@ def test_health_checks_dependencies_and_named_volumes(resolved):
         assert services[name]["healthcheck"]["test"], name
     assert services["flow"]["depends_on"]["kafka"]["condition"] == "service_healthy"
     for name in ("flow", "api"):  # the database is healthy and migrated before they start
-        assert services[name]["depends_on"]["migrate"]["condition"] == \
-            "service_completed_successfully"
+        assert (
+            services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        )
     assert services["migrate"]["depends_on"]["timescaledb"]["condition"] == "service_healthy"
     assert services["replay"]["depends_on"]["flow"]["condition"] == "service_healthy"
     named = set(resolved["volumes"])
@@ -116,16 +132,20 @@ def test_mounted_files_exist_and_prometheus_scrapes_both_services(resolved):
             if kind == "bind":
                 assert Path(source).exists(), source
     scrape = yaml.safe_load((ROOT / "dashboards/prometheus/prometheus.yml").read_text())
-    targets = {t for job in scrape["scrape_configs"] for c in job["static_configs"]
-               for t in c["targets"]}
+    targets = {
+        t for job in scrape["scrape_configs"] for c in job["static_configs"] for t in c["targets"]
+    }
     assert targets == {"flow:9100", "api:8000"}
     assert "--metrics-port 9100" in resolved["services"]["flow"]["command"]
 
 
 def test_every_setting_the_stack_reads_is_in_env_example():
     used = set(re.findall(r"\$\{(\w+)", COMPOSE.read_text()))
-    documented = {line.split("=", 1)[0] for line in (ROOT / ".env.example").read_text().splitlines()
-                  if line and not line.startswith("#")}
+    documented = {
+        line.split("=", 1)[0]
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
     assert used <= documented, used - documented
     provisioned = (ROOT / "dashboards/grafana/provisioning/datasources/matchflow.yaml").read_text()
     grafana_env = yaml.safe_load(COMPOSE.read_text())["services"]["grafana"]["environment"]
@@ -163,8 +183,9 @@ def test_dockerfile_builds_the_locked_package(tmp_path):
         elif instruction == "RUN" and argument.startswith("uv sync"):
             assert "--locked" in argument
             command = [*_uv(), *shlex.split(argument)[1:]]
-            done = subprocess.run(command, cwd=app, env=env, capture_output=True, text=True,
-                                  timeout=600)
+            done = subprocess.run(
+                command, cwd=app, env=env, capture_output=True, text=True, timeout=600
+            )
             assert done.returncode == 0, done.stderr[-2000:]
             synced += 1
     assert synced == 2
@@ -172,8 +193,15 @@ def test_dockerfile_builds_the_locked_package(tmp_path):
     matchflow = app / ".venv/bin/matchflow"
     done = subprocess.run([str(matchflow), "--help"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "replay" in done.stdout
-    imported = subprocess.run([str(app / ".venv/bin/python"), "-c",
-                               "import stream, models, serving, dashboards, bytewax, river;"
-                               "print(stream.__file__)"], capture_output=True, text=True,
-                              timeout=120, cwd=tmp_path)  # not the checkout: the install
+    imported = subprocess.run(
+        [
+            str(app / ".venv/bin/python"),
+            "-c",
+            "import stream, models, serving, dashboards, bytewax, river;print(stream.__file__)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )  # not the checkout: the install
     assert imported.returncode == 0 and str(app) in imported.stdout, imported.stderr

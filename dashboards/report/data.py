@@ -10,8 +10,9 @@ from stream.storage.base import Store
 OUTCOMES = ("H", "D", "A")
 
 
-def frame(store: Store, sql: str, params: dict | None = None,
-          times: tuple[str, ...] = ("ts",)) -> pd.DataFrame:
+def frame(
+    store: Store, sql: str, params: dict | None = None, times: tuple[str, ...] = ("ts",)
+) -> pd.DataFrame:
     df = pd.DataFrame(store.fetch(sql, params or {}))
     for column in times:
         if column in df:
@@ -20,48 +21,82 @@ def frame(store: Store, sql: str, params: dict | None = None,
 
 
 def leagues(store: Store) -> list[str]:
-    return [row["league"] for row in store.fetch(
-        "SELECT DISTINCT league FROM matches ORDER BY league")]
+    return [
+        row["league"] for row in store.fetch("SELECT DISTINCT league FROM matches ORDER BY league")
+    ]
 
 
 def bankroll(store: Store, league: str) -> pd.DataFrame:
-    return frame(store, "SELECT ts, strategy, season, bankroll FROM bankroll "
-                        "WHERE league = :league ORDER BY ts, match_id", {"league": league})
+    return frame(
+        store,
+        "SELECT ts, strategy, season, bankroll FROM bankroll "
+        "WHERE league = :league ORDER BY ts, match_id",
+        {"league": league},
+    )
 
 
 def rolling_scores(store: Store, league: str, phase: str = "pre") -> pd.DataFrame:
-    return frame(store, "SELECT ts, model, rolling_rps FROM model_metrics "
-                        "WHERE league = :league AND phase = :phase ORDER BY ts, match_id",
-                 {"league": league, "phase": phase})
+    return frame(
+        store,
+        "SELECT ts, model, rolling_rps FROM model_metrics "
+        "WHERE league = :league AND phase = :phase ORDER BY ts, match_id",
+        {"league": league, "phase": phase},
+    )
 
 
 def drifts(store: Store, league: str) -> pd.DataFrame:
-    return frame(store, "SELECT ts, model, detector, error_before, error_after "
-                        "FROM drift_events WHERE league = :league ORDER BY ts",
-                 {"league": league})
+    return frame(
+        store,
+        "SELECT ts, model, detector, error_before, error_after "
+        "FROM drift_events WHERE league = :league ORDER BY ts",
+        {"league": league},
+    )
 
 
 def season_scores(store: Store, league: str, phase: str = "pre") -> pd.DataFrame:
-    scores = frame(store, "SELECT season, model, rps, log_loss, correct, brier "
-                          "FROM model_metrics WHERE league = :league AND phase = :phase",
-                   {"league": league, "phase": phase}, times=())
+    scores = frame(
+        store,
+        "SELECT season, model, rps, log_loss, correct, brier "
+        "FROM model_metrics WHERE league = :league AND phase = :phase",
+        {"league": league, "phase": phase},
+        times=(),
+    )
     if scores.empty:
         return scores
-    return (scores.groupby(["season", "model"])
-            .agg(matches=("rps", "size"), rps=("rps", "mean"), log_loss=("log_loss", "mean"),
-                 accuracy=("correct", "mean"), brier=("brier", "mean"))
-            .reset_index())
+    return (
+        scores.groupby(["season", "model"])
+        .agg(
+            matches=("rps", "size"),
+            rps=("rps", "mean"),
+            log_loss=("log_loss", "mean"),
+            accuracy=("correct", "mean"),
+            brier=("brier", "mean"),
+        )
+        .reset_index()
+    )
 
 
 def season_betting(store: Store, league: str) -> pd.DataFrame:
-    bets = frame(store, "SELECT season, strategy, stake, profit, clv, fair_clv FROM bets "
-                        "WHERE league = :league AND status <> 'open'", {"league": league},
-                 times=())
+    bets = frame(
+        store,
+        "SELECT season, strategy, stake, profit, clv, fair_clv FROM bets "
+        "WHERE league = :league AND status <> 'open'",
+        {"league": league},
+        times=(),
+    )
     if bets.empty:
         return bets
-    table = (bets.groupby(["season", "strategy"])
-             .agg(bets=("stake", "size"), staked=("stake", "sum"), profit=("profit", "sum"),
-                  clv=("clv", "mean"), fair_clv=("fair_clv", "mean")).reset_index())
+    table = (
+        bets.groupby(["season", "strategy"])
+        .agg(
+            bets=("stake", "size"),
+            staked=("stake", "sum"),
+            profit=("profit", "sum"),
+            clv=("clv", "mean"),
+            fair_clv=("fair_clv", "mean"),
+        )
+        .reset_index()
+    )
     table["roi"] = table["profit"] / table["staked"]
     return table
 
@@ -69,12 +104,16 @@ def season_betting(store: Store, league: str) -> pd.DataFrame:
 def locked_predictions(store: Store, league: str) -> pd.DataFrame:
     """Each played match's last prediction per model made at or before
     kick-off, with the outcome that followed."""
-    preds = frame(store, """
+    preds = frame(
+        store,
+        """
         SELECT p.match_id, p.model, p.ts, p.p_home, p.p_draw, p.p_away, m.kickoff,
                m.home_goals, m.away_goals
         FROM predictions p JOIN matches m ON m.match_id = p.match_id
-        WHERE m.league = :league AND m.status = 'played'""", {"league": league},
-                  times=("ts", "kickoff"))
+        WHERE m.league = :league AND m.status = 'played'""",
+        {"league": league},
+        times=("ts", "kickoff"),
+    )
     if preds.empty:
         return preds
     preds = preds[preds["ts"] <= preds["kickoff"]].sort_values("ts")
@@ -98,10 +137,19 @@ def calibration(locked: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
     """
     rows = []
     for outcome, column in zip(OUTCOMES, ("p_home", "p_draw", "p_away")):
-        rows.append(pd.DataFrame({"model": locked["model"], "forecast": locked[column],
-                                  "hit": (locked["outcome"] == outcome).astype(float)}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "model": locked["model"],
+                    "forecast": locked[column],
+                    "hit": (locked["outcome"] == outcome).astype(float),
+                }
+            )
+        )
     pooled = pd.concat(rows, ignore_index=True)
     pooled["bin"] = (pooled["forecast"] * bins).clip(upper=bins - 1).astype(int)
-    return (pooled.groupby(["model", "bin"])
-            .agg(forecast=("forecast", "mean"), observed=("hit", "mean"), n=("hit", "size"))
-            .reset_index())
+    return (
+        pooled.groupby(["model", "bin"])
+        .agg(forecast=("forecast", "mean"), observed=("hit", "mean"), n=("hit", "size"))
+        .reset_index()
+    )

@@ -4,7 +4,7 @@ the season table of scores and betting."""
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -65,13 +65,17 @@ def _season_table(store: Store, league: str) -> str:
         table = table.join(roi).join(fair)
     table = table.reset_index().sort_values("season", ascending=False)
     formats = {c: ".4f" for c in table.columns if c.startswith("RPS")}
-    formats |= {c: ".1%" for c in table.columns
-                if c.startswith(("accuracy", "ROI", "fair CLV"))}
+    formats |= {c: ".1%" for c in table.columns if c.startswith(("accuracy", "ROI", "fair CLV"))}
     return _table(table, formats)
 
 
-DRIFT_HEADERS = {"ts": "when", "model": "model", "detector": "detector",
-                 "error_before": "mean RPS before", "error_after": "mean RPS after"}
+DRIFT_HEADERS = {
+    "ts": "when",
+    "model": "model",
+    "detector": "detector",
+    "error_before": "mean RPS before",
+    "error_after": "mean RPS after",
+}
 
 
 def league_section(store: Store, league: str) -> str:
@@ -84,30 +88,39 @@ def league_section(store: Store, league: str) -> str:
     if not scores.empty:
         parts.append(_figure(f"rolling-rps-{league}", charts.rolling_rps(scores, drift, league)))
     if not locked.empty:
-        parts.append(_figure(f"calibration-{league}",
-                             charts.calibration(data.calibration(locked), league)))
+        parts.append(
+            _figure(f"calibration-{league}", charts.calibration(data.calibration(locked), league))
+        )
     parts.append("<h3>Season table (pre-match scores; ROI of settled bets)</h3>")
     parts.append(_season_table(store, league))
     if not drift.empty:
         parts.append("<h3>Drift alarms</h3>")
         shown = drift.assign(ts=drift["ts"].dt.strftime("%Y-%m-%d %H:%M")).rename(
-            columns=DRIFT_HEADERS)
-        parts.append(_table(shown, {DRIFT_HEADERS["error_before"]: ".4f",
-                                    DRIFT_HEADERS["error_after"]: ".4f"}))
+            columns=DRIFT_HEADERS
+        )
+        parts.append(
+            _table(
+                shown, {DRIFT_HEADERS["error_before"]: ".4f", DRIFT_HEADERS["error_after"]: ".4f"}
+            )
+        )
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def write_report(store: Store, out: Path, leagues: list[str] | None = None,
-                 source: str = "") -> list[str]:
+def write_report(
+    store: Store, out: Path, leagues: list[str] | None = None, source: str = ""
+) -> list[str]:
     """Write the page; returns the leagues it covers."""
     chosen = leagues or data.leagues(store)
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     sections = [league_section(store, league) for league in chosen]
-    page = (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>matchflow report</title><style>{STYLE}</style></head><body>"
-            f"<h1>matchflow report</h1><p class=\"meta\">{html.escape(source)} · "
-            f"{', '.join(map(html.escape, chosen))} · generated {stamp}</p>"
-            + "\n".join(sections) + "</body></html>\n")
+    page = (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>matchflow report</title><style>{STYLE}</style></head><body>"
+        f'<h1>matchflow report</h1><p class="meta">{html.escape(source)} · '
+        f"{', '.join(map(html.escape, chosen))} · generated {stamp}</p>"
+        + "\n".join(sections)
+        + "</body></html>\n"
+    )
     out.write_text(page, encoding="utf-8")
     return chosen

@@ -12,14 +12,17 @@ Name = Annotated[str | None, Query(min_length=1, max_length=32, pattern=r"^[A-Za
 
 
 @router.get("/bets")
-async def list_bets(db: DbDep, league: Name = None, strategy: Name = None,
-              status: Literal["open", "won", "lost"] | None = None,
-              limit: Annotated[int, Query(ge=1, le=500)] = 50,
-              cursor: Annotated[str | None, Query(max_length=500)] = None):
+async def list_bets(
+    db: DbDep,
+    league: Name = None,
+    strategy: Name = None,
+    status: Literal["open", "won", "lost"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+):
     """Paper bets, latest kick-off first."""
     try:
-        items, next_cursor = await db(queries.bets_page, league, strategy, status, limit,
-                                      cursor)
+        items, next_cursor = await db(queries.bets_page, league, strategy, status, limit, cursor)
     except queries.BadCursor as exc:
         raise bad_query("cursor", str(exc)) from None
     return {"items": items, "next_cursor": next_cursor}

@@ -17,9 +17,11 @@ async def list_leagues(db: DbDep):
 
 
 @router.get("/leagues/{league}/metrics", responses={404: {"description": "unknown league"}})
-async def league_metrics(db: DbDep,
-                   league: Annotated[str, Path(max_length=16, examples=["E0"])],
-                   window: Annotated[int, Query(ge=1, le=10000)] = 100):
+async def league_metrics(
+    db: DbDep,
+    league: Annotated[str, Path(max_length=16, examples=["E0"])],
+    window: Annotated[int, Query(ge=1, le=10000)] = 100,
+):
     """Rolling (last ``window`` matches) and cumulative scores of every model and
     the market, at both moments, and the league's drift events."""
     if not await db(queries.league_exists, league):

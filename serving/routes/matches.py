@@ -11,9 +11,10 @@ router = APIRouter(tags=["matches"], responses=STORE_RESPONSES)
 
 
 @router.get("/matches/{match_id}", responses={404: {"description": "unknown match"}})
-async def get_match(db: DbDep,
-              match_id: Annotated[str, Path(max_length=200,
-                                            examples=["E0-20170811-arsenal-leicester"])]):
+async def get_match(
+    db: DbDep,
+    match_id: Annotated[str, Path(max_length=200, examples=["E0-20170811-arsenal-leicester"])],
+):
     """The match, its prediction history, odds history and bets."""
     found = await db(queries.match_detail, match_id)
     if found is None:

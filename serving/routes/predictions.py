@@ -6,21 +6,27 @@ from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import JSONResponse
 
 from serving import queries
-from serving.deps import (BODY_RESPONSES, STORE_RESPONSES, DbDep, LiveDep, SettingsDep,
-                          bad_query)
+from serving.deps import BODY_RESPONSES, STORE_RESPONSES, DbDep, LiveDep, SettingsDep, bad_query
 from serving.schemas import FixtureIn, PredictionOut, PredictionsPage
 
 router = APIRouter(tags=["predictions"], responses=STORE_RESPONSES)
-League = Annotated[str | None, Query(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_]+$",
-                                     examples=["E0"])]
+League = Annotated[
+    str | None, Query(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_]+$", examples=["E0"])
+]
 
 
-@router.get("/predictions", response_class=JSONResponse,
-            responses={200: {"model": PredictionsPage}, 404: {"description": "unknown league"}})
-async def list_predictions(db: DbDep, league: League = None,
-                           status: Literal["upcoming", "played", "all"] = "upcoming",
-                           limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                           cursor: Annotated[str | None, Query(max_length=500)] = None):
+@router.get(
+    "/predictions",
+    response_class=JSONResponse,
+    responses={200: {"model": PredictionsPage}, 404: {"description": "unknown league"}},
+)
+async def list_predictions(
+    db: DbDep,
+    league: League = None,
+    status: Literal["upcoming", "played", "all"] = "upcoming",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+):
     """The latest prediction of each match: every model's probabilities, the
     market's, the edge of each outcome, the odds and moment used, the model
     version. Upcoming matches soonest first; played ones latest first.
@@ -48,16 +54,29 @@ def _predict(store, live, settings, fixture: FixtureIn) -> dict:
     odds = (fixture.odds.home, fixture.odds.draw, fixture.odds.away)
     probs, features = models.processor.predict(fixture.home, fixture.away, fixture.kickoff, odds)
     named = {name: dict(zip(queries.OUTCOMES, p)) for name, p in probs.items()}
-    edge = {name: {k: p[k] * o - 1.0 for k, o in zip(queries.OUTCOMES, odds)}
-            for name, p in named.items() if name != "market"}
-    return {"league": fixture.league, "home": fixture.home, "away": fixture.away,
-            "kickoff": fixture.kickoff, "model_version": models.matches_learned,
-            "state_updated_at": queries.plain({"t": models.updated_at})["t"],
-            "models": named, "edge": edge, "features": features}
+    edge = {
+        name: {k: p[k] * o - 1.0 for k, o in zip(queries.OUTCOMES, odds)}
+        for name, p in named.items()
+        if name != "market"
+    }
+    return {
+        "league": fixture.league,
+        "home": fixture.home,
+        "away": fixture.away,
+        "kickoff": fixture.kickoff,
+        "model_version": models.matches_learned,
+        "state_updated_at": queries.plain({"t": models.updated_at})["t"],
+        "models": named,
+        "edge": edge,
+        "features": features,
+    }
 
 
-@router.post("/predict", response_model=PredictionOut,
-             responses={**BODY_RESPONSES, 404: {"description": "no model state for the league"}})
+@router.post(
+    "/predict",
+    response_model=PredictionOut,
+    responses={**BODY_RESPONSES, 404: {"description": "no model state for the league"}},
+)
 async def predict(db: DbDep, live: LiveDep, settings: SettingsDep, fixture: FixtureIn):
     """Probabilities for a fixture of your choosing from the league's latest
     model state (the dataflow's, else ``models:/matchflow-<league>@live`` when
@@ -66,9 +85,16 @@ async def predict(db: DbDep, live: LiveDep, settings: SettingsDep, fixture: Fixt
     return await db(_predict, live, settings, fixture)
 
 
-@router.post("/predict/batch", response_model=list[PredictionOut],
-             responses={**BODY_RESPONSES, 404: {"description": "no model state for a league"}})
-async def predict_batch(db: DbDep, live: LiveDep, settings: SettingsDep,
-                        fixtures: Annotated[list[FixtureIn], Body(max_length=500)]):
+@router.post(
+    "/predict/batch",
+    response_model=list[PredictionOut],
+    responses={**BODY_RESPONSES, 404: {"description": "no model state for a league"}},
+)
+async def predict_batch(
+    db: DbDep,
+    live: LiveDep,
+    settings: SettingsDep,
+    fixtures: Annotated[list[FixtureIn], Body(max_length=500)],
+):
     """:func:`predict` for up to 500 fixtures at once."""
     return await db(lambda store: [_predict(store, live, settings, f) for f in fixtures])

@@ -16,9 +16,13 @@ from stream.cli.common import err, fail
 from stream.config import Settings
 from stream.interrupts import Interrupted, raise_on_signals
 
-app = typer.Typer(help="Live football prediction: Kafka -> Bytewax -> River -> store.",
-                  rich_markup_mode=None,  # plain help: "[env ...]" stays text, flags look like flags
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Live football prediction: Kafka -> Bytewax -> River -> store.",
+    rich_markup_mode=None,  # plain help: "[env ...]" stays text, flags look like flags
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 
 
 @app.callback()
@@ -34,8 +38,15 @@ def _settings_are_valid() -> None:
         fail(f"{name}: {first['msg']} (got {str(first.get('input'))[:40]!r})")
 
 
-for command in (replay.replay, replay.summary, replay.migrate, kafka.run, kafka.serve,
-                kafka.produce, report.report):
+for command in (
+    replay.replay,
+    replay.summary,
+    replay.migrate,
+    kafka.run,
+    kafka.serve,
+    kafka.produce,
+    report.report,
+):
     app.command()(command)
 app.add_typer(dev.dev, name="dev")
 app.add_typer(feed.feed_app, name="feed")
@@ -51,8 +62,11 @@ def main() -> None:
     try:
         code = typer.main.get_command(app).main(prog_name="matchflow", standalone_mode=False)
     except Interrupted as exc:
-        err.print(f"[yellow]interrupted[/] ({exc}): stopped; every write is a transaction, "
-                  "so the store holds nothing half-written", soft_wrap=True)
+        err.print(
+            f"[yellow]interrupted[/] ({exc}): stopped; every write is a transaction, "
+            "so the store holds nothing half-written",
+            soft_wrap=True,
+        )
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()

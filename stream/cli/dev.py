@@ -3,6 +3,7 @@ development session, in ``.services/`` (or ``$MATCHFLOW_SERVICES_DIR``)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -13,8 +14,9 @@ import typer
 from stream.cli.common import fail, out
 
 dev = typer.Typer(help="Development helpers.", no_args_is_help=True, rich_markup_mode=None)
-services = typer.Typer(help="Local Kafka and PostgreSQL on 127.0.0.1.", no_args_is_help=True,
-                       rich_markup_mode=None)
+services = typer.Typer(
+    help="Local Kafka and PostgreSQL on 127.0.0.1.", no_args_is_help=True, rich_markup_mode=None
+)
 dev.add_typer(services, name="services")
 
 
@@ -47,8 +49,12 @@ def up() -> None:
         if pg is not None:  # leave nothing running that `down` would not know of
             pg.stop()
         fail(str(exc), code=1)
-    state = {"kafka": kafka.bootstrap, "kafka_pid": kafka.process.pid,
-             "db": pg.url, "pg_dir": str(pg.workdir)}
+    state = {
+        "kafka": kafka.bootstrap,
+        "kafka_pid": kafka.process.pid,
+        "db": pg.url,
+        "pg_dir": str(pg.workdir),
+    }
     _state_file().write_text(json.dumps(state, indent=2))
     status()
 
@@ -72,10 +78,10 @@ def down() -> None:
         out.print("services are not up")
         return
     state = json.loads(_state_file().read_text())
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(state["kafka_pid"], signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    PostgresCluster(Path(state["pg_dir"]), port=int(state["db"].rsplit(":", 1)[1].split("/")[0])).stop()
+    PostgresCluster(
+        Path(state["pg_dir"]), port=int(state["db"].rsplit(":", 1)[1].split("/")[0])
+    ).stop()
     _state_file().unlink()
     out.print("services stopped")

@@ -6,18 +6,33 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.logging import RichHandler
 
-from stream.cli.common import (DbOpt, KeepOpt, MlflowOpt, SnapshotsOpt, WarmOpt, err,
-                               events_progress, fail, snapshot_options)
+from stream.cli.common import (
+    DbOpt,
+    KeepOpt,
+    MlflowOpt,
+    SnapshotsOpt,
+    WarmOpt,
+    err,
+    events_progress,
+    fail,
+    snapshot_options,
+)
 from stream.config import Settings
 from stream.interrupts import Interrupted, StopRequest, signal_name
 
-KafkaOpt = Annotated[Optional[str], typer.Option("--kafka", "--to-kafka", help="Kafka bootstrap HOST:PORT [env MATCHFLOW_KAFKA].")]
-TopicOpt = Annotated[Optional[str], typer.Option("--topic", help="Topic [env MATCHFLOW_TOPIC, default match-events].")]
+KafkaOpt = Annotated[
+    str | None,
+    typer.Option("--kafka", "--to-kafka", help="Kafka bootstrap HOST:PORT [env MATCHFLOW_KAFKA]."),
+]
+TopicOpt = Annotated[
+    str | None,
+    typer.Option("--topic", help="Topic [env MATCHFLOW_TOPIC, default match-events]."),
+]
 
 
 def _bootstrap(value: str | None, settings: Settings, flag: str) -> str:
@@ -41,8 +56,7 @@ def _publisher(bootstrap: str, topic: str):
     return EventPublisher(bootstrap, topic)
 
 
-def _publish_with_progress(events: list, bootstrap: str, topic: str, speed: str,
-                           label: str) -> int:
+def _publish_with_progress(events: list, bootstrap: str, topic: str, speed: str, label: str) -> int:
     from stream.kafka.producer import DeliveryError
     from stream.publish import parse_speed, publish_events
 
@@ -67,8 +81,15 @@ def _publish_with_progress(events: list, bootstrap: str, topic: str, speed: str,
     return 0
 
 
-def publish_replay(directory: Path, leagues: list[str], seasons: list[str], to_kafka: str,
-                   topic: str, speed: str, as_json: bool) -> None:
+def publish_replay(
+    directory: Path,
+    leagues: list[str],
+    seasons: list[str],
+    to_kafka: str,
+    topic: str,
+    speed: str,
+    as_json: bool,
+) -> None:
     from stream.loader import load
     from stream.replay import replay_events
 
@@ -77,12 +98,18 @@ def publish_replay(directory: Path, leagues: list[str], seasons: list[str], to_k
     events = replay_events(loaded.rows)
     delivered = _publish_with_progress(events, bootstrap, topic, speed, "publish")
     result = {"published": delivered, "topic": topic, "skipped_rows": loaded.skipped}
-    print(json.dumps(result) if as_json else
-          f"published {delivered} events to {topic} ({loaded.skipped} CSV rows skipped)")
+    print(
+        json.dumps(result)
+        if as_json
+        else f"published {delivered} events to {topic} ({loaded.skipped} CSV rows skipped)"
+    )
 
 
-def produce(file: Annotated[Path, typer.Argument(help="JSONL: one event per line.")],
-            to_kafka: KafkaOpt = None, topic: TopicOpt = None) -> None:
+def produce(
+    file: Annotated[Path, typer.Argument(help="JSONL: one event per line.")],
+    to_kafka: KafkaOpt = None,
+    topic: TopicOpt = None,
+) -> None:
     """Validate a JSONL file of events and publish the valid ones (key = league)."""
     from stream.publish import read_jsonl
 
@@ -95,32 +122,72 @@ def produce(file: Annotated[Path, typer.Argument(help="JSONL: one event per line
         err.print(f"[yellow]line {number}:[/] {reason}")
     if len(report.errors) > 50:
         err.print(f"... and {len(report.errors) - 50} more invalid lines")
-    delivered = _publish_with_progress(report.events, bootstrap, topic or settings.topic,
-                                       "max", "produce")
+    delivered = _publish_with_progress(
+        report.events, bootstrap, topic or settings.topic, "max", "produce"
+    )
     print(f"published {delivered} events, rejected {len(report.errors)} invalid lines")
     if report.errors:
         raise typer.Exit(1)
 
 
-def run(kafka: KafkaOpt = None, topic: TopicOpt = None, db: DbOpt = None,
-        workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker threads in this process.")] = 1,
-        process_id: Annotated[Optional[int], typer.Option("--process-id", "-i", min=0, help="This process's index in a cluster.")] = None,
-        addresses: Annotated[Optional[str], typer.Option("--addresses", "-a", help="HOST:PORT of every process, ';'-separated.")] = None,
-        recovery_dir: Annotated[Optional[Path], typer.Option("--recovery-dir", "-r", help="Bytewax recovery store (created if missing).")] = None,
-        snapshot_interval: Annotated[Optional[int], typer.Option("--snapshot-interval", "-s", min=1, help="Seconds between state snapshots [env MATCHFLOW_SNAPSHOT_INTERVAL, 10].")] = None,
-        until_idle: Annotated[Optional[float], typer.Option("--until-idle", min=0.1, help="Exit once the topic is drained and idle this many seconds.")] = None,
-        metrics_port: Annotated[Optional[int], typer.Option("--metrics-port", min=1, max=65535, help="Serve Prometheus metrics on this port.")] = None,
-        snapshots: SnapshotsOpt = False, mlflow: MlflowOpt = None, warm_start: WarmOpt = False,
-        keep_versions: KeepOpt = 5,
-        ) -> None:
+def run(
+    kafka: KafkaOpt = None,
+    topic: TopicOpt = None,
+    db: DbOpt = None,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", min=1, help="Worker threads in this process.")
+    ] = 1,
+    process_id: Annotated[
+        int | None,
+        typer.Option("--process-id", "-i", min=0, help="This process's index in a cluster."),
+    ] = None,
+    addresses: Annotated[
+        str | None,
+        typer.Option("--addresses", "-a", help="HOST:PORT of every process, ';'-separated."),
+    ] = None,
+    recovery_dir: Annotated[
+        Path | None,
+        typer.Option("--recovery-dir", "-r", help="Bytewax recovery store (created if missing)."),
+    ] = None,
+    snapshot_interval: Annotated[
+        int | None,
+        typer.Option(
+            "--snapshot-interval",
+            "-s",
+            min=1,
+            help="Seconds between state snapshots [env MATCHFLOW_SNAPSHOT_INTERVAL, 10].",
+        ),
+    ] = None,
+    until_idle: Annotated[
+        float | None,
+        typer.Option(
+            "--until-idle",
+            min=0.1,
+            help="Exit once the topic is drained and idle this many seconds.",
+        ),
+    ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port", min=1, max=65535, help="Serve Prometheus metrics on this port."
+        ),
+    ] = None,
+    snapshots: SnapshotsOpt = False,
+    mlflow: MlflowOpt = None,
+    warm_start: WarmOpt = False,
+    keep_versions: KeepOpt = 5,
+) -> None:
     """Consume the topic through the dataflow into the store (forever, or until idle)."""
     from stream.kafka.admin import KafkaUnavailable
     from stream.kafka_run import KafkaRun, run_kafka
     from stream.storage import open_store
     from stream.storage.base import StoreError
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s",
-                        handlers=[RichHandler(console=err, show_path=False)])
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False)],
+    )
     settings = Settings()
     bootstrap = _bootstrap(kafka, settings, "--kafka")
     if (process_id is None) != (addresses is None):
@@ -133,12 +200,19 @@ def run(kafka: KafkaOpt = None, topic: TopicOpt = None, db: DbOpt = None,
         open_store(url).close()  # fail fast on a bad URL, and migrate once
     except StoreError as exc:
         fail(str(exc))
-    job = KafkaRun(bootstrap=bootstrap, topic=topic or settings.topic, db_url=url,
-                   workers=workers, process_id=process_id, addresses=peers,
-                   recovery_dir=recovery_dir,
-                   snapshot_interval=snapshot_interval or settings.snapshot_interval,
-                   until_idle=until_idle, batch_size=settings.batch_size,
-                   snapshot=snapshot_options(snapshots, mlflow, warm_start, keep_versions))
+    job = KafkaRun(
+        bootstrap=bootstrap,
+        topic=topic or settings.topic,
+        db_url=url,
+        workers=workers,
+        process_id=process_id,
+        addresses=peers,
+        recovery_dir=recovery_dir,
+        snapshot_interval=snapshot_interval or settings.snapshot_interval,
+        until_idle=until_idle,
+        batch_size=settings.batch_size,
+        snapshot=snapshot_options(snapshots, mlflow, warm_start, keep_versions),
+    )
     if metrics_port is not None:
         from stream.metrics import serve_metrics
 
@@ -152,18 +226,36 @@ def run(kafka: KafkaOpt = None, topic: TopicOpt = None, db: DbOpt = None,
     except KafkaUnavailable as exc:
         fail(str(exc), code=1)
     if stop.requested:
-        resume = ("the next run resumes from there (--recovery-dir)" if recovery_dir else
-                  "without --recovery-dir the next run reads the topic from its start")
-        err.print(f"[yellow]stopped consuming[/] ({signal_name(stop)}): every event read "
-                  f"so far is in the store; {resume}", soft_wrap=True)
+        resume = (
+            "the next run resumes from there (--recovery-dir)"
+            if recovery_dir
+            else "without --recovery-dir the next run reads the topic from its start"
+        )
+        err.print(
+            f"[yellow]stopped consuming[/] ({signal_name(stop)}): every event read "
+            f"so far is in the store; {resume}",
+            soft_wrap=True,
+        )
         raise typer.Exit(stop.exit_code)
 
 
-def serve(db: DbOpt = None, kafka: Annotated[Optional[str], typer.Option("--kafka", help="Kafka HOST:PORT for POST /events [env MATCHFLOW_KAFKA].")] = None,
-          topic: TopicOpt = None,
-          host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
-          port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
-          mlflow: Annotated[Optional[str], typer.Option("--mlflow", help="MLflow registry for POST /predict of leagues with no stored state [env MATCHFLOW_MLFLOW].")] = None) -> None:
+def serve(
+    db: DbOpt = None,
+    kafka: Annotated[
+        str | None,
+        typer.Option("--kafka", help="Kafka HOST:PORT for POST /events [env MATCHFLOW_KAFKA]."),
+    ] = None,
+    topic: TopicOpt = None,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    mlflow: Annotated[
+        str | None,
+        typer.Option(
+            "--mlflow",
+            help="MLflow registry for POST /predict of leagues with no stored state [env MATCHFLOW_MLFLOW].",
+        ),
+    ] = None,
+) -> None:
     """Serve the HTTP API (FastAPI): predictions, matches, leagues, bets, models, events."""
     import uvicorn
 
@@ -171,8 +263,11 @@ def serve(db: DbOpt = None, kafka: Annotated[Optional[str], typer.Option("--kafk
     from stream.storage.base import StoreError
 
     settings = Settings()
-    updates = {"db": db or settings.db, "topic": topic or settings.topic,
-               "mlflow": mlflow or settings.mlflow}
+    updates = {
+        "db": db or settings.db,
+        "topic": topic or settings.topic,
+        "mlflow": mlflow or settings.mlflow,
+    }
     if kafka:
         updates["kafka"] = _bootstrap(kafka, settings, "--kafka")
     try:  # a typo must not serve an empty new store; the API never migrates
@@ -187,12 +282,21 @@ def serve(db: DbOpt = None, kafka: Annotated[Optional[str], typer.Option("--kafk
     # Slow clients cannot hold the server: a body gets 10 s (serving/guard.py),
     # an idle connection 5 s, and past the connection limit uvicorn sheds with 503s.
     shown = f"[{host}]" if ":" in host else host
-    err.print(f"serving [bold]http://{shown}:{port}[/] (OpenAPI page: /docs) from "
-              f"{updates['db'].split('@')[-1]}; Ctrl-C stops", soft_wrap=True)
+    err.print(
+        f"serving [bold]http://{shown}:{port}[/] (OpenAPI page: /docs) from "
+        f"{updates['db'].split('@')[-1]}; Ctrl-C stops",
+        soft_wrap=True,
+    )
     try:
-        uvicorn.run(api, host=host, port=port, log_level="warning",
-                    limit_concurrency=settings.api_max_connections, timeout_keep_alive=5,
-                    timeout_graceful_shutdown=5)
+        uvicorn.run(
+            api,
+            host=host,
+            port=port,
+            log_level="warning",
+            limit_concurrency=settings.api_max_connections,
+            timeout_keep_alive=5,
+            timeout_graceful_shutdown=5,
+        )
     except Interrupted as exc:  # uvicorn shut down cleanly, then passed the signal on
         err.print(f"stopped serving ({exc})")
         raise typer.Exit(exc.exit_code) from None

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from typing import Annotated, Optional
+from datetime import UTC, datetime
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -12,10 +12,17 @@ from rich.table import Table
 from stream.cli.common import fail, out
 
 # The registry to read (``replay``'s --mlflow also turns snapshots on; here it only names it).
-MlflowOpt = Annotated[Optional[str], typer.Option("--mlflow", help="MLflow tracking URI [env MLFLOW_TRACKING_URI, default sqlite:///mlflow.db].")]
+MlflowOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--mlflow",
+        help="MLflow tracking URI [env MLFLOW_TRACKING_URI, default sqlite:///mlflow.db].",
+    ),
+]
 
-models_app = typer.Typer(help="Registered league models in MLflow.", no_args_is_help=True,
-                         rich_markup_mode=None)
+models_app = typer.Typer(
+    help="Registered league models in MLflow.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 def _client(uri: str | None):
@@ -41,8 +48,13 @@ def list_models(mlflow: MlflowOpt = None) -> None:
         if live:
             run = client.get_run(client.get_model_version(model.name, live).run_id)
             tags = run.data.tags
-        table.add_row(model.name, str(len(versions)), str(live or "-"),
-                      tags.get("event_time", "-"), tags.get("trigger", "-"))
+        table.add_row(
+            model.name,
+            str(len(versions)),
+            str(live or "-"),
+            tags.get("event_time", "-"),
+            tags.get("trigger", "-"),
+        )
     out.print(table)
 
 
@@ -57,16 +69,26 @@ def show(league: str, mlflow: MlflowOpt = None) -> None:
     if not versions:
         fail(f"LEAGUE: no registered model {name}", code=1)
     table = Table(title=name)
-    for column in ("version", "trigger", "event time", "matches learned", "anchored pre RPS (roll)",
-                   "market pre RPS (roll)"):
+    for column in (
+        "version",
+        "trigger",
+        "event time",
+        "matches learned",
+        "anchored pre RPS (roll)",
+        "market pre RPS (roll)",
+    ):
         table.add_column(column)
     for version in sorted(versions, key=lambda v: int(v.version)):
         run = client.get_run(version.run_id)
         metrics, tags = run.data.metrics, run.data.tags
-        table.add_row(str(version.version), tags.get("trigger", "-"), tags.get("event_time", "-"),
-                      f"{metrics.get('matches_learned', 0):.0f}",
-                      f"{metrics.get('anchored_pre_rps_rolling', float('nan')):.4f}",
-                      f"{metrics.get('market_pre_rps_rolling', float('nan')):.4f}")
+        table.add_row(
+            str(version.version),
+            tags.get("trigger", "-"),
+            tags.get("event_time", "-"),
+            f"{metrics.get('matches_learned', 0):.0f}",
+            f"{metrics.get('anchored_pre_rps_rolling', float('nan')):.4f}",
+            f"{metrics.get('market_pre_rps_rolling', float('nan')):.4f}",
+        )
     out.print(table)
 
 
@@ -81,13 +103,15 @@ def _odds(text: str) -> tuple[float, float, float]:
 
 
 @models_app.command("predict")
-def predict(league: str,
-            home: Annotated[str, typer.Option("--home")],
-            away: Annotated[str, typer.Option("--away")],
-            odds: Annotated[str, typer.Option("--odds", help="Home,draw,away decimal odds.")],
-            kickoff: Annotated[Optional[datetime], typer.Option("--kickoff")] = None,
-            mlflow: MlflowOpt = None,
-            as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def predict(
+    league: str,
+    home: Annotated[str, typer.Option("--home")],
+    away: Annotated[str, typer.Option("--away")],
+    odds: Annotated[str, typer.Option("--odds", help="Home,draw,away decimal odds.")],
+    kickoff: Annotated[datetime | None, typer.Option("--kickoff")] = None,
+    mlflow: MlflowOpt = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
     """Every model's probabilities from models:/matchflow-<league>@live."""
     from models.snapshots import default_tracking_uri, load_live
     from stream.sealing import TamperedBlob
@@ -104,8 +128,8 @@ def predict(league: str,
         fail(f"LEAGUE: {exc}", code=1)
     if processor is None:
         fail(f"LEAGUE: no live model for {league!r}", code=1)
-    when = kickoff or datetime.now(timezone.utc)
-    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    when = kickoff or datetime.now(UTC)
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
     probs, _features = processor.predict(home, away, when, prices)
     result = {name: dict(zip(("home", "draw", "away"), p)) for name, p in probs.items()}
     if as_json:

@@ -4,34 +4,73 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from stream.cli.common import (DbOpt, JsonOpt, KeepOpt, LeaguesOpt, MlflowOpt, ScoreFromOpt,
-                               SeasonsOpt, SnapshotsOpt, WarmOpt, err, events_progress, fail,
-                               out, snapshot_options)
+from stream.cli.common import (
+    DbOpt,
+    JsonOpt,
+    KeepOpt,
+    LeaguesOpt,
+    MlflowOpt,
+    ScoreFromOpt,
+    SeasonsOpt,
+    SnapshotsOpt,
+    WarmOpt,
+    err,
+    events_progress,
+    fail,
+    out,
+    snapshot_options,
+)
 from stream.config import Settings
 from stream.interrupts import StopRequest
-from stream.selection import (SelectionError, check_season, choose_leagues, choose_seasons,
-                              seasons_in_range)
+from stream.selection import (
+    SelectionError,
+    check_season,
+    choose_leagues,
+    choose_seasons,
+    seasons_in_range,
+)
 
 
 def _score_from(text: str | None) -> str | None:
     return check_season(text, "--score-from") if text else None
 
 
-def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
-           score_from: ScoreFromOpt = None,
-           data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="<DIR>/<league>/<season>.csv (default: bundled data).")] = None,
-           db: DbOpt = None, as_json: JsonOpt = False,
-           to_kafka: Annotated[Optional[str], typer.Option("--to-kafka", help="HOST:PORT: publish the replay to Kafka instead of running it here.")] = None,
-           topic: Annotated[Optional[str], typer.Option("--topic", help="Kafka topic [env MATCHFLOW_TOPIC, default match-events].")] = None,
-           speed: Annotated[str, typer.Option("--speed", help="With --to-kafka: 'max', or how many times faster than event time.")] = "max",
-           snapshots: SnapshotsOpt = False, mlflow: MlflowOpt = None, warm_start: WarmOpt = False,
-           keep_versions: KeepOpt = 5,
-           ) -> None:
+def replay(
+    leagues: LeaguesOpt = None,
+    seasons: SeasonsOpt = None,
+    score_from: ScoreFromOpt = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="<DIR>/<league>/<season>.csv (default: bundled data)."),
+    ] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+    to_kafka: Annotated[
+        str | None,
+        typer.Option(
+            "--to-kafka", help="HOST:PORT: publish the replay to Kafka instead of running it here."
+        ),
+    ] = None,
+    topic: Annotated[
+        str | None,
+        typer.Option("--topic", help="Kafka topic [env MATCHFLOW_TOPIC, default match-events]."),
+    ] = None,
+    speed: Annotated[
+        str,
+        typer.Option(
+            "--speed", help="With --to-kafka: 'max', or how many times faster than event time."
+        ),
+    ] = "max",
+    snapshots: SnapshotsOpt = False,
+    mlflow: MlflowOpt = None,
+    warm_start: WarmOpt = False,
+    keep_versions: KeepOpt = 5,
+) -> None:
     """Replay seasons as a stream: through the dataflow into the store, or onto Kafka."""
     from stream.loader import available
     from stream.storage import open_store
@@ -44,19 +83,24 @@ def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
         fail(f"--data-dir: {directory} is not a directory")
     found = available(directory)
     if not found:
-        fail(f"--data-dir: no <league>/<season>.csv files under {directory} "
-              "(season files are named like E0/2016-17.csv)")
+        fail(
+            f"--data-dir: no <league>/<season>.csv files under {directory} "
+            "(season files are named like E0/2016-17.csv)"
+        )
     try:
         codes = choose_leagues(leagues, found)
         wanted = seasons_in_range(choose_seasons(seasons), found, codes)
         scored_from = _score_from(score_from)
     except SelectionError as exc:
         fail(str(exc))
-    last = max(season for code in codes for season in found[code]
-               if wanted is None or season in wanted)
+    last = max(
+        season for code in codes for season in found[code] if wanted is None or season in wanted
+    )
     if scored_from and scored_from > last:
-        fail(f"--score-from: {scored_from} is after the last season replayed ({last}): "
-              "nothing would be scored")
+        fail(
+            f"--score-from: {scored_from} is after the last season replayed ({last}): "
+            "nothing would be scored"
+        )
     if to_kafka:
         from stream.cli.kafka import publish_replay
 
@@ -69,14 +113,17 @@ def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
         fail(str(exc))
     loaded, payloads = _prepare(directory, codes, wanted, quiet=as_json)
     if not loaded.rows:
-        fail(f"--seasons: no matches of {', '.join(codes)} in "
-              f"{seasons or score_from or 'the data'} under {directory}")
+        fail(
+            f"--seasons: no matches of {', '.join(codes)} in "
+            f"{seasons or score_from or 'the data'} under {directory}"
+        )
     with open_store(url) as store:  # a replay recomputes its leagues from scratch
         store.delete_leagues(codes)
     snapshot = snapshot_options(snapshots, mlflow, warm_start, keep_versions)
     with StopRequest() as stop:
-        stats = _run_with_progress(payloads, url, settings, quiet=as_json, snapshot=snapshot,
-                                   stop=lambda: stop.requested)
+        stats = _run_with_progress(
+            payloads, url, settings, quiet=as_json, snapshot=snapshot, stop=lambda: stop.requested
+        )
     if stop.requested:
         _stopped_early(stop, stats.events, payloads)
     with open_store(url) as store:
@@ -87,22 +134,32 @@ def replay(leagues: LeaguesOpt = None, seasons: SeasonsOpt = None,
         summary["snapshots"] = {
             "count": len(stats.snapshots),
             "mean_bytes": round(sum(s["size"] for s in stats.snapshots) / len(stats.snapshots)),
-            "mean_seconds": round(sum(s["seconds"] for s in stats.snapshots)
-                                  / len(stats.snapshots), 3)}
-    summary = {"events": stats.events, "skipped_rows": loaded.skipped,
-               "skipped": [f"{p.file}:{p.line}: {p.reason}" for p in loaded.problems[:100]],
-               "seconds": round(stats.seconds, 3),
-               "events_per_second": round(stats.events_per_second, 1), **summary}
+            "mean_seconds": round(
+                sum(s["seconds"] for s in stats.snapshots) / len(stats.snapshots), 3
+            ),
+        }
+    summary = {
+        "events": stats.events,
+        "skipped_rows": loaded.skipped,
+        "skipped": [f"{p.file}:{p.line}: {p.reason}" for p in loaded.problems[:100]],
+        "seconds": round(stats.seconds, 3),
+        "events_per_second": round(stats.events_per_second, 1),
+        **summary,
+    }
     if snapshot is not None and snapshot.enabled:
-        selection = {"leagues": ",".join(codes), "seasons": seasons or "all",
-                     "score_from": scored_from or "all", "data_dir": str(directory)}
-        summary["mlflow_run"] = _log_backtest(snapshot.tracking_uri, settings, selection,
-                                              summary)
+        selection = {
+            "leagues": ",".join(codes),
+            "seasons": seasons or "all",
+            "score_from": scored_from or "all",
+            "data_dir": str(directory),
+        }
+        summary["mlflow_run"] = _log_backtest(snapshot.tracking_uri, settings, selection, summary)
     _emit(summary, as_json)
 
 
-def _log_backtest(uri: str, settings: Settings, selection: dict[str, str],
-                  summary: dict[str, Any]) -> str:
+def _log_backtest(
+    uri: str, settings: Settings, selection: dict[str, str], summary: dict[str, Any]
+) -> str:
     """The replay as one MLflow run (settings and summary), beside its snapshots."""
     from models.backtests import log_backtest, settings_params
     from models.factory import MODEL_NAMES
@@ -119,21 +176,30 @@ def _prepare(directory: Path, codes: list[str], seasons: list[str] | None, quiet
     from stream.loader import load
     from stream.replay import replay_events
 
-    with Progress(TextColumn("[bold]{task.description:<6}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[unit]}"), TimeElapsedColumn(), console=err,
-                  transient=True, disable=quiet) as progress:
+    with Progress(
+        TextColumn("[bold]{task.description:<6}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[unit]}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=quiet,
+    ) as progress:
         files = progress.add_task("load", total=None, unit="season files")
-        loaded = load(directory, codes, seasons,
-                      on_file=lambda done, total: progress.update(files, completed=done,
-                                                                  total=total))
+        loaded = load(
+            directory,
+            codes,
+            seasons,
+            on_file=lambda done, total: progress.update(files, completed=done, total=total),
+        )
         rows = progress.add_task("events", total=len(loaded.rows), unit="matches")
         events = replay_events(loaded.rows, on_rows=lambda n: progress.advance(rows, n))
         payloads = [event.to_json() for event in events]
     if loaded.problems and not quiet:
         shown = "; ".join(f"{p.file}:{p.line} {p.reason}" for p in loaded.problems[:3])
         more = f" (and {len(loaded.problems) - 3} more)" if len(loaded.problems) > 3 else ""
-        err.print(f"[yellow]skipped {loaded.skipped} CSV row(s)[/]: {shown}{more}",
-                  soft_wrap=True)
+        err.print(f"[yellow]skipped {loaded.skipped} CSV row(s)[/]: {shown}{more}", soft_wrap=True)
     return loaded, payloads
 
 
@@ -141,14 +207,18 @@ def _stopped_early(stop: StopRequest, done: int, payloads: list[str]) -> None:
     """One line for an interrupted replay: what was done, what the store holds."""
     reached = json.loads(payloads[done - 1])["ts"][:10] if done else None
     held = f"every event up to {reached}" if reached else "nothing new"
-    err.print(f"[yellow]interrupted[/]: replayed {done:,} of {len(payloads):,} events; "
-              f"the store holds {held}, complete and usable; run the command again "
-              "to replay it all", soft_wrap=True)
+    err.print(
+        f"[yellow]interrupted[/]: replayed {done:,} of {len(payloads):,} events; "
+        f"the store holds {held}, complete and usable; run the command again "
+        "to replay it all",
+        soft_wrap=True,
+    )
     raise typer.Exit(stop.exit_code)
 
 
-def _run_with_progress(payloads: list[str], url: str, settings: Settings, quiet: bool,
-                       snapshot=None, stop=None):
+def _run_with_progress(
+    payloads: list[str], url: str, settings: Settings, quiet: bool, snapshot=None, stop=None
+):
     config = settings.flow_config()
     with events_progress() as progress:
         task = progress.add_task("replay", total=len(payloads), rate="-")
@@ -173,8 +243,12 @@ def _emit(summary: dict[str, Any], as_json: bool) -> None:
     print_summary(out, summary)
 
 
-def summary(db: DbOpt = None, score_from: ScoreFromOpt = None, leagues: LeaguesOpt = None,
-            as_json: JsonOpt = False) -> None:
+def summary(
+    db: DbOpt = None,
+    score_from: ScoreFromOpt = None,
+    leagues: LeaguesOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Print the summary of what a store holds."""
     from stream.storage import open_store
     from stream.storage.base import StoreError
@@ -202,9 +276,14 @@ def migrate(db: DbOpt = None) -> None:
     url = db or Settings().db
     try:
         with open_store(url) as store:
-            version = store.fetch("SELECT max(version) AS v FROM schema_migrations")[0]["v"] \
-                if not url.startswith("sqlite:") else None
+            version = (
+                store.fetch("SELECT max(version) AS v FROM schema_migrations")[0]["v"]
+                if not url.startswith("sqlite:")
+                else None
+            )
     except StoreError as exc:
         fail(str(exc))
-    out.print(f"[green]store ready[/]: {url.split('@')[-1]}"
-                  + (f" (schema version {version})" if version else ""))
+    out.print(
+        f"[green]store ready[/]: {url.split('@')[-1]}"
+        + (f" (schema version {version})" if version else "")
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -14,9 +14,20 @@ from stream.config import Settings
 out_console = Console(stderr=True)
 
 
-def report(db: DbOpt = None,
-           league: Annotated[Optional[str], typer.Option("--leagues", "--league", help="One league code, or several comma-separated (default: every league in the store).")] = None,
-           out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path("report.html")) -> None:
+def report(
+    db: DbOpt = None,
+    league: Annotated[
+        str | None,
+        typer.Option(
+            "--leagues",
+            "--league",
+            help="One league code, or several comma-separated (default: every league in the store).",
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path(
+        "report.html"
+    ),
+) -> None:
     """Write a self-contained HTML report: bankroll curves, rolling RPS against the
     market with drift alarms, calibration per model, the season table."""
     from dashboards.report import write_report
@@ -33,8 +44,10 @@ def report(db: DbOpt = None,
             chosen = [c.strip() for c in league.split(",") if c.strip()] if league else known
             unknown = [c for c in chosen if c not in known]
             if unknown or not chosen:
-                fail(f"--leagues: {', '.join(unknown) or 'none'} not in the store "
-                      f"(it has {', '.join(known) or 'no leagues'})")
+                fail(
+                    f"--leagues: {', '.join(unknown) or 'none'} not in the store "
+                    f"(it has {', '.join(known) or 'no leagues'})"
+                )
             with out_console.status(f"drawing {len(chosen)} league(s)..."):
                 covered = write_report(store, out, chosen, source=url.split("@")[-1])
     except StoreError as exc:

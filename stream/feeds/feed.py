@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 from stream.events import EventError, make_match_id, parse_event
@@ -68,12 +68,25 @@ class _Batch:
 
 
 class FootballDataFeed:
-    def __init__(self, leagues: list[str], season: str, base_url: str, sink: FeedSink,
-                 state: FeedState, fetcher: Fetcher, teams: TeamNames,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+    def __init__(
+        self,
+        leagues: list[str],
+        season: str,
+        base_url: str,
+        sink: FeedSink,
+        state: FeedState,
+        fetcher: Fetcher,
+        teams: TeamNames,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.leagues, self.season, self.base_url = leagues, season, base_url
-        self.sink, self.state, self.fetcher, self.teams, self.clock = \
-            sink, state, fetcher, teams, clock
+        self.sink, self.state, self.fetcher, self.teams, self.clock = (
+            sink,
+            state,
+            fetcher,
+            teams,
+            clock,
+        )
 
     def recover(self) -> int:
         """After a crash between publishing and recording a poll: learn what
@@ -96,8 +109,9 @@ class FootballDataFeed:
     def poll(self, stop: threading.Event | None = None) -> PollReport:
         report, batch, now = PollReport(), _Batch(), self.clock()
         rows: list[MatchRow] = []
-        sources = [(season_url(self.base_url, self.season, league), league)
-                   for league in self.leagues] + [(fixtures_url(self.base_url), None)]
+        sources = [
+            (season_url(self.base_url, self.season, league), league) for league in self.leagues
+        ] + [(fixtures_url(self.base_url), None)]
         for url, league in sources:
             if stop is not None and stop.is_set():
                 return report  # nothing published, nothing remembered: the next run redoes it
@@ -107,8 +121,9 @@ class FootballDataFeed:
         self._deliver(batch, report)
         return report
 
-    def _download(self, url: str, league: str | None, batch: _Batch,
-                  report: PollReport) -> list[MatchRow]:
+    def _download(
+        self, url: str, league: str | None, batch: _Batch, report: PollReport
+    ) -> list[MatchRow]:
         try:
             download = self.fetcher.get(url, self.state.validators.get(url))
         except FetchError as exc:
@@ -120,7 +135,7 @@ class FootballDataFeed:
             return []
         try:
             parsed = parse_csv(decode_csv(download.body), league, self.season, played=False)
-        except Exception as exc:  # noqa: BLE001 - any unreadable file is skipped, not fatal
+        except Exception as exc:
             log.error("skipping malformed %s: %s", url, exc)
             report.files.append(FileOutcome(url, "malformed", detail=str(exc)[:200]))
             return []
@@ -144,8 +159,13 @@ class FootballDataFeed:
             key = f"{match_id}|fixture"
             if key not in self.state.dead and key not in batch.dead:
                 batch.dead[key] = canonical
-                payload = {"league": row.league, "season": row.season, "home": row.home,
-                           "away": row.away, "kickoff": row.kickoff.isoformat()}
+                payload = {
+                    "league": row.league,
+                    "season": row.season,
+                    "home": row.home,
+                    "away": row.away,
+                    "kickoff": row.kickoff.isoformat(),
+                }
                 self.sink.dead_letter(row.league, match_id, repr(payload), canonical)
                 log.warning("dead letter %s: %s", match_id, canonical)
                 report.dead_letters += 1
@@ -153,8 +173,9 @@ class FootballDataFeed:
         for event in observed_events(canonical, now):
             self._consider_event(event, now, canonical.kickoff, batch, report)
 
-    def _consider_event(self, event: Event, now: datetime, kickoff: datetime, batch: _Batch,
-                        report: PollReport) -> None:
+    def _consider_event(
+        self, event: Event, now: datetime, kickoff: datetime, batch: _Batch, report: PollReport
+    ) -> None:
         key, content = event_key(event), digest(event)
         known = batch.digests.get(key) or self.state.published.get(key)
         if known == content:

@@ -29,12 +29,20 @@ class Download:
 
 
 class Fetcher:
-    def __init__(self, timeout: float = 30.0, retries: int = 3, backoff: float = 2.0,
-                 client: httpx.Client | None = None, sleep=time.sleep) -> None:
+    def __init__(
+        self,
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 2.0,
+        client: httpx.Client | None = None,
+        sleep=time.sleep,
+    ) -> None:
         self.retries, self.backoff, self._sleep = retries, backoff, sleep
         self._client = client or httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), follow_redirects=True,
-            headers={"User-Agent": "matchflow-feed (+https://github.com/matchflow)"})
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            follow_redirects=True,
+            headers={"User-Agent": "matchflow-feed (+https://github.com/matchflow)"},
+        )
 
     def get(self, url: str, validators: dict[str, str] | None = None) -> Download | None:
         """The file, or ``None`` if unchanged since ``validators`` were taken."""
@@ -49,7 +57,7 @@ class Fetcher:
             except _Transient as exc:
                 problem = str(exc)
             if attempt < self.retries:
-                delay = self.backoff * 2 ** attempt
+                delay = self.backoff * 2**attempt
                 log.warning("%s: %s; retrying in %.1f s", url, problem, delay)
                 self._sleep(delay)
         raise FetchError(f"{url}: {problem} (after {self.retries + 1} attempts)")
@@ -65,10 +73,11 @@ class Fetcher:
             return None
         if response.status_code != 200:
             raise FetchError(f"{url}: HTTP {response.status_code}")
-        kept = {"etag": response.headers.get("etag", ""),
-                "last_modified": response.headers.get("last-modified", "")}
+        kept = {
+            "etag": response.headers.get("etag", ""),
+            "last_modified": response.headers.get("last-modified", ""),
+        }
         return Download(response.content, {k: v for k, v in kept.items() if v})
 
     def close(self) -> None:
         self._client.close()
-

@@ -35,14 +35,28 @@ class FeedState:
         except (OSError, ValueError) as exc:
             raise StateError(f"cannot read {path}: {exc}") from None
         if data.get("topic") != topic:
-            raise StateError(f"{path} records what was published to topic "
-                             f"{data.get('topic')!r}, not {topic!r}")
-        return cls(path, topic, data.get("published", {}), data.get("dead", {}),
-                   data.get("validators", {}), data.get("polls", 0), data.get("inflight"))
+            raise StateError(
+                f"{path} records what was published to topic {data.get('topic')!r}, not {topic!r}"
+            )
+        return cls(
+            path,
+            topic,
+            data.get("published", {}),
+            data.get("dead", {}),
+            data.get("validators", {}),
+            data.get("polls", 0),
+            data.get("inflight"),
+        )
 
     def save(self) -> None:
-        document = {"topic": self.topic, "polls": self.polls, "published": self.published,
-                    "dead": self.dead, "validators": self.validators, "inflight": self.inflight}
+        document = {
+            "topic": self.topic,
+            "polls": self.polls,
+            "published": self.published,
+            "dead": self.dead,
+            "validators": self.validators,
+            "inflight": self.inflight,
+        }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(self.path.name + ".tmp")
         with temporary.open("w") as handle:

@@ -29,16 +29,21 @@ def dlq_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
 
-def ensure_topics(bootstrap: str, topics: list[str], partitions: int = DEFAULT_PARTITIONS,
-                  timeout: float = 30.0) -> None:
+def ensure_topics(
+    bootstrap: str, topics: list[str], partitions: int = DEFAULT_PARTITIONS, timeout: float = 30.0
+) -> None:
     admin = AdminClient(client_config(bootstrap))
     try:
         existing = set(admin.list_topics(timeout=timeout).topics)
     except KafkaException as exc:
-        raise KafkaUnavailable(f"kafka: no broker answered at {bootstrap} within "
-                               f"{timeout:g} s ({_reason(exc)})") from None
-    missing = [NewTopic(t, num_partitions=partitions, replication_factor=1)
-               for t in topics if t not in existing]
+        raise KafkaUnavailable(
+            f"kafka: no broker answered at {bootstrap} within {timeout:g} s ({_reason(exc)})"
+        ) from None
+    missing = [
+        NewTopic(t, num_partitions=partitions, replication_factor=1)
+        for t in topics
+        if t not in existing
+    ]
     if not missing:
         return
     for topic, future in admin.create_topics(missing, request_timeout=timeout).items():
@@ -54,8 +59,9 @@ def partitions_of(bootstrap: str, topic: str, timeout: float = 30.0) -> list[int
     try:
         metadata = admin.list_topics(topic=topic, timeout=timeout)
     except KafkaException as exc:
-        raise KafkaUnavailable(f"kafka: no broker answered at {bootstrap} within "
-                               f"{timeout:g} s ({_reason(exc)})") from None
+        raise KafkaUnavailable(
+            f"kafka: no broker answered at {bootstrap} within {timeout:g} s ({_reason(exc)})"
+        ) from None
     described = metadata.topics.get(topic)
     if described is None or described.error is not None:
         raise KafkaUnavailable(f"kafka: topic {topic!r} does not exist")

@@ -20,8 +20,14 @@ def dlq_message(record: Record) -> tuple[str | None, str, list[tuple[str, bytes]
     (None, '{oops', 'reason')
     """
     row = record.row
-    value = json.dumps({"reason": row["reason"], "league": row["league"],
-                        "match_id": row["match_id"], "payload": row["payload"]})
+    value = json.dumps(
+        {
+            "reason": row["reason"],
+            "league": row["league"],
+            "match_id": row["match_id"],
+            "payload": row["payload"],
+        }
+    )
     return row["league"], value, [("reason", row["reason"].encode()[:1000])]
 
 

@@ -6,7 +6,7 @@ A failed delivery is never silent: :meth:`EventPublisher.close` raises
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from confluent_kafka import Producer
 
@@ -20,14 +20,17 @@ class DeliveryError(RuntimeError):
 
 
 def producer_config(bootstrap: str) -> dict:
-    return client_config(bootstrap, **{
-        "enable.idempotence": True,  # acks=all, ordered, no duplicates on retry
-        "acks": "all",
-        "linger.ms": 20,
-        "compression.type": "lz4",
-        "message.max.bytes": MAX_MESSAGE_BYTES,
-        "delivery.timeout.ms": 120_000,
-    })
+    return client_config(
+        bootstrap,
+        **{
+            "enable.idempotence": True,  # acks=all, ordered, no duplicates on retry
+            "acks": "all",
+            "linger.ms": 20,
+            "compression.type": "lz4",
+            "message.max.bytes": MAX_MESSAGE_BYTES,
+            "delivery.timeout.ms": 120_000,
+        },
+    )
 
 
 class EventPublisher:
@@ -45,15 +48,24 @@ class EventPublisher:
         self.failed += 1
         self.first_error = self.first_error or str(err)
 
-    def publish(self, key: str | None, value: str | bytes,
-                headers: list[tuple[str, bytes]] | None = None,
-                on_delivery: Callable[[object, object], None] | None = None) -> None:
+    def publish(
+        self,
+        key: str | None,
+        value: str | bytes,
+        headers: list[tuple[str, bytes]] | None = None,
+        on_delivery: Callable[[object, object], None] | None = None,
+    ) -> None:
         """Hand one message to the producer; its result goes to ``on_delivery``
         when given (the caller tracks it), else into this publisher's counts."""
         while True:
             try:
-                self._producer.produce(self.topic, key=key, value=value, headers=headers,
-                                       on_delivery=on_delivery or self._on_delivery)
+                self._producer.produce(
+                    self.topic,
+                    key=key,
+                    value=value,
+                    headers=headers,
+                    on_delivery=on_delivery or self._on_delivery,
+                )
                 break
             except BufferError:  # local queue full: let deliveries drain
                 self._producer.poll(0.1)
@@ -66,7 +78,9 @@ class EventPublisher:
     def flush(self, timeout: float = 120.0) -> None:
         pending = self._producer.flush(timeout)
         if pending:
-            raise DeliveryError(f"kafka: {pending} messages still undelivered after {timeout:.0f} s")
+            raise DeliveryError(
+                f"kafka: {pending} messages still undelivered after {timeout:.0f} s"
+            )
         if self.failed:
             failed, first = self.failed, self.first_error
             self.failed, self.first_error = 0, None  # reported once; the publisher goes on

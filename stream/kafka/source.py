@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
@@ -25,16 +25,28 @@ FILL_WAIT = 0.05  # seconds
 
 
 class _PartitionReader(StatefulSourcePartition[bytes, int]):
-    def __init__(self, bootstrap: str, topic: str, partition: int, offset: int | None,
-                 until_idle: float | None, batch_size: int,
-                 stop: Callable[[], bool] | None = None) -> None:
-        self._consumer = Consumer(client_config(bootstrap, **{
-            "group.id": "matchflow",  # offsets are not committed: recovery owns them
-            "enable.auto.commit": False,
-            "enable.partition.eof": False,
-            "fetch.message.max.bytes": 4 * 1024 * 1024,
-            "fetch.wait.max.ms": 100,  # a live event waits at most this long
-        }))
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        partition: int,
+        offset: int | None,
+        until_idle: float | None,
+        batch_size: int,
+        stop: Callable[[], bool] | None = None,
+    ) -> None:
+        self._consumer = Consumer(
+            client_config(
+                bootstrap,
+                **{
+                    "group.id": "matchflow",  # offsets are not committed: recovery owns them
+                    "enable.auto.commit": False,
+                    "enable.partition.eof": False,
+                    "fetch.message.max.bytes": 4 * 1024 * 1024,
+                    "fetch.wait.max.ms": 100,  # a live event waits at most this long
+                },
+            )
+        )
         self._tp = TopicPartition(topic, partition, OFFSET_BEGINNING if offset is None else offset)
         self._consumer.assign([self._tp])
         self._offset = offset
@@ -58,7 +70,7 @@ class _PartitionReader(StatefulSourcePartition[bytes, int]):
             error = message.error()
             if error is not None:
                 if error.code() != KafkaError._PARTITION_EOF:
-                    self._awake = datetime.now(timezone.utc) + BACKOFF
+                    self._awake = datetime.now(UTC) + BACKOFF
                 continue
             values.append(message.value())
             self._offset = message.offset() + 1
@@ -70,7 +82,7 @@ class _PartitionReader(StatefulSourcePartition[bytes, int]):
             return values
         if self._drained_and_idle():
             raise StopIteration()
-        self._awake = datetime.now(timezone.utc) + BACKOFF
+        self._awake = datetime.now(UTC) + BACKOFF
         return []
 
     def _report_lag(self) -> None:
@@ -106,8 +118,14 @@ class KafkaEventSource(FixedPartitionedSource[bytes, int]):
     """Raw message values of ``topic``, partition by partition; every part ends
     once ``stop()`` is true."""
 
-    def __init__(self, bootstrap: str, topic: str, until_idle: float | None = None,
-                 batch_size: int = 500, stop: Callable[[], bool] | None = None) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        until_idle: float | None = None,
+        batch_size: int = 500,
+        stop: Callable[[], bool] | None = None,
+    ) -> None:
         self.bootstrap = bootstrap
         self.topic = topic
         self.until_idle = until_idle
@@ -117,7 +135,13 @@ class KafkaEventSource(FixedPartitionedSource[bytes, int]):
     def list_parts(self) -> list[str]:
         return [str(p) for p in partitions_of(self.bootstrap, self.topic)]
 
-    def build_part(self, step_id: str, for_part: str,
-                   resume_state: int | None) -> _PartitionReader:
-        return _PartitionReader(self.bootstrap, self.topic, int(for_part), resume_state,
-                                self.until_idle, self.batch_size, self.stop)
+    def build_part(self, step_id: str, for_part: str, resume_state: int | None) -> _PartitionReader:
+        return _PartitionReader(
+            self.bootstrap,
+            self.topic,
+            int(for_part),
+            resume_state,
+            self.until_idle,
+            self.batch_size,
+            self.stop,
+        )

@@ -33,20 +33,32 @@ class Need:
     def present(self) -> bool:
         if self.what == "PostgreSQL server":
             return bool(glob.glob("/usr/lib/postgresql/*/bin/initdb")) or bool(
-                shutil.which("initdb"))
+                shutil.which("initdb")
+            )
         return all(shutil.which(tool) for tool in self.tools)
 
 
 NEEDS = (
-    Need("Java 17+ and Maven", "fetch and run the Kafka broker the tests start",
-         ("openjdk-17-jre-headless", "maven"), ("java", "mvn")),
+    Need(
+        "Java 17+ and Maven",
+        "fetch and run the Kafka broker the tests start",
+        ("openjdk-17-jre-headless", "maven"),
+        ("java", "mvn"),
+    ),
     Need("PostgreSQL server", "the PostgreSQL cluster the tests start", ("postgresql",)),
-    Need("docker-compose", "validate docker-compose.yml", ("docker-compose",),
-         ("docker-compose",)),
-    Need("chromium", "render the HTML report in a browser", ("chromium", "fonts-dejavu-core"),
-         ("chromium",)),
-    Need("prometheus, promtool", "evaluate the dashboards' PromQL on live metrics",
-         ("prometheus",), ("prometheus", "promtool")),
+    Need("docker-compose", "validate docker-compose.yml", ("docker-compose",), ("docker-compose",)),
+    Need(
+        "chromium",
+        "render the HTML report in a browser",
+        ("chromium", "fonts-dejavu-core"),
+        ("chromium",),
+    ),
+    Need(
+        "prometheus, promtool",
+        "evaluate the dashboards' PromQL on live metrics",
+        ("prometheus",),
+        ("prometheus", "promtool"),
+    ),
 )
 # The services the packages above bring: stopped and disabled right after
 # they are installed (never a unit this step did not install).
@@ -64,8 +76,11 @@ def _apt_install(packages: list[str]) -> None:
         NO_START.chmod(0o755)
     try:
         subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends",
-                        *packages], check=True, env=env)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
+            check=True,
+            env=env,
+        )
     finally:
         if placed:
             NO_START.unlink()
@@ -73,26 +88,33 @@ def _apt_install(packages: list[str]) -> None:
         return
     for unit in (UNITS[p] for p in packages if p in UNITS):
         for action in ("disable", "stop"):  # disable works without a running systemd
-            subprocess.run(["systemctl", action, unit], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+            subprocess.run(
+                ["systemctl", action, unit], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
 
 
 def main() -> None:
     missing = [need for need in NEEDS if not need.present()]
     jars = jars_cached()
-    print("make test runs every test; the integration tests start their own Kafka and "
-          "PostgreSQL on 127.0.0.1 and stop them. They need:")
+    print(
+        "make test runs every test; the integration tests start their own Kafka and "
+        "PostgreSQL on 127.0.0.1 and stop them. They need:"
+    )
     for need in NEEDS:
-        state = "missing: apt-get install " + " ".join(need.packages) \
-            if need in missing else "present"
+        state = (
+            "missing: apt-get install " + " ".join(need.packages) if need in missing else "present"
+        )
         print(f"  {need.what:<22} {state:<52} ({need.why})")
-    print(f"  {'Kafka broker jars':<22} {'cached' if jars else 'fetched once with Maven':<52} "
-          f"(into {cache_dir()})")
+    print(
+        f"  {'Kafka broker jars':<22} {'cached' if jars else 'fetched once with Maven':<52} "
+        f"(into {cache_dir()})"
+    )
     if missing:
         packages = [p for need in missing for p in need.packages]
         if os.geteuid() != 0:
-            sys.exit(f"error: run as root, or install these Debian packages first: "
-                     f"{' '.join(packages)}")
+            sys.exit(
+                f"error: run as root, or install these Debian packages first: {' '.join(packages)}"
+            )
         print(f"installing {' '.join(packages)} (no service started or left enabled)")
         _apt_install(packages)
     try:

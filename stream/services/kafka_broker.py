@@ -43,9 +43,20 @@ def kafka_jars() -> Path:
     if shutil.which("mvn") is None or shutil.which("java") is None:
         raise ServiceError("Kafka needs java (17+) and mvn: apt-get install openjdk-17-jre maven")
     libs.mkdir(parents=True, exist_ok=True)
-    fetched = subprocess.run(["mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-                              f"-DoutputDirectory={libs}", "-DincludeScope=runtime"],
-                             capture_output=True, text=True)
+    fetched = subprocess.run(
+        [
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(POM),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={libs}",
+            "-DincludeScope=runtime",
+        ],
+        capture_output=True,
+        text=True,
+    )
     if fetched.returncode != 0:
         raise ServiceError(f"fetching the Kafka jars failed: {fetched.stdout[-1500:]}")
     marker.touch()
@@ -53,26 +64,28 @@ def kafka_jars() -> Path:
 
 
 def _properties(data: Path, port: int, controller: int) -> str:
-    return "\n".join([
-        "process.roles=broker,controller",
-        "node.id=1",
-        f"controller.quorum.voters=1@127.0.0.1:{controller}",
-        f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}",
-        f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
-        "controller.listener.names=CONTROLLER",
-        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-        "inter.broker.listener.name=PLAINTEXT",
-        f"log.dirs={data}",
-        "num.partitions=4",
-        "offsets.topic.replication.factor=1",
-        "offsets.topic.num.partitions=4",
-        "transaction.state.log.replication.factor=1",
-        "transaction.state.log.min.isr=1",
-        "group.initial.rebalance.delay.ms=0",
-        "auto.create.topics.enable=false",
-        "message.max.bytes=2097152",
-        "",
-    ])
+    return "\n".join(
+        [
+            "process.roles=broker,controller",
+            "node.id=1",
+            f"controller.quorum.voters=1@127.0.0.1:{controller}",
+            f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+            "controller.listener.names=CONTROLLER",
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name=PLAINTEXT",
+            f"log.dirs={data}",
+            "num.partitions=4",
+            "offsets.topic.replication.factor=1",
+            "offsets.topic.num.partitions=4",
+            "transaction.state.log.replication.factor=1",
+            "transaction.state.log.min.isr=1",
+            "group.initial.rebalance.delay.ms=0",
+            "auto.create.topics.enable=false",
+            "message.max.bytes=2097152",
+            "",
+        ]
+    )
 
 
 @dataclass
@@ -101,13 +114,28 @@ class KafkaBroker:
         # down, then up) picks new free ports, and the old file would keep the old.
         config.write_text(_properties(data, self.port, self.controller_port))
         if not (data / "meta.properties").exists():
-            subprocess.run(self._java(libs, "kafka.tools.StorageTool", "format", "-t",
-                                      str(uuid.uuid4()), "-c", str(config)),
-                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        log = open(self.workdir / "kafka.log", "ab")
-        self.process = subprocess.Popen(self._java(libs, "kafka.Kafka", str(config)),
-                                        stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+            subprocess.run(
+                self._java(
+                    libs,
+                    "kafka.tools.StorageTool",
+                    "format",
+                    "-t",
+                    str(uuid.uuid4()),
+                    "-c",
+                    str(config),
+                ),
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        # The broker outlives this call; Popen keeps its own copy of the handle.
+        with open(self.workdir / "kafka.log", "ab") as log:
+            self.process = subprocess.Popen(
+                self._java(libs, "kafka.Kafka", str(config)),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self._wait_ready(timeout)
         return self
 
@@ -123,7 +151,7 @@ class KafkaBroker:
             try:
                 if admin.list_topics(timeout=2).brokers:
                     return
-            except Exception:  # noqa: BLE001 - the broker is still starting
+            except Exception:
                 time.sleep(0.3)
         self.stop()
         raise ServiceError(f"Kafka not ready in {timeout:.0f} s")

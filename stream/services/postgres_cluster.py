@@ -29,8 +29,11 @@ def pg_bin() -> Path:
     if os.geteuid() != 0:
         raise ServiceError("PostgreSQL server not found: install the postgresql package")
     subprocess.run(["apt-get", "update", "-qq"], check=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True,
-                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "postgresql"],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
     return pg_bin()
 
 
@@ -57,8 +60,12 @@ class PostgresCluster:
         return self.workdir / "pgdata"
 
     def _run(self, binary: str, *args: str) -> None:
-        done = subprocess.run(_as_owner([str(pg_bin() / binary), *args]),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        done = subprocess.run(
+            _as_owner([str(pg_bin() / binary), *args]),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         if done.returncode != 0:
             raise ServiceError(f"{binary} failed: {done.stderr.strip()[-500:]}")
 
@@ -66,19 +73,41 @@ class PostgresCluster:
         self.workdir.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             shutil.chown(self.workdir, "postgres", "postgres")
-            reachable = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-w",
-                                        str(self.workdir)])
+            reachable = subprocess.run(
+                ["runuser", "-u", "postgres", "--", "test", "-w", str(self.workdir)]
+            )
             if reachable.returncode != 0:
-                raise ServiceError(f"user postgres cannot reach {self.workdir}: make its "
-                                   "parent folders world-executable (chmod o+x)")
+                raise ServiceError(
+                    f"user postgres cannot reach {self.workdir}: make its "
+                    "parent folders world-executable (chmod o+x)"
+                )
         if not (self.data / "PG_VERSION").exists():
-            self._run("initdb", "-A", "trust", "--no-sync", "-U",
-                      self.url.split("//")[1].split("@")[0], "-D", str(self.data))
-        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.workdir} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                   "-c max_connections=100")
-        self._run("pg_ctl", "-w", "-D", str(self.data), "-l", str(self.workdir / "pg.log"),
-                  "-o", options, "start")
+            self._run(
+                "initdb",
+                "-A",
+                "trust",
+                "--no-sync",
+                "-U",
+                self.url.split("//")[1].split("@")[0],
+                "-D",
+                str(self.data),
+            )
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.workdir} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=100"
+        )
+        self._run(
+            "pg_ctl",
+            "-w",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.workdir / "pg.log"),
+            "-o",
+            options,
+            "start",
+        )
         self._create_database()
         return self
 
@@ -87,8 +116,9 @@ class PostgresCluster:
 
         admin = self.url.rsplit("/", 1)[0] + "/postgres"
         with psycopg.connect(admin, autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                  (self.database,)).fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (self.database,)
+            ).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{self.database}"')
 

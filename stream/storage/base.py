@@ -51,8 +51,9 @@ def group_rows(records: Iterable[Record]) -> tuple[Upserts, Deletes]:
 
 def delete_sql(table: str, placeholder: str) -> str:
     """DELETE of one row by its natural key."""
-    return (f"DELETE FROM {table} WHERE "
-            + " AND ".join(f"{k} = {placeholder}" for k in ALL_TABLES[table].key))
+    return f"DELETE FROM {table} WHERE " + " AND ".join(
+        f"{k} = {placeholder}" for k in ALL_TABLES[table].key
+    )
 
 
 def upsert_sql(table: str, columns: tuple[str, ...], placeholders: list[str]) -> str:
@@ -60,8 +61,10 @@ def upsert_sql(table: str, columns: tuple[str, ...], placeholders: list[str]) ->
     key = ALL_TABLES[table].key
     updates = [f"{c} = excluded.{c}" for c in columns if c not in key]
     action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
-    return (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(placeholders)}) "
-            f"ON CONFLICT ({', '.join(key)}) {action}")
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(placeholders)}) "
+        f"ON CONFLICT ({', '.join(key)}) {action}"
+    )
 
 
 class Store(ABC):
@@ -104,8 +107,9 @@ class Store(ABC):
         self.close()
 
 
-def open_store(url: str, create: bool = True, timeout: float | None = None,
-               read_only: bool = False) -> Store:
+def open_store(
+    url: str, create: bool = True, timeout: float | None = None, read_only: bool = False
+) -> Store:
     """Open the store a URL names: ``sqlite:///path`` or ``postgresql://...``.
     ``create`` makes or migrates the schema (writers only); ``timeout`` bounds
     each wait: SQLite's busy wait, PostgreSQL's statements and pool (the API's
@@ -118,8 +122,9 @@ def open_store(url: str, create: bool = True, timeout: float | None = None,
         if not create and path != ":memory:" and not Path(path).is_file():
             raise StoreError(f"db: no store at {path!r} (run a replay first)")
 
-        store: Store = SQLiteStore(url, timeout=60.0 if timeout is None else timeout,
-                                   read_only=read_only)
+        store: Store = SQLiteStore(
+            url, timeout=60.0 if timeout is None else timeout, read_only=read_only
+        )
     elif url.startswith(("postgresql:", "postgres:")):
         from stream.config import Settings
         from stream.storage.postgres import PostgresStore
@@ -134,8 +139,11 @@ def open_store(url: str, create: bool = True, timeout: float | None = None,
 
 # Every table with a league column, the MLflow snapshot log aside: those rows
 # describe registry versions, which a new replay does not remove.
-LEAGUE_TABLES = tuple(name for name, table in ALL_TABLES.items()
-                      if "league" in table.column_names and name != "model_snapshots")
+LEAGUE_TABLES = tuple(
+    name
+    for name, table in ALL_TABLES.items()
+    if "league" in table.column_names and name != "model_snapshots"
+)
 
 
 def check_schema(store: Store) -> None:
@@ -144,7 +152,9 @@ def check_schema(store: Store) -> None:
     try:
         store.fetch("SELECT 1 FROM league_state LIMIT 1")
         store.fetch("SELECT 1 FROM predictions LIMIT 1")
-    except Exception as exc:  # noqa: BLE001 - missing table or no permission: the same answer
-        raise StoreError(f"db: {store.url!r} has no readable matchflow tables "
-                         f"({type(exc).__name__}); run `matchflow migrate --db URL` or a "
-                         "replay first") from None
+    except Exception as exc:
+        raise StoreError(
+            f"db: {store.url!r} has no readable matchflow tables "
+            f"({type(exc).__name__}); run `matchflow migrate --db URL` or a "
+            "replay first"
+        ) from None

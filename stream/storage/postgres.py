@@ -37,8 +37,13 @@ def to_psycopg(sql: str) -> str:
 
 # Staging columns and binary COPY types: times travel as ISO text and are cast
 # by the server (binary timestamptz would need datetime objects built in Python).
-_STAGING_TYPES = {"text": "TEXT", "float": "DOUBLE PRECISION", "int": "BIGINT", "ts": "TEXT",
-                  "blob": "BYTEA"}
+_STAGING_TYPES = {
+    "text": "TEXT",
+    "float": "DOUBLE PRECISION",
+    "int": "BIGINT",
+    "ts": "TEXT",
+    "blob": "BYTEA",
+}
 _COPY_TYPES = {"text": "text", "float": "float8", "int": "int8", "ts": "text", "blob": "bytea"}
 
 
@@ -53,13 +58,21 @@ def _upsert_from(table: str, columns: tuple[str, ...]) -> str:
     selected = ", ".join(f"{c}::timestamptz" if kinds[c] == "ts" else c for c in columns)
     updates = [f"{c} = excluded.{c}" for c in columns if c not in key]
     action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
-    return (f"INSERT INTO {table} ({', '.join(columns)}) SELECT {selected} FROM staging_{table} "
-            f"ON CONFLICT ({', '.join(key)}) {action}")
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {selected} FROM staging_{table} "
+        f"ON CONFLICT ({', '.join(key)}) {action}"
+    )
 
 
 class PostgresStore(Store):
-    def __init__(self, url: str, pool_size: int = 4, retention_days: int = 0,
-                 reader_password: str | None = None, timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        pool_size: int = 4,
+        retention_days: int = 0,
+        reader_password: str | None = None,
+        timeout: float | None = None,
+    ) -> None:
         self.url = url
         self.reader_password = reader_password
         self.retention_days = retention_days
@@ -73,38 +86,57 @@ class PostgresStore(Store):
             options["connect_timeout"] = max(int(timeout), 1)
         try:
             psycopg.connect(url, connect_timeout=10).close()  # fail fast, with the reason
-            self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True,
-                                        timeout=timeout or 30, kwargs=options)
+            self._pool = ConnectionPool(
+                url,
+                min_size=1,
+                max_size=pool_size,
+                open=True,
+                timeout=timeout or 30,
+                kwargs=options,
+            )
             self._pool.wait(timeout=30)
-        except Exception as exc:  # noqa: BLE001 - any failure to connect is the URL's
+        except Exception as exc:
             raise StoreError(f"db: cannot connect to {url!r}: {exc}") from None
 
     # -- schema ---------------------------------------------------------------
     def create_schema(self) -> None:
         with self._pool.connection() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
-            self.timescale = bool(conn.execute(
-                "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'").fetchone())
-            log.info("PostgreSQL store: %s", "TimescaleDB hypertables" if self.timescale
-                     else "plain tables with the time_bucket fallback (no timescaledb)")
-            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY,"
-                         " name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+            self.timescale = bool(
+                conn.execute(
+                    "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"
+                ).fetchone()
+            )
+            log.info(
+                "PostgreSQL store: %s",
+                "TimescaleDB hypertables"
+                if self.timescale
+                else "plain tables with the time_bucket fallback (no timescaledb)",
+            )
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY,"
+                " name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+            )
             done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
             for version, name, statements in migrations(self.timescale, self.retention_days):
                 if version in done:
                     continue
                 for statement in statements:
                     conn.execute(statement)
-                conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
-                             (version, name))
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name)
+                )
             if self.reader_password:
                 self._enable_reader_login(conn)
 
     def _enable_reader_login(self, conn: psycopg.Connection) -> None:
         """Give the read-only role a password (utility statements take no
         bind parameters, hence the quoted literal)."""
-        conn.execute(pgsql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(
-            pgsql.Identifier(READER_ROLE), pgsql.Literal(self.reader_password)))
+        conn.execute(
+            pgsql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(
+                pgsql.Identifier(READER_ROLE), pgsql.Literal(self.reader_password)
+            )
+        )
 
     # -- writes ---------------------------------------------------------------
     def write(self, records: Iterable[Record]) -> int:
@@ -124,8 +156,9 @@ class PostgresStore(Store):
                     conn.execute(_staging_ddl(table))
                     created.append(table)
                 kinds = dict(TABLES[table].columns)
-                with conn.cursor().copy(f"COPY staging_{table} ({', '.join(columns)}) "
-                                        "FROM STDIN (FORMAT BINARY)") as copy:
+                with conn.cursor().copy(
+                    f"COPY staging_{table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+                ) as copy:
                     copy.set_types([_COPY_TYPES[kinds[c]] for c in columns])
                     for row in rows:
                         copy.write_row([row[c] for c in columns])
@@ -140,8 +173,9 @@ class PostgresStore(Store):
         removed = 0
         with self._pool.connection() as conn:
             for table in LEAGUE_TABLES:
-                removed += conn.execute(f"DELETE FROM {table} WHERE league = ANY(%s)",
-                                        (list(leagues),)).rowcount
+                removed += conn.execute(
+                    f"DELETE FROM {table} WHERE league = ANY(%s)", (list(leagues),)
+                ).rowcount
         self._dirty = True
         self._maybe_refresh(force=True)
         return removed

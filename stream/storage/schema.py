@@ -29,8 +29,10 @@ class Table:
 
     def ddl(self, types: dict[str, str]) -> str:
         cols = ",\n  ".join(f"{name} {types[kind]}" for name, kind in self.columns)
-        return (f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols},\n"
-                f"  PRIMARY KEY ({', '.join(self.key)})\n)")
+        return (
+            f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols},\n"
+            f"  PRIMARY KEY ({', '.join(self.key)})\n)"
+        )
 
 
 def _table(name: str, key: tuple[str, ...], columns: str, time_column: str | None = None) -> Table:
@@ -38,50 +40,93 @@ def _table(name: str, key: tuple[str, ...], columns: str, time_column: str | Non
     return Table(name, pairs, key, time_column)  # type: ignore[arg-type]
 
 
-TABLES: dict[str, Table] = {t.name: t for t in (
-    _table("matches", ("match_id",),
-           "match_id:text league:text season:text kickoff:ts home:text away:text "
-           "home_goals:int away_goals:int status:text"),
-    _table("odds", ("match_id", "phase", "bookmaker", "ts"),
-           "match_id:text phase:text bookmaker:text ts:ts league:text "
-           "home:float draw:float away:float", "ts"),
-    _table("predictions", ("match_id", "model", "phase", "ts"),
-           "match_id:text model:text phase:text ts:ts league:text season:text "
-           "p_home:float p_draw:float p_away:float odds_home:float odds_draw:float "
-           "odds_away:float model_version:int", "ts"),
-    _table("bets", ("match_id", "strategy"),
-           "match_id:text strategy:text league:text season:text kickoff:ts outcome:text "
-           "odds:float probability:float stake:float closing_odds:float clv:float "
-           "status:text profit:float bookmaker:text fair_clv:float"),
-    _table("bankroll", ("league", "strategy", "ts", "match_id"),
-           "league:text strategy:text ts:ts match_id:text season:text bankroll:float", "ts"),
-    _table("model_metrics", ("match_id", "model", "phase", "ts"),
-           "match_id:text model:text phase:text ts:ts league:text season:text rps:float "
-           "log_loss:float brier:float correct:int n:int rolling_rps:float "
-           "rolling_log_loss:float rolling_accuracy:float cum_rps:float "
-           "cum_log_loss:float cum_accuracy:float", "ts"),
-    _table("drift_events", ("league", "model", "ts", "detector"),
-           "league:text model:text ts:ts detector:text season:text match_id:text "
-           "matches_seen:int error_before:float error_after:float", "ts"),
-    _table("model_state", ("league", "model"),
-           "league:text model:text updated_at:ts matches_learned:int drifts:int "
-           "warnings:int monitor_drifts:int"),
-    _table("dead_letters", ("id",),
-           "id:text league:text match_id:text ts:ts reason:text payload:text"),
-)}
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        _table(
+            "matches",
+            ("match_id",),
+            "match_id:text league:text season:text kickoff:ts home:text away:text "
+            "home_goals:int away_goals:int status:text",
+        ),
+        _table(
+            "odds",
+            ("match_id", "phase", "bookmaker", "ts"),
+            "match_id:text phase:text bookmaker:text ts:ts league:text "
+            "home:float draw:float away:float",
+            "ts",
+        ),
+        _table(
+            "predictions",
+            ("match_id", "model", "phase", "ts"),
+            "match_id:text model:text phase:text ts:ts league:text season:text "
+            "p_home:float p_draw:float p_away:float odds_home:float odds_draw:float "
+            "odds_away:float model_version:int",
+            "ts",
+        ),
+        _table(
+            "bets",
+            ("match_id", "strategy"),
+            "match_id:text strategy:text league:text season:text kickoff:ts outcome:text "
+            "odds:float probability:float stake:float closing_odds:float clv:float "
+            "status:text profit:float bookmaker:text fair_clv:float",
+        ),
+        _table(
+            "bankroll",
+            ("league", "strategy", "ts", "match_id"),
+            "league:text strategy:text ts:ts match_id:text season:text bankroll:float",
+            "ts",
+        ),
+        _table(
+            "model_metrics",
+            ("match_id", "model", "phase", "ts"),
+            "match_id:text model:text phase:text ts:ts league:text season:text rps:float "
+            "log_loss:float brier:float correct:int n:int rolling_rps:float "
+            "rolling_log_loss:float rolling_accuracy:float cum_rps:float "
+            "cum_log_loss:float cum_accuracy:float",
+            "ts",
+        ),
+        _table(
+            "drift_events",
+            ("league", "model", "ts", "detector"),
+            "league:text model:text ts:ts detector:text season:text match_id:text "
+            "matches_seen:int error_before:float error_after:float",
+            "ts",
+        ),
+        _table(
+            "model_state",
+            ("league", "model"),
+            "league:text model:text updated_at:ts matches_learned:int drifts:int "
+            "warnings:int monitor_drifts:int",
+        ),
+        _table(
+            "dead_letters",
+            ("id",),
+            "id:text league:text match_id:text ts:ts reason:text payload:text",
+        ),
+    )
+}
 
 # Not data but a cache: each league's pickled processor, written every so often
 # by the dataflow so the API can predict with the latest models. Kept out of
 # TABLES: pickles of equal states differ in bytes, and the cadence is wall time.
-STATE_TABLE = _table("league_state", ("league",),
-                     "league:text updated_at:ts matches_learned:int events:int state:blob")
+STATE_TABLE = _table(
+    "league_state",
+    ("league",),
+    "league:text updated_at:ts matches_learned:int events:int state:blob",
+)
 # One row per snapshot logged to MLflow; which snapshots are taken depends on
 # how fast MLflow answers, so this too stays out of TABLES.
-SNAPSHOTS_TABLE = _table("model_snapshots", ("league", "version"),
-                         "league:text version:int ts:ts run_id:text trigger:text size:int "
-                         "seconds:float")
-ALL_TABLES: dict[str, Table] = {**TABLES, STATE_TABLE.name: STATE_TABLE,
-                                SNAPSHOTS_TABLE.name: SNAPSHOTS_TABLE}
+SNAPSHOTS_TABLE = _table(
+    "model_snapshots",
+    ("league", "version"),
+    "league:text version:int ts:ts run_id:text trigger:text size:int seconds:float",
+)
+ALL_TABLES: dict[str, Table] = {
+    **TABLES,
+    STATE_TABLE.name: STATE_TABLE,
+    SNAPSHOTS_TABLE.name: SNAPSHOTS_TABLE,
+}
 
 INDEXES = (
     "CREATE INDEX IF NOT EXISTS predictions_league_ts ON predictions (league, ts)",

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from stream.records import Record
-from stream.storage.base import (LEAGUE_TABLES, Store, StoreError, delete_sql, group_rows,
-                                 upsert_sql)
+from stream.storage.base import LEAGUE_TABLES, Store, StoreError, delete_sql, group_rows, upsert_sql
 from stream.storage.schema import ALL_TABLES, INDEXES
 
 TYPES = {"text": "TEXT", "float": "REAL", "int": "INTEGER", "ts": "TEXT", "blob": "BLOB"}
@@ -28,7 +27,7 @@ def sqlite_path(url: str) -> str:
     """``sqlite:///relative.db``, ``sqlite:////abs/path.db`` or ``sqlite:///:memory:``."""
     if not url.startswith("sqlite:///"):
         raise StoreError(f"db: SQLite URLs look like sqlite:///matchflow.db, got {url!r}")
-    return url[len("sqlite:///"):]
+    return url[len("sqlite:///") :]
 
 
 class SQLiteStore(Store):
@@ -40,8 +39,12 @@ class SQLiteStore(Store):
         if path != ":memory:" and not Path(path).resolve().parent.is_dir():
             raise StoreError(f"db: directory of {path!r} does not exist")
         if read_only and path != ":memory:":
-            self._conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True,
-                                         timeout=timeout, check_same_thread=False)
+            self._conn = sqlite3.connect(
+                f"{Path(path).resolve().as_uri()}?mode=ro",
+                uri=True,
+                timeout=timeout,
+                check_same_thread=False,
+            )
         else:
             self._conn = sqlite3.connect(path, timeout=timeout, check_same_thread=False)
         self._conn.row_factory = sqlite3.Row
@@ -63,9 +66,11 @@ class SQLiteStore(Store):
         present = {row[1] for row in self._conn.execute(f"PRAGMA table_info({table})")}
         missing = [c for c in wanted if c not in present]
         if missing:
-            raise StoreError(f"db: {self.url!r} was written by another version of matchflow "
-                             f"(table {table} has no {', '.join(missing)}); "
-                             "use a new file or delete this one")
+            raise StoreError(
+                f"db: {self.url!r} was written by another version of matchflow "
+                f"(table {table} has no {', '.join(missing)}); "
+                "use a new file or delete this one"
+            )
 
     def write(self, records: Iterable[Record]) -> int:
         written = 0
@@ -83,8 +88,12 @@ class SQLiteStore(Store):
     def delete_leagues(self, leagues: list[str]) -> int:
         marks = ", ".join("?" * len(leagues))
         with self._conn:
-            return sum(self._conn.execute(f"DELETE FROM {table} WHERE league IN ({marks})",
-                                          leagues).rowcount for table in LEAGUE_TABLES)
+            return sum(
+                self._conn.execute(
+                    f"DELETE FROM {table} WHERE league IN ({marks})", leagues
+                ).rowcount
+                for table in LEAGUE_TABLES
+            )
 
     def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         cursor = self._conn.execute(sql, params or {})

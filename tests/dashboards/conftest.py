@@ -21,16 +21,19 @@ MIRRORED = "2022-23"
 
 
 def _mirrored(result):
-    return result.model_copy(update={"home_goals": result.away_goals,
-                                     "away_goals": result.home_goals})
+    return result.model_copy(
+        update={"home_goals": result.away_goals, "away_goals": result.home_goals}
+    )
 
 
 def payloads_with_upcoming() -> list[str]:
     events = []
     for league in LEAGUES:
         league_events = list(bundled_events(league, "2020-21", "2021-22", "2022-23"))
-        league_events = [_mirrored(e) if e.type == "result" and e.season == MIRRORED else e
-                         for e in league_events]
+        league_events = [
+            _mirrored(e) if e.type == "result" and e.season == MIRRORED else e
+            for e in league_events
+        ]
         results = [e for e in league_events if e.type == "result"]
         held = {e.match_id for e in results[-HELD_BACK:]}
         events += [e for e in league_events if not (e.type == "result" and e.match_id in held)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
@@ -15,11 +15,11 @@ from prometheus_client import CollectorRegistry
 
 from dashboards import build
 from dashboards.grafana import SCHEMA_VERSION
+from dashboards.macros import Range, expand, relative_range
 from serving.metrics import ApiMetrics
 from stream.metrics import FlowMetrics
 from stream.storage.migrations import READER_ROLE
 from tests.dashboards.conftest import LEAGUES, READER_PASSWORD
-from dashboards.macros import Range, expand, relative_range
 
 BOARDS = build.committed_dashboards()
 ALERTS = build.committed_provisioning("alerting")
@@ -39,12 +39,20 @@ def sql_targets():
     for name, panel in panels():
         for target in panel["targets"]:
             if target["datasource"]["uid"] == PG_UID:
-                yield (f"{name}:{panel['title']}:{target['refId']}", panel["type"],
-                       target["rawSql"], panel.get("repeat"))
+                yield (
+                    f"{name}:{panel['title']}:{target['refId']}",
+                    panel["type"],
+                    target["rawSql"],
+                    panel.get("repeat"),
+                )
     for name, board in BOARDS.items():
         for annotation in board["annotations"]["list"][1:]:
-            yield f"{name}:annotation:{annotation['name']}", "annotation", \
-                annotation["target"]["rawSql"], None
+            yield (
+                f"{name}:annotation:{annotation['name']}",
+                "annotation",
+                annotation["target"]["rawSql"],
+                None,
+            )
         for variable in board["templating"]["list"]:
             if variable["type"] == "query":
                 yield f"{name}:variable:{variable['name']}", "variable", variable["query"], None
@@ -59,8 +67,12 @@ def test_committed_files_are_what_the_code_generates():
 
 def test_the_four_dashboards_are_there_with_variables_and_refresh():
     titles = {board["title"] for board in BOARDS.values()}
-    assert titles == {"matchflow / Live predictions", "matchflow / Betting",
-                      "matchflow / Model health", "matchflow / Pipeline"}
+    assert titles == {
+        "matchflow / Live predictions",
+        "matchflow / Betting",
+        "matchflow / Model health",
+        "matchflow / Pipeline",
+    }
     for board in BOARDS.values():
         assert board["schemaVersion"] == SCHEMA_VERSION
         assert board["refresh"] in ("5s", "10s")
@@ -77,9 +89,12 @@ def test_panel_ids_are_unique_and_the_grid_does_not_overlap(name):
     cells: set[tuple[int, int]] = set()
     for panel in board["panels"]:
         grid = panel["gridPos"]
-        assert 0 <= grid["x"] and grid["x"] + grid["w"] <= 24
-        area = {(x, y) for x in range(grid["x"], grid["x"] + grid["w"])
-                for y in range(grid["y"], grid["y"] + grid["h"])}
+        assert grid["x"] >= 0 and grid["x"] + grid["w"] <= 24
+        area = {
+            (x, y)
+            for x in range(grid["x"], grid["x"] + grid["w"])
+            for y in range(grid["y"], grid["y"] + grid["h"])
+        }
         assert not area & cells, f"{panel['title']} overlaps another panel"
         cells |= area
 
@@ -117,8 +132,11 @@ def test_every_template_variable_used_is_defined():
 def test_alert_rules_cover_the_four_conditions_and_are_well_formed():
     rules = [rule for group in ALERTS["groups"] for rule in group["rules"]]
     assert {rule["title"] for rule in rules} == {
-        "Drift burst", "Primary model behind the market", "Dead letters per minute",
-        "Stale data"}
+        "Drift burst",
+        "Primary model behind the market",
+        "Dead letters per minute",
+        "Stale data",
+    }
     assert len({rule["uid"] for rule in rules}) == len(rules)
     for rule in rules:
         refs = [query["refId"] for query in rule["data"]]
@@ -133,21 +151,30 @@ SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), 
 
 def _exported_metric_names() -> set[str]:
     """The series names each registered family exposes (a counter's ``_total``...)."""
-    return {family.name + suffix
-            for registry in (FlowMetrics(CollectorRegistry()).registry, ApiMetrics().registry)
-            for family in registry.collect() for suffix in SUFFIXES[family.type]}
+    return {
+        family.name + suffix
+        for registry in (FlowMetrics(CollectorRegistry()).registry, ApiMetrics().registry)
+        for family in registry.collect()
+        for suffix in SUFFIXES[family.type]
+    }
 
 
 def test_promql_uses_only_metrics_matchflow_exports():
     exported = _exported_metric_names()
     exprs = [t["expr"] for _, p in panels() for t in p["targets"] if "expr" in t]
-    exprs += [q["model"]["expr"] for g in ALERTS["groups"] for r in g["rules"]
-              for q in r["data"] if "expr" in q["model"]]
+    exprs += [
+        q["model"]["expr"]
+        for g in ALERTS["groups"]
+        for r in g["rules"]
+        for q in r["data"]
+        if "expr" in q["model"]
+    ]
     used = {name for expr in exprs for name in re.findall(r"\bmatchflow_\w+", expr)}
     assert used and used <= exported, used - exported
 
 
 # -- the SQL, for real ------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def reader(dashboard_db):
@@ -155,15 +182,22 @@ def reader(dashboard_db):
     server, database = dashboard_db.rsplit("/", 1)
     host_port = server.split("@")[-1]
     host, port = host_port.split(":")
-    with psycopg.connect(host=host, port=port, dbname=database, user=READER_ROLE,
-                         password=READER_PASSWORD, autocommit=True) as conn:
+    with psycopg.connect(
+        host=host,
+        port=port,
+        dbname=database,
+        user=READER_ROLE,
+        password=READER_PASSWORD,
+        autocommit=True,
+    ) as conn:
         yield conn
 
 
 @pytest.fixture(scope="session")
 def data_range(reader) -> Range:
-    start, end = reader.execute("SELECT min(kickoff), max(ts) FROM matches, odds "
-                                "WHERE odds.match_id = matches.match_id").fetchone()
+    start, end = reader.execute(
+        "SELECT min(kickoff), max(ts) FROM matches, odds WHERE odds.match_id = matches.match_id"
+    ).fetchone()
     return Range(start, end, "1d")
 
 
@@ -191,11 +225,15 @@ def _run(conn, query: str):
 @pytest.mark.parametrize("timescaledb", [False, True], ids=["plain", "timescaledb"])
 @pytest.mark.parametrize("selection", ["all", "one"])
 @pytest.mark.parametrize("what,kind,query,repeat", SQL_TARGETS, ids=[t[0] for t in SQL_TARGETS])
-def test_panel_sql_runs_as_the_reader_and_returns_rows(reader, data_range, what, kind, query,
-                                                       repeat, selection, timescaledb):
+def test_panel_sql_runs_as_the_reader_and_returns_rows(
+    reader, data_range, what, kind, query, repeat, selection, timescaledb
+):
     leagues = list(LEAGUES) if selection == "all" and not repeat else ["E0"]
-    variables = {"league": leagues, "strategy": ["flat", "kelly"] if selection == "all"
-                 else ["kelly"], "phase": ["pre"]}
+    variables = {
+        "league": leagues,
+        "strategy": ["flat", "kelly"] if selection == "all" else ["kelly"],
+        "phase": ["pre"],
+    }
     rows, columns = _run(reader, expand(query, data_range, variables, timescaledb))
     assert rows, f"{what}: no rows"
     _check_columns(kind, rows, columns, what)
@@ -208,8 +246,11 @@ def _alert_sql():
         for rule in group["rules"]:
             for query in rule["data"]:
                 if query["datasourceUid"] == PG_UID:
-                    yield rule["title"], query["model"]["rawSql"], \
-                        query["relativeTimeRange"]["from"]
+                    yield (
+                        rule["title"],
+                        query["model"]["rawSql"],
+                        query["relativeTimeRange"]["from"],
+                    )
 
 
 @pytest.mark.parametrize("title,query,seconds", list(_alert_sql()))
@@ -224,7 +265,7 @@ def test_alert_sql_returns_a_number_per_league(reader, data_range, title, query,
 
 def test_drift_burst_alert_counts_the_replayed_alarms(reader, data_range):
     query = next(sql for title, sql, _ in _alert_sql() if title == "Drift burst")
-    everything = Range(datetime(2000, 1, 1, tzinfo=timezone.utc), data_range.end)
+    everything = Range(datetime(2000, 1, 1, tzinfo=UTC), data_range.end)
     counted = dict(_run(reader, expand(query, everything, {}))[0])
     stored = dict(reader.execute("SELECT league, count(*) FROM drift_events GROUP BY 1"))
     assert stored and counted == {league: float(stored.get(league, 0)) for league in LEAGUES}

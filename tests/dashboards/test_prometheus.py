@@ -30,14 +30,23 @@ def promql_targets() -> list[tuple[str, str]]:
         for panel in board["panels"]:
             found += [(panel["title"], t["expr"]) for t in panel["targets"] if "expr" in t]
     alerts = build.committed_provisioning("alerting")
-    found += [(rule["title"], query["model"]["expr"]) for group in alerts["groups"]
-              for rule in group["rules"] for query in rule["data"] if "expr" in query["model"]]
+    found += [
+        (rule["title"], query["model"]["expr"])
+        for group in alerts["groups"]
+        for rule in group["rules"]
+        for query in rule["data"]
+        if "expr" in query["model"]
+    ]
     return found
 
 
 def test_promtool_accepts_the_stack_config():
-    done = subprocess.run(["promtool", "check", "config", "--syntax-only", str(PROMETHEUS_YML)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["promtool", "check", "config", "--syntax-only", str(PROMETHEUS_YML)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -54,30 +63,64 @@ def live_metrics(kafka, pg_url, topic, tmp_path):
     """Prometheus scraping a consuming dataflow and an API, every second."""
     flow_port, api_port, prom_port = free_port(), free_port(), free_port()
     config = tmp_path / "prometheus.yml"
-    config.write_text(yaml.safe_dump({
-        "global": {"scrape_interval": "1s"},
-        "scrape_configs": [
-            {"job_name": "matchflow-flow", "static_configs": [
-                {"targets": [f"127.0.0.1:{flow_port}"]}]},
-            {"job_name": "matchflow-api", "static_configs": [
-                {"targets": [f"127.0.0.1:{api_port}"]}]}]}))
-    publish(kafka.bootstrap, topic,
-            [(e.league, e.to_json()) for e in bundled_events("E0", "2021-22")])
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "global": {"scrape_interval": "1s"},
+                "scrape_configs": [
+                    {
+                        "job_name": "matchflow-flow",
+                        "static_configs": [{"targets": [f"127.0.0.1:{flow_port}"]}],
+                    },
+                    {
+                        "job_name": "matchflow-api",
+                        "static_configs": [{"targets": [f"127.0.0.1:{api_port}"]}],
+                    },
+                ],
+            }
+        )
+    )
+    publish(
+        kafka.bootstrap, topic, [(e.league, e.to_json()) for e in bundled_events("E0", "2021-22")]
+    )
     open_store(f"sqlite:///{tmp_path / 'api.db'}").close()  # serve refuses a missing store
     processes = [
-        _start(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={tmp_path}/tsdb",
-                f"--web.listen-address=127.0.0.1:{prom_port}"], prom_port, tmp_path / "p.log"),
-        _start(run_args(kafka.bootstrap, topic, pg_url, "--metrics-port", str(flow_port)),
-               flow_port, tmp_path / "flow.log"),
-        _start([MATCHFLOW, "serve", "--db", f"sqlite:///{tmp_path / 'api.db'}", "--port",
-                str(api_port)], api_port, tmp_path / "api.log"),
+        _start(
+            [
+                "prometheus",
+                f"--config.file={config}",
+                f"--storage.tsdb.path={tmp_path}/tsdb",
+                f"--web.listen-address=127.0.0.1:{prom_port}",
+            ],
+            prom_port,
+            tmp_path / "p.log",
+        ),
+        _start(
+            run_args(kafka.bootstrap, topic, pg_url, "--metrics-port", str(flow_port)),
+            flow_port,
+            tmp_path / "flow.log",
+        ),
+        _start(
+            [
+                MATCHFLOW,
+                "serve",
+                "--db",
+                f"sqlite:///{tmp_path / 'api.db'}",
+                "--port",
+                str(api_port),
+            ],
+            api_port,
+            tmp_path / "api.log",
+        ),
     ]
     try:
         for _ in range(30):
             httpx.get(f"http://127.0.0.1:{api_port}/predictions?league=E0")
             httpx.get(f"http://127.0.0.1:{api_port}/health")
-        yield f"http://127.0.0.1:{prom_port}", lambda payloads: publish(kafka.bootstrap,
-                                                                         topic, payloads)
+        yield (
+            f"http://127.0.0.1:{prom_port}",
+            lambda payloads: publish(kafka.bootstrap, topic, payloads),
+        )
     finally:
         for process in processes:
             process.terminate()

@@ -32,14 +32,29 @@ window.addEventListener('load', () => {
 
 
 def chromium(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                           "--hide-scrollbars", "--force-device-scale-factor=1", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def report(db: str, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([MATCHFLOW, "report", "--db", db, "--out", str(out), *extra],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [MATCHFLOW, "report", "--db", db, "--out", str(out), *extra],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -74,14 +89,16 @@ def test_chromium_renders_every_chart(page):
     layout = measure(page)
     assert len(layout["boxes"]) == 6
     shot = page.with_name("report.png")
-    done = chromium(f"--window-size={WIDTH},{layout['height']}", f"--screenshot={shot}",
-                    page.as_uri())
+    done = chromium(
+        f"--window-size={WIDTH},{layout['height']}", f"--screenshot={shot}", page.as_uri()
+    )
     assert shot.exists(), done.stderr[-2000:]
     image = Image.open(shot).convert("RGB")
     for box in layout["boxes"]:
         assert box["w"] > 300 and box["h"] > 200, box
-        crop = image.crop((int(box["x"]), int(box["y"]), int(box["x"] + box["w"]),
-                           int(box["y"] + box["h"])))
+        crop = image.crop(
+            (int(box["x"]), int(box["y"]), int(box["x"] + box["w"]), int(box["y"] + box["h"]))
+        )
         pixels = np.asarray(crop).reshape(-1, 3).astype(int)
         drawn = float((pixels.sum(axis=1) < 720).mean())  # clearly darker than white
         colours = len(np.unique(pixels, axis=0))

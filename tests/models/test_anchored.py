@@ -13,8 +13,13 @@ MARKET = (0.47, 0.27, 0.26)
 
 
 def _features(market=MARKET, elo_diff=0.8, pi_gd=0.3):
-    return {"mkt_home": market[0], "mkt_draw": market[1], "mkt_away": market[2],
-            "elo_diff": elo_diff, "pi_gd": pi_gd}
+    return {
+        "mkt_home": market[0],
+        "mkt_draw": market[1],
+        "mkt_away": market[2],
+        "elo_diff": elo_diff,
+        "pi_gd": pi_gd,
+    }
 
 
 @pytest.mark.parametrize("params", list(AnchoredLogit._unit_test_params()))
@@ -79,8 +84,7 @@ def test_learning_does_not_mutate_the_input_and_pickles_with_its_weights():
 
 
 def test_primary_features_are_per_side_and_bounded():
-    x = primary_features(_features(elo_diff=1.2, pi_gd=-0.4), "pre", "pinnacle",
-                         (0.0, 0.5, 0.5))
+    x = primary_features(_features(elo_diff=1.2, pi_gd=-0.4), "pre", "pinnacle", (0.0, 0.5, 0.5))
     assert (x["elo@0"], x["elo@2"]) == (0.6, -0.6)
     assert (x["pi@0"], x["pi@2"]) == (-0.2, 0.2)
     assert x["arf@0"] == -3.0  # an ARF share of 0 is clipped, not log(0)

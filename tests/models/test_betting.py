@@ -1,7 +1,14 @@
 import pytest
 
-from models.betting import (Decision, FlatStake, FractionalKelly, best_value,
-                            closing_line_value, kelly_fraction, settle)
+from models.betting import (
+    Decision,
+    FlatStake,
+    FractionalKelly,
+    best_value,
+    closing_line_value,
+    kelly_fraction,
+    settle,
+)
 
 
 def test_no_bet_without_enough_edge():

@@ -17,9 +17,14 @@ def _samples(n=300, seed=7):
         draw = rng.uniform(0.2, 0.3)
         away = max(1 - home - draw, 0.05)
         total = home + draw + away
-        features = {"mkt_home": home / total, "mkt_draw": draw / total,
-                    "mkt_away": away / total, "elo_diff": rng.gauss(0, 1),
-                    "pi_gd": rng.gauss(0, 0.5), "form_points": rng.gauss(0, 0.5)}
+        features = {
+            "mkt_home": home / total,
+            "mkt_draw": draw / total,
+            "mkt_away": away / total,
+            "elo_diff": rng.gauss(0, 1),
+            "pi_gd": rng.gauss(0, 0.5),
+            "form_points": rng.gauss(0, 0.5),
+        }
         outcome = 0 if rng.random() < home / total else rng.choice((1, 2))
         yield features, outcome
 
@@ -36,8 +41,7 @@ def _input(name, features):
 def _run(models, samples):
     out = []
     for features, outcome in samples:
-        out.append({name: model.predict(_input(name, features))
-                    for name, model in models.items()})
+        out.append({name: model.predict(_input(name, features)) for name, model in models.items()})
         for name, model in models.items():
             model.learn(_input(name, features), outcome)
     return out

@@ -1,10 +1,10 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from models.features import FeatureState, implied_probabilities, overround
 
-KICKOFF = datetime(2020, 1, 4, 15, 0, tzinfo=timezone.utc)
+KICKOFF = datetime(2020, 1, 4, 15, 0, tzinfo=UTC)
 
 
 def test_implied_probabilities_remove_the_margin_proportionally():
@@ -19,9 +19,14 @@ def test_features_change_only_through_observed_results():
     before = state.features("A", "B", KICKOFF, (2.0, 3.4, 4.0))
     again = state.features("A", "B", KICKOFF, (2.0, 3.4, 4.0))
     assert before == again  # computing features has no side effect
-    state.observe_result("A", "C", KICKOFF, 3, 0,
-                         {"home": {"shots": 20, "shots_on_target": 9},
-                          "away": {"shots": 3, "shots_on_target": 1}})
+    state.observe_result(
+        "A",
+        "C",
+        KICKOFF,
+        3,
+        0,
+        {"home": {"shots": 20, "shots_on_target": 9}, "away": {"shots": 3, "shots_on_target": 1}},
+    )
     after = state.features("A", "B", KICKOFF, (2.0, 3.4, 4.0))
     assert after["elo_diff"] > before["elo_diff"]
     assert after["form_shots"] > before["form_shots"]

@@ -1,14 +1,18 @@
 """Every bookmaker's quotes of a match: reference, best price, order-free."""
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from models.quotes import Book, Quote
 
-T = datetime(2024, 8, 16, 18, 0, tzinfo=timezone.utc)
-QUOTES = [Quote("market-max", T, (2.30, 3.70, 4.20)), Quote("market-avg", T, (2.15, 3.45, 3.85)),
-          Quote("pinnacle", T, (2.20, 3.50, 3.95)), Quote("bet365", T, (2.10, 3.70, 3.80)),
-          Quote("unibet", T, (2.30, 3.40, 3.90))]
+T = datetime(2024, 8, 16, 18, 0, tzinfo=UTC)
+QUOTES = [
+    Quote("market-max", T, (2.30, 3.70, 4.20)),
+    Quote("market-avg", T, (2.15, 3.45, 3.85)),
+    Quote("pinnacle", T, (2.20, 3.50, 3.95)),
+    Quote("bet365", T, (2.10, 3.70, 3.80)),
+    Quote("unibet", T, (2.30, 3.40, 3.90)),
+]
 
 
 def test_reference_and_best_price_do_not_depend_on_arrival_order():

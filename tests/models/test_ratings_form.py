@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -30,10 +30,18 @@ def test_pi_ratings_move_with_goal_difference():
 
 def test_form_averages_the_last_window_and_tracks_rest():
     form = Form(window=2)
-    day = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    day = datetime(2020, 1, 1, tzinfo=UTC)
     for i, (gf, ga) in enumerate([(0, 3), (2, 1), (1, 1)]):
-        form.record("A", day + timedelta(days=7 * i), goals_for=gf, goals_against=ga,
-                    shots_for=10, shots_against=None, on_target_for=4, on_target_against=2)
+        form.record(
+            "A",
+            day + timedelta(days=7 * i),
+            goals_for=gf,
+            goals_against=ga,
+            shots_for=10,
+            shots_against=None,
+            on_target_for=4,
+            on_target_against=2,
+        )
     summary = form.summary("A")
     assert summary["points"] == 2.0  # (3 + 1) / 2: the 0-3 loss left the window
     assert summary["goals_for"] == 1.5

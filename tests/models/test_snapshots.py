@@ -14,18 +14,32 @@ import pytest
 from models.snapshots import example_input, predict_frame
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
-from stream.services.ports import free_port, wait_for_port
 from stream.sealing import load_sealed, state_key
+from stream.services.ports import free_port, wait_for_port
 from stream.snapshot_run import SnapshotOptions
 from stream.storage import open_store
 from tests.conftest import bundled_events
 
-FIXTURES = pd.DataFrame([
-    {"home": "Arsenal", "away": "Chelsea", "kickoff": "2016-08-13T14:00:00+00:00",
-     "odds_home": 2.1, "odds_draw": 3.5, "odds_away": 3.4},
-    {"home": "Burnley", "away": "Man City", "kickoff": "2016-08-13T14:00:00+00:00",
-     "odds_home": 7.5, "odds_draw": 4.5, "odds_away": 1.45},
-])
+FIXTURES = pd.DataFrame(
+    [
+        {
+            "home": "Arsenal",
+            "away": "Chelsea",
+            "kickoff": "2016-08-13T14:00:00+00:00",
+            "odds_home": 2.1,
+            "odds_draw": 3.5,
+            "odds_away": 3.4,
+        },
+        {
+            "home": "Burnley",
+            "away": "Man City",
+            "kickoff": "2016-08-13T14:00:00+00:00",
+            "odds_home": 7.5,
+            "odds_draw": 4.5,
+            "odds_away": 1.45,
+        },
+    ]
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,11 +48,24 @@ def mlflow_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("mlflow-server")
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "mlflow"), "server", "--host", "127.0.0.1",
-         "--port", str(port), "--backend-store-uri", f"sqlite:///{folder / 'server.db'}",
-         "--artifacts-destination", str(folder / "artifacts"), "--workers", "1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**__import__("os").environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"})
+        [
+            str(Path(sys.executable).parent / "mlflow"),
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--backend-store-uri",
+            f"sqlite:///{folder / 'server.db'}",
+            "--artifacts-destination",
+            str(folder / "artifacts"),
+            "--workers",
+            "1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**__import__("os").environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
+    )
     assert wait_for_port(port, 90), "mlflow server did not start"
     yield f"http://127.0.0.1:{port}"
     server.terminate()
@@ -60,14 +87,16 @@ def _stored_state(url: str, league: str):
 
 
 def test_replay_registers_versions_and_the_live_pyfunc_predicts_like_the_dataflow(
-        tracking_uri, tmp_path):
+    tracking_uri, tmp_path
+):
     import mlflow
     from mlflow import MlflowClient
 
     payloads = [e.to_json() for e in bundled_events("E0", "2014-15", "2015-16")]
     url = f"sqlite:///{tmp_path / 'store.db'}"
-    stats = run_payloads(payloads, url, FlowConfig(),
-                         snapshot=SnapshotOptions(tracking_uri=tracking_uri, keep=3))
+    stats = run_payloads(
+        payloads, url, FlowConfig(), snapshot=SnapshotOptions(tracking_uri=tracking_uri, keep=3)
+    )
     assert stats.snapshots and stats.snapshots[-1]["trigger"] == "final"
 
     client = MlflowClient(tracking_uri)
@@ -79,8 +108,12 @@ def test_replay_registers_versions_and_the_live_pyfunc_predicts_like_the_dataflo
     assert run.data.tags["trigger"] == "final" and run.data.tags["league"] == "E0"
     assert run.data.metrics["matches_learned"] == 760
     assert "arf.grace_period" in run.data.params
-    assert live.tags == {"league": "E0", "trigger": "final", "matches_learned": "760",
-                         "event_time": run.data.tags["event_time"]}
+    assert live.tags == {
+        "league": "E0",
+        "trigger": "final",
+        "matches_learned": "760",
+        "event_time": run.data.tags["event_time"],
+    }
     assert live.description.startswith(f"E0 at {run.data.tags['event_time']} (final, 760 ")
     assert "anchored rolling pre RPS" in live.description and " vs market " in live.description
     experiment = client.get_experiment(run.info.experiment_id)
@@ -103,7 +136,8 @@ def _predictions(url: str, from_season: str):
         return store.fetch(
             "SELECT match_id, model, phase, ts, p_home, p_draw, p_away, model_version "
             "FROM predictions WHERE season >= :s ORDER BY match_id, model, phase, ts",
-            {"s": from_season})
+            {"s": from_season},
+        )
 
 
 def test_warm_start_equals_an_uninterrupted_replay(tmp_path, monkeypatch):
@@ -116,11 +150,19 @@ def test_warm_start_equals_an_uninterrupted_replay(tmp_path, monkeypatch):
 
     whole = f"sqlite:///{tmp_path / 'whole.db'}"
     run_payloads(first + second, whole, FlowConfig())
-    run_payloads(first, f"sqlite:///{tmp_path / 'first.db'}", FlowConfig(),
-                 snapshot=SnapshotOptions(tracking_uri=uri))
+    run_payloads(
+        first,
+        f"sqlite:///{tmp_path / 'first.db'}",
+        FlowConfig(),
+        snapshot=SnapshotOptions(tracking_uri=uri),
+    )
     warm = f"sqlite:///{tmp_path / 'warm.db'}"
-    run_payloads(second, warm, FlowConfig(),
-                 snapshot=SnapshotOptions(tracking_uri=uri, enabled=False, warm_start=True))
+    run_payloads(
+        second,
+        warm,
+        FlowConfig(),
+        snapshot=SnapshotOptions(tracking_uri=uri, enabled=False, warm_start=True),
+    )
 
     resumed = _predictions(warm, "2016-17")
     assert len(resumed) == 2660 * 6  # 7 seasons x 380 matches x (3 models x 2 moments)
@@ -128,8 +170,14 @@ def test_warm_start_equals_an_uninterrupted_replay(tmp_path, monkeypatch):
 
 
 def test_example_input_has_the_signature_columns():
-    assert list(example_input().columns) == ["home", "away", "kickoff", "odds_home",
-                                             "odds_draw", "odds_away"]
+    assert list(example_input().columns) == [
+        "home",
+        "away",
+        "kickoff",
+        "odds_home",
+        "odds_draw",
+        "odds_away",
+    ]
 
 
 def test_a_replay_with_mlflow_logs_one_backtest_run_to_compare(tmp_path, monkeypatch):
@@ -142,12 +190,24 @@ def test_a_replay_with_mlflow_logs_one_backtest_run_to_compare(tmp_path, monkeyp
 
     monkeypatch.chdir(tmp_path)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    args = ["replay", "--leagues", "SP1", "--seasons", "2019-20:2020-21", "--score-from",
-            "2020-21", "--db", f"sqlite:///{tmp_path / 'store.db'}", "--mlflow", uri, "--json"]
+    args = [
+        "replay",
+        "--leagues",
+        "SP1",
+        "--seasons",
+        "2019-20:2020-21",
+        "--score-from",
+        "2020-21",
+        "--db",
+        f"sqlite:///{tmp_path / 'store.db'}",
+        "--mlflow",
+        uri,
+        "--json",
+    ]
     monkeypatch.setenv("MATCHFLOW_BEST_EDGE", "0.03")
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.stdout[result.stdout.index("{"):])
+    summary = json.loads(result.stdout[result.stdout.index("{") :])
     run = MlflowClient(uri).get_run(summary["mlflow_run"])
     assert run.data.tags["kind"] == "backtest"
     params = run.data.params

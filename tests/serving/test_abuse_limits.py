@@ -5,6 +5,7 @@ bodies off with 408s, keeps answering, and gives its memory back."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
 import socket
@@ -22,9 +23,10 @@ SLOW = 300
 
 
 def _rss_mb(pid: int) -> float:
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
     raise AssertionError("no VmRSS")
 
 
@@ -33,16 +35,28 @@ def server(replayed_urls):
     port = free_port()
     process = subprocess.Popen(
         [MATCHFLOW, "serve", "--db", replayed_urls[0]["sqlite"], "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "MATCHFLOW_API_KEY": "abuse-key",
-             "MATCHFLOW_API_MAX_CONNECTIONS": str(LIMIT)})
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={
+            **os.environ,
+            "MATCHFLOW_API_KEY": "abuse-key",
+            "MATCHFLOW_API_MAX_CONNECTIONS": str(LIMIT),
+        },
+    )
     assert wait_for_port(port, 60), "serve did not start"
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
         client.port, client.pid = port, process.pid
         for _ in range(3):  # warm: imports, first model load, caches
-            client.post("/predict", json={"league": "E0", "home": "Arsenal", "away": "Chelsea",
-                                          "kickoff": "2023-05-28T15:30:00Z",
-                                          "odds": {"home": 2.1, "draw": 3.5, "away": 3.4}})
+            client.post(
+                "/predict",
+                json={
+                    "league": "E0",
+                    "home": "Arsenal",
+                    "away": "Chelsea",
+                    "kickoff": "2023-05-28T15:30:00Z",
+                    "odds": {"home": 2.1, "draw": 3.5, "away": 3.4},
+                },
+            )
             client.get("/predictions", params={"league": "E0", "status": "all"})
         yield client
     process.terminate()
@@ -61,10 +75,8 @@ def _statuses(sockets: list[socket.socket], seconds: float) -> dict[socket.socke
         if time.monotonic() >= next_byte:
             for sock in sockets:
                 if sock not in answers:
-                    try:
+                    with contextlib.suppress(OSError):
                         sock.send(b" ")
-                    except OSError:
-                        pass
             next_byte = time.monotonic() + 2
         for key, _ in selector.select(timeout=0.2):
             try:
@@ -80,8 +92,10 @@ def test_slow_bodies_get_408_and_connections_over_the_limit_503(server):
     sockets = []
     for _ in range(SLOW):
         sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
-        sock.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: 400\r\n\r\n{")
+        sock.sendall(
+            b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 400\r\n\r\n{"
+        )
         sockets.append(sock)
     started = time.perf_counter()
     health = server.get("/health")
@@ -90,9 +104,11 @@ def test_slow_bodies_get_408_and_connections_over_the_limit_503(server):
     for sock in sockets:
         sock.close()
     codes = [answer[9:12] for answer in answers.values()]
-    print(f"\n300 slow: 503 x{codes.count(b'503')}, 408 x{codes.count(b'408')}, "
-          f"/health {health.status_code} in {health_seconds * 1000:.0f} ms, "
-          f"RSS {before:.0f} -> {_rss_mb(server.pid):.0f} MB")
+    print(
+        f"\n300 slow: 503 x{codes.count(b'503')}, 408 x{codes.count(b'408')}, "
+        f"/health {health.status_code} in {health_seconds * 1000:.0f} ms, "
+        f"RSS {before:.0f} -> {_rss_mb(server.pid):.0f} MB"
+    )
     assert len(answers) == SLOW, f"{SLOW - len(answers)} connections never answered"
     assert codes.count(b"503") >= SLOW - LIMIT and codes.count(b"408") >= LIMIT - 10, codes
     assert health.status_code in (200, 503) and health_seconds < 0.5
@@ -104,20 +120,27 @@ def test_abusive_requests_give_their_memory_back(server):
     before = _rss_mb(server.pid)
     huge_events = b"[" + b",".join([b'{"type": "odds", "home": "x"}'] * 100_000) + b"]"
     wide = b'{"league": "E0", ' + b'"k": 1, ' * 1_200_000 + b'"x": 1}'
-    batch = [{"league": "E0", "home": "Arsenal", "away": 5, "kickoff": "soon",
-              "odds": {"home": 0.5, "draw": "x", "away": None}}] * 3_000
+    batch = [
+        {
+            "league": "E0",
+            "home": "Arsenal",
+            "away": 5,
+            "kickoff": "soon",
+            "odds": {"home": 0.5, "draw": "x", "away": None},
+        }
+    ] * 3_000
     json_header = {"content-type": "application/json"}
     for _ in range(3):
-        assert server.post("/events", content=huge_events, headers=json_header).status_code \
-            == 401
-        assert server.post("/events", content=huge_events,
-                           headers={**json_header, "X-API-Key": "abuse-key"}).status_code \
-            in (413, 422)
+        assert server.post("/events", content=huge_events, headers=json_header).status_code == 401
+        assert server.post(
+            "/events", content=huge_events, headers={**json_header, "X-API-Key": "abuse-key"}
+        ).status_code in (413, 422)
         assert server.post("/predict", content=wide, headers=json_header).status_code == 413
         assert server.post("/predict/batch", json=batch).status_code in (413, 422)
         for n in range(400):  # distinct query strings: the cache is bounded
-            server.get("/predictions", params={"league": "E0", "limit": 1 + n % 200,
-                                               "status": "all"})
+            server.get(
+                "/predictions", params={"league": "E0", "limit": 1 + n % 200, "status": "all"}
+            )
     assert server.get("/health").status_code == 200
     print(f"\nabusive requests: RSS {before:.0f} -> {_rss_mb(server.pid):.0f} MB")
     assert _rss_mb(server.pid) - before < 50, (before, _rss_mb(server.pid))

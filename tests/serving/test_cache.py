@@ -36,8 +36,9 @@ def test_distinct_query_strings_of_one_page_are_one_entry(tmp_path):
     run_payloads([e.to_json() for e in events], url, FlowConfig())
     app = create_app(Settings(db=url))
     with TestClient(app) as client:
-        pages = {client.get(f"/predictions?status=all&junk={i}&league=E0").content
-                 for i in range(1100)}
+        pages = {
+            client.get(f"/predictions?status=all&junk={i}&league=E0").content for i in range(1100)
+        }
         client.get("/predictions?league=E0&status=all")  # the same page, reordered
         assert len(pages) == 1
         assert len(app.state.cache._entries) == 1 and app.state.cache.bytes == len(pages.pop())

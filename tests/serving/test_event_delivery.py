@@ -25,9 +25,17 @@ TOPIC = "delivery-events"
 
 
 def _fixture(match: str) -> dict:
-    return {"v": 1, "type": "fixture", "match_id": match, "league": "LV", "season": "2030-31",
-            "ts": "2030-08-01T10:00:00Z", "kickoff": "2030-08-10T15:00:00Z",
-            "home": f"{match}-home", "away": f"{match}-away"}
+    return {
+        "v": 1,
+        "type": "fixture",
+        "match_id": match,
+        "league": "LV",
+        "season": "2030-31",
+        "ts": "2030-08-01T10:00:00Z",
+        "kickoff": "2030-08-10T15:00:00Z",
+        "home": f"{match}-home",
+        "away": f"{match}-away",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +52,22 @@ def broker(tmp_path_factory):
 def server(broker, replayed_urls):
     port = free_port()
     process = subprocess.Popen(
-        [MATCHFLOW, "serve", "--db", replayed_urls[0]["sqlite"], "--port", str(port),
-         "--kafka", broker.bootstrap, "--topic", TOPIC], stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, env={**os.environ, "MATCHFLOW_API_KEY": "delivery-key"})
+        [
+            MATCHFLOW,
+            "serve",
+            "--db",
+            replayed_urls[0]["sqlite"],
+            "--port",
+            str(port),
+            "--kafka",
+            broker.bootstrap,
+            "--topic",
+            TOPIC,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "MATCHFLOW_API_KEY": "delivery-key"},
+    )
     assert wait_for_port(port, 60), "serve did not start"
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
         yield client
@@ -59,7 +80,8 @@ def _published(broker) -> Counter:
 
 
 def test_a_paused_broker_is_a_503_that_counts_this_requests_events_and_a_retry_is_not_doubled(
-        server, broker):
+    server, broker
+):
     assert server.post("/events", json=_fixture("warm-up"), headers=KEY).status_code == 202
     batch = [_fixture(f"paused-{n}") for n in range(24)]
     headers = {**KEY, "Idempotency-Key": "batch-0001"}

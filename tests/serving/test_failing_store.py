@@ -65,8 +65,7 @@ def test_a_locked_sqlite_file_is_a_fast_503_and_health_does_not_wait(replayed_ur
         assert client.get("/leagues").status_code == 200
 
 
-def test_a_deleted_sqlite_file_is_not_ready_and_a_replaced_one_is_served(replayed_urls,
-                                                                          tmp_path):
+def test_a_deleted_sqlite_file_is_not_ready_and_a_replaced_one_is_served(replayed_urls, tmp_path):
     db = sqlite_copy(replayed_urls[0]["sqlite"], tmp_path / "served.db")
     with serving(db) as client:
         assert client.get("/ready").status_code == 200
@@ -78,13 +77,16 @@ def test_a_deleted_sqlite_file_is_not_ready_and_a_replaced_one_is_served(replaye
         assert gone.status_code == 503 and seconds < 3.0 and "gone" in gone.text
         assert client.get("/bets").status_code == 503
         other = tmp_path / "other.db"
-        run_payloads([e.to_json() for e in bundled_events("SP1", "2022-23")],
-                     f"sqlite:///{other}", FlowConfig())
+        run_payloads(
+            [e.to_json() for e in bundled_events("SP1", "2022-23")],
+            f"sqlite:///{other}",
+            FlowConfig(),
+        )
         shutil.copy(other, tmp_path / "served.db.tmp")
         os.replace(tmp_path / "served.db.tmp", tmp_path / "served.db")
         assert client.get("/ready").status_code == 200
         now = client.get("/leagues").json()
-        assert [l["league"] for l in now] == ["SP1"] != [l["league"] for l in leagues]
+        assert [row["league"] for row in now] == ["SP1"] != [row["league"] for row in leagues]
 
 
 def test_a_postgres_that_goes_away_is_a_fast_503():
@@ -92,8 +94,9 @@ def test_a_postgres_that_goes_away_is_a_fast_503():
     folder.chmod(0o755)  # the postgres user must reach its cluster folder
     cluster = PostgresCluster(folder / "pg").start()
     try:
-        run_payloads([e.to_json() for e in bundled_events("E0", "2022-23")][:800],
-                     cluster.url, FlowConfig())
+        run_payloads(
+            [e.to_json() for e in bundled_events("E0", "2022-23")][:800], cluster.url, FlowConfig()
+        )
         with serving(cluster.url) as client:
             assert client.get("/bets").status_code == 200
             cluster.stop()

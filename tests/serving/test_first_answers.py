@@ -29,8 +29,9 @@ def test_after_a_replay_of_history_the_empty_upcoming_page_says_why(tmp_path):
 def test_the_openapi_page_loads_nothing_from_elsewhere(api):
     page = api.get("/docs")
     assert page.status_code == 200
-    sources = [part.split('"')[1] for part in page.text.split("src=")[1:]] + \
-        [part.split('"')[1] for part in page.text.split("href=")[1:]]
+    sources = [part.split('"')[1] for part in page.text.split("src=")[1:]] + [
+        part.split('"')[1] for part in page.text.split("href=")[1:]
+    ]
     assert sources and all(source.startswith("/docs-assets/") for source in sources), sources
     for source in sources:
         assert api.get(source).status_code == 200, source

@@ -24,13 +24,20 @@ def test_no_server_errors_on_any_operation(replayed_urls, kind):
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=100, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=100,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def fuzz(case):
             response = case.call()
             if response.status_code >= 500:
-                failures.append(f"{case.method} {case.formatted_path} {case.query} "
-                                f"{case.body!r:.200}: {response.status_code} {response.text[:200]}")
+                failures.append(
+                    f"{case.method} {case.formatted_path} {case.query} "
+                    f"{case.body!r:.200}: {response.status_code} {response.text[:200]}"
+                )
 
         fuzz()
     assert not failures, "\n".join(failures[:10])

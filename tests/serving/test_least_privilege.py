@@ -18,8 +18,13 @@ from stream.storage.postgres import PostgresStore
 from tests.conftest import bundled_events, new_database
 from tests.helpers import MATCHFLOW, serving
 
-FIXTURE = {"league": "E0", "home": "Arsenal", "away": "Chelsea",
-           "kickoff": "2023-05-28T15:30:00+00:00", "odds": {"home": 2.1, "draw": 3.5, "away": 3.4}}
+FIXTURE = {
+    "league": "E0",
+    "home": "Arsenal",
+    "away": "Chelsea",
+    "kickoff": "2023-05-28T15:30:00+00:00",
+    "odds": {"home": 2.1, "draw": 3.5, "away": 3.4},
+}
 
 
 def _as_reader(url: str, password: str) -> str:
@@ -40,9 +45,13 @@ def test_the_api_serves_postgres_as_the_read_only_role(postgres):
         assert page["items"]
         assert client.post("/predict", json=FIXTURE).status_code == 200
         with psycopg.connect(url) as admin:
-            users = {row[0] for row in admin.execute(
-                "SELECT usename FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()")}
+            users = {
+                row[0]
+                for row in admin.execute(
+                    "SELECT usename FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                )
+            }
         assert users == {READER_ROLE}
     with psycopg.connect(reader) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("DELETE FROM predictions")
@@ -50,13 +59,15 @@ def test_the_api_serves_postgres_as_the_read_only_role(postgres):
 
 def test_serve_refuses_a_database_nobody_migrated_and_migrate_makes_it(postgres):
     url = new_database(postgres)
-    refused = subprocess.run([MATCHFLOW, "serve", "--db", url], capture_output=True,
-                             text=True, timeout=60)
+    refused = subprocess.run(
+        [MATCHFLOW, "serve", "--db", url], capture_output=True, text=True, timeout=60
+    )
     assert refused.returncode == 2 and "matchflow migrate" in refused.stderr
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT to_regclass('schema_migrations')").fetchone()[0] is None
-    done = subprocess.run([MATCHFLOW, "migrate", "--db", url], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [MATCHFLOW, "migrate", "--db", url], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0 and "schema version" in done.stdout
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] >= 6

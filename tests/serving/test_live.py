@@ -18,15 +18,33 @@ KEY = {"X-API-Key": "live-key"}
 
 
 def _fixture(match, kickoff="2030-08-10T15:00:00Z"):
-    return {"v": 1, "type": "fixture", "match_id": match, "league": "LV", "season": "2030-31",
-            "ts": "2030-08-01T10:00:00Z", "kickoff": kickoff, "home": f"{match}-home",
-            "away": f"{match}-away"}
+    return {
+        "v": 1,
+        "type": "fixture",
+        "match_id": match,
+        "league": "LV",
+        "season": "2030-31",
+        "ts": "2030-08-01T10:00:00Z",
+        "kickoff": kickoff,
+        "home": f"{match}-home",
+        "away": f"{match}-away",
+    }
 
 
 def _odds(match):
-    return {"v": 1, "type": "odds", "match_id": match, "league": "LV", "season": "2030-31",
-            "ts": "2030-08-09T10:00:00Z", "phase": "pre", "bookmaker": "pinnacle",
-            "home": 2.2, "draw": 3.4, "away": 3.3}
+    return {
+        "v": 1,
+        "type": "odds",
+        "match_id": match,
+        "league": "LV",
+        "season": "2030-31",
+        "ts": "2030-08-09T10:00:00Z",
+        "phase": "pre",
+        "bookmaker": "pinnacle",
+        "home": 2.2,
+        "draw": 3.4,
+        "away": 3.3,
+    }
 
 
 def _wait_for(client, match, needs_prediction, timeout):
@@ -43,9 +61,11 @@ def _wait_for(client, match, needs_prediction, timeout):
 def test_pushed_events_are_predicted_within_two_seconds(kafka, pg_url, topic):
     ensure_topics(kafka.bootstrap, [topic])
     metrics_port = free_port()
-    consumer = subprocess.Popen(run_args(kafka.bootstrap, topic, pg_url, "--metrics-port",
-                                         str(metrics_port)),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    consumer = subprocess.Popen(
+        run_args(kafka.bootstrap, topic, pg_url, "--metrics-port", str(metrics_port)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         settings = Settings(db=pg_url, kafka=kafka.bootstrap, topic=topic, api_key="live-key")
         with TestClient(create_app(settings)) as client:
@@ -54,8 +74,9 @@ def test_pushed_events_are_predicted_within_two_seconds(kafka, pg_url, topic):
             assert _wait_for(client, "LV-warmup", False, 60), "the consumer never caught up"
 
             started = time.monotonic()
-            pushed = client.post("/events", json=[_fixture("LV-live"), _odds("LV-live")],
-                                 headers=KEY)
+            pushed = client.post(
+                "/events", json=[_fixture("LV-live"), _odds("LV-live")], headers=KEY
+            )
             assert pushed.status_code == 202 and pushed.json()["accepted"] == 2
             item = _wait_for(client, "LV-live", True, 10)
             elapsed = time.monotonic() - started

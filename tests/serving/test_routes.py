@@ -6,8 +6,13 @@ import pytest
 
 from tests.serving.conftest import HELD_BACK
 
-FIXTURE = {"league": "E0", "home": "Arsenal", "away": "Chelsea",
-           "kickoff": "2023-08-12T14:00:00Z", "odds": {"home": 2.1, "draw": 3.5, "away": 3.4}}
+FIXTURE = {
+    "league": "E0",
+    "home": "Arsenal",
+    "away": "Chelsea",
+    "kickoff": "2023-08-12T14:00:00Z",
+    "odds": {"home": 2.1, "draw": 3.5, "away": 3.4},
+}
 
 
 def test_health_and_ready(api):
@@ -48,17 +53,20 @@ def test_pagination_walks_every_match_once(api, status, total):
     assert len(seen) == len(set(seen)) == total
 
 
-@pytest.mark.parametrize("url, code, field", [
-    ("/predictions?league=XX", 404, "league"),
-    ("/predictions?status=soon", 422, "status"),
-    ("/predictions?limit=0", 422, "limit"),
-    ("/predictions?cursor=not-ours", 422, "cursor"),
-    ("/matches/E0-19990101-a-b", 404, "match_id"),
-    ("/leagues/XX/metrics", 404, "league"),
-    ("/leagues/E0/metrics?window=0", 422, "window"),
-    ("/bets?status=pending", 422, "status"),
-    ("/bets?cursor=%7B%7D", 422, "cursor"),
-])
+@pytest.mark.parametrize(
+    "url, code, field",
+    [
+        ("/predictions?league=XX", 404, "league"),
+        ("/predictions?status=soon", 422, "status"),
+        ("/predictions?limit=0", 422, "limit"),
+        ("/predictions?cursor=not-ours", 422, "cursor"),
+        ("/matches/E0-19990101-a-b", 404, "match_id"),
+        ("/leagues/XX/metrics", 404, "league"),
+        ("/leagues/E0/metrics?window=0", 422, "window"),
+        ("/bets?status=pending", 422, "status"),
+        ("/bets?cursor=%7B%7D", 422, "cursor"),
+    ],
+)
 def test_client_errors_name_the_problem(api, url, code, field):
     response = api.get(url)
     assert response.status_code == code
@@ -73,16 +81,22 @@ def test_match_detail_has_history(api):
     assert detail["status"] == "scheduled"
     assert {p["phase"] for p in detail["predictions"]} == {"pre", "close"}
     assert [(o["phase"], o["bookmaker"]) for o in detail["odds"]] == [
-        (phase, book) for phase in ("pre", "close")
-        for book in ("market-avg", "market-max", "pinnacle")]
+        (phase, book)
+        for phase in ("pre", "close")
+        for book in ("market-avg", "market-max", "pinnacle")
+    ]
     played = api.get("/predictions", params={"status": "played", "limit": 1}).json()["items"][0]
     assert api.get(f"/matches/{played['match_id']}").json()["home_goals"] is not None
 
 
 def test_leagues_and_metrics(api):
     assert api.get("/leagues").json()[0] == {
-        **api.get("/leagues").json()[0], "league": "E0", "matches": 760,
-        "upcoming": HELD_BACK, "played": 760 - HELD_BACK}
+        **api.get("/leagues").json()[0],
+        "league": "E0",
+        "matches": 760,
+        "upcoming": HELD_BACK,
+        "played": 760 - HELD_BACK,
+    }
     metrics = api.get("/leagues/E0/metrics", params={"window": 50}).json()
     arf = metrics["models"]["arf"]["pre"]
     assert arf["rolling"]["matches"] == 50
@@ -94,10 +108,19 @@ def test_leagues_and_metrics(api):
 def test_bets_bankroll_and_models(api):
     bets = api.get("/bets", params={"strategy": "best-flat", "status": "won", "limit": 5}).json()
     assert len(bets["items"]) == 5 and bets["next_cursor"]
-    assert all(b["strategy"] == "best-flat" and b["status"] == "won" and b["profit"] > 0
-               for b in bets["items"])
-    more = api.get("/bets", params={"strategy": "best-flat", "status": "won", "limit": 5,
-                                    "cursor": bets["next_cursor"]}).json()
+    assert all(
+        b["strategy"] == "best-flat" and b["status"] == "won" and b["profit"] > 0
+        for b in bets["items"]
+    )
+    more = api.get(
+        "/bets",
+        params={
+            "strategy": "best-flat",
+            "status": "won",
+            "limit": 5,
+            "cursor": bets["next_cursor"],
+        },
+    ).json()
     assert not {b["match_id"] for b in more["items"]} & {b["match_id"] for b in bets["items"]}
     banks = api.get("/bankroll", params={"league": "E0"}).json()
     assert {b["strategy"] for b in banks} >= {"best-flat", "best-kelly"}
@@ -114,19 +137,21 @@ def test_predict_uses_the_latest_state_and_learns_nothing(api):
     body = first.json()
     assert set(body["models"]) == {"anchored", "arf", "market"}
     assert body["model_version"] == 760 - HELD_BACK
-    assert body["features"]["mkt_home"] == pytest.approx(
-        (1 / 2.1) / (1 / 2.1 + 1 / 3.5 + 1 / 3.4))
+    assert body["features"]["mkt_home"] == pytest.approx((1 / 2.1) / (1 / 2.1 + 1 / 3.5 + 1 / 3.4))
     assert api.post("/predict", json=FIXTURE).json() == body  # nothing was learned
     batch = api.post("/predict/batch", json=[FIXTURE, {**FIXTURE, "home": "Man City"}])
     assert batch.status_code == 200 and batch.json()[0] == body
 
 
-@pytest.mark.parametrize("change, code, field", [
-    ({"league": "XX"}, 404, "league"),
-    ({"odds": {"home": 1.0, "draw": 3.5, "away": 3.4}}, 422, "home"),
-    ({"kickoff": "tomorrow"}, 422, "kickoff"),
-    ({"home": ""}, 422, "home"),
-])
+@pytest.mark.parametrize(
+    "change, code, field",
+    [
+        ({"league": "XX"}, 404, "league"),
+        ({"odds": {"home": 1.0, "draw": 3.5, "away": 3.4}}, 422, "home"),
+        ({"kickoff": "tomorrow"}, 422, "kickoff"),
+        ({"home": ""}, 422, "home"),
+    ],
+)
 def test_predict_errors(api, change, code, field):
     response = api.post("/predict", json={**FIXTURE, **change})
     assert response.status_code == code
@@ -134,13 +159,22 @@ def test_predict_errors(api, change, code, field):
 
 
 def test_events_need_the_api_key_and_valid_fields(api):
-    event = {"v": 1, "type": "fixture", "match_id": "E0-20230812-a-b", "league": "E0",
-             "season": "2023-24", "ts": "2023-08-05T12:00:00Z",
-             "kickoff": "2023-08-12T14:00:00Z", "home": "Arsenal", "away": "Chelsea"}
+    event = {
+        "v": 1,
+        "type": "fixture",
+        "match_id": "E0-20230812-a-b",
+        "league": "E0",
+        "season": "2023-24",
+        "ts": "2023-08-05T12:00:00Z",
+        "kickoff": "2023-08-12T14:00:00Z",
+        "home": "Arsenal",
+        "away": "Chelsea",
+    }
     assert api.post("/events", json=event).status_code == 401
     assert api.post("/events", json=event, headers={"X-API-Key": "wrong"}).status_code == 401
-    bad = api.post("/events", json={**event, "kickoff": "soon"},
-                   headers={"X-API-Key": "secret-key"})
+    bad = api.post(
+        "/events", json={**event, "kickoff": "soon"}, headers={"X-API-Key": "secret-key"}
+    )
     assert bad.status_code == 422 and "kickoff" in bad.text
     # valid, but this API has no Kafka configured
     assert api.post("/events", json=event, headers={"X-API-Key": "secret-key"}).status_code == 503
@@ -152,9 +186,17 @@ def test_an_unknown_club_is_a_422_naming_it_and_the_closest(api):
     error = response.json()["detail"][0]
     assert error["loc"] == ["body", "home"]
     assert "Manchester Untied" in error["msg"] and "Man United" in error["msg"]
-    event = {"v": 1, "type": "fixture", "match_id": "E0-20230812-a-b", "league": "E0",
-             "season": "2023-24", "ts": "2023-08-05T12:00:00Z",
-             "kickoff": "2023-08-12T14:00:00Z", "home": "Arsenal", "away": "Chelsae"}
+    event = {
+        "v": 1,
+        "type": "fixture",
+        "match_id": "E0-20230812-a-b",
+        "league": "E0",
+        "season": "2023-24",
+        "ts": "2023-08-05T12:00:00Z",
+        "kickoff": "2023-08-12T14:00:00Z",
+        "home": "Arsenal",
+        "away": "Chelsae",
+    }
     response = api.post("/events", json=[event], headers={"X-API-Key": "secret-key"})
     assert response.status_code == 422
     error = response.json()["detail"][0]

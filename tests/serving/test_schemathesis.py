@@ -20,18 +20,48 @@ def test_schemathesis_finds_no_failures(replayed_urls, kafka, topic, tmp_path):
     ensure_topics(kafka.bootstrap, [topic])
     port = free_port()
     server = subprocess.Popen(
-        [MATCHFLOW, "serve", "--db", replayed_urls[0]["sqlite"], "--port", str(port),
-         "--kafka", kafka.bootstrap, "--topic", topic],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "MATCHFLOW_API_KEY": "fuzz-key"})
+        [
+            MATCHFLOW,
+            "serve",
+            "--db",
+            replayed_urls[0]["sqlite"],
+            "--port",
+            str(port),
+            "--kafka",
+            kafka.bootstrap,
+            "--topic",
+            topic,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "MATCHFLOW_API_KEY": "fuzz-key"},
+    )
     try:
         assert wait_for_port(port, 60), "serve did not start"
         done = subprocess.run(
-            [str(Path(sys.executable).parent / "schemathesis"), "--no-color",
-             "--config-file", str(ROOT / "schemathesis.toml"), "run", f"http://127.0.0.1:{port}/openapi.json",
-             "--checks", "all", "-H", "X-API-Key: fuzz-key", "--max-examples", "30",
-             "--seed", "20261127", "--max-response-time", "3"],
-            capture_output=True, text=True, timeout=600, cwd=tmp_path)
+            [
+                str(Path(sys.executable).parent / "schemathesis"),
+                "--no-color",
+                "--config-file",
+                str(ROOT / "schemathesis.toml"),
+                "run",
+                f"http://127.0.0.1:{port}/openapi.json",
+                "--checks",
+                "all",
+                "-H",
+                "X-API-Key: fuzz-key",
+                "--max-examples",
+                "30",
+                "--seed",
+                "20261127",
+                "--max-response-time",
+                "3",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=tmp_path,
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)

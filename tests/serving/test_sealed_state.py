@@ -13,8 +13,13 @@ from stream.config import Settings
 from stream.sealing import seal
 from tests.helpers import sqlite_copy
 
-FIXTURE = {"league": "E0", "home": "Arsenal", "away": "Chelsea",
-           "kickoff": "2023-05-28T15:30:00+00:00", "odds": {"home": 2.1, "draw": 3.5, "away": 3.4}}
+FIXTURE = {
+    "league": "E0",
+    "home": "Arsenal",
+    "away": "Chelsea",
+    "kickoff": "2023-05-28T15:30:00+00:00",
+    "odds": {"home": 2.1, "draw": 3.5, "away": 3.4},
+}
 
 
 class Payload:
@@ -30,8 +35,11 @@ def test_a_tampered_league_state_is_refused_not_unpickled(replayed_urls, tmp_pat
     monkeypatch.setattr(pickle, "loads", lambda *a, **k: calls.append(a))
     forged = seal(pickle.dumps(Payload()), b"not the writer's key")
     with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-        conn.execute("UPDATE league_state SET state = ?, matches_learned = matches_learned + 1"
-                     " WHERE league = 'E0'", (forged,))
+        conn.execute(
+            "UPDATE league_state SET state = ?, matches_learned = matches_learned + 1"
+            " WHERE league = 'E0'",
+            (forged,),
+        )
     with TestClient(create_app(Settings(db=url))) as client:
         refused = client.post("/predict", json=FIXTURE)
     assert refused.status_code == 503 and "seal does not match" in refused.json()["detail"]

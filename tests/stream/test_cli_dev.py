@@ -11,14 +11,21 @@ from tests.helpers import MATCHFLOW
 
 
 def _dev(folder, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([MATCHFLOW, "dev", "services", *args], capture_output=True, text=True,
-                          timeout=300, env={**os.environ, "MATCHFLOW_SERVICES_DIR": str(folder),
-                                            "COLUMNS": "200"})
+    return subprocess.run(
+        [MATCHFLOW, "dev", "services", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "MATCHFLOW_SERVICES_DIR": str(folder), "COLUMNS": "200"},
+    )
 
 
 def _exports(text: str) -> dict[str, str]:
-    return dict(line.removeprefix("export ").split("=", 1) for line in text.splitlines()
-                if line.startswith("export "))
+    return dict(
+        line.removeprefix("export ").split("=", 1)
+        for line in text.splitlines()
+        if line.startswith("export ")
+    )
 
 
 def test_services_come_back_up_with_their_data(services_dir):

@@ -25,12 +25,25 @@ def registry(tmp_path_factory):
     here = os.getcwd()
     os.chdir(folder)  # the local store's artifacts go beside it
     try:
-        result = runner.invoke(app, ["replay", "--leagues", "E0", "--seasons", "2015-16",
-                                     "--db", db, "--mlflow", uri, "--json"])
+        result = runner.invoke(
+            app,
+            [
+                "replay",
+                "--leagues",
+                "E0",
+                "--seasons",
+                "2015-16",
+                "--db",
+                db,
+                "--mlflow",
+                uri,
+                "--json",
+            ],
+        )
     finally:
         os.chdir(here)
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.stdout[result.stdout.index("{"):])
+    summary = json.loads(result.stdout[result.stdout.index("{") :])
     return uri, db, summary
 
 
@@ -46,21 +59,78 @@ def test_models_list_show_and_predict(registry):
     assert listed.exit_code == 0 and "matchflow-E0" in listed.stdout
     shown = runner.invoke(app, ["models", "show", "E0", "--mlflow", uri])
     assert shown.exit_code == 0 and "final" in shown.stdout
-    predicted = runner.invoke(app, ["models", "predict", "E0", "--home", "Arsenal", "--away",
-                                    "Chelsea", "--odds", "2.1,3.5,3.4", "--mlflow", uri,
-                                    "--json"])
+    predicted = runner.invoke(
+        app,
+        [
+            "models",
+            "predict",
+            "E0",
+            "--home",
+            "Arsenal",
+            "--away",
+            "Chelsea",
+            "--odds",
+            "2.1,3.5,3.4",
+            "--mlflow",
+            uri,
+            "--json",
+        ],
+    )
     assert predicted.exit_code == 0, predicted.output
     probs = json.loads(predicted.stdout)
     assert set(probs) == {"anchored", "arf", "market"}
     assert sum(probs["anchored"].values()) == pytest.approx(1.0)
-    alias = runner.invoke(app, ["models", "predict", "E0", "--home", "Arsenal FC", "--away",
-                                "Chelsea", "--odds", "2.1,3.5,3.4", "--mlflow", uri, "--json"])
+    alias = runner.invoke(
+        app,
+        [
+            "models",
+            "predict",
+            "E0",
+            "--home",
+            "Arsenal FC",
+            "--away",
+            "Chelsea",
+            "--odds",
+            "2.1,3.5,3.4",
+            "--mlflow",
+            uri,
+            "--json",
+        ],
+    )
     assert json.loads(alias.stdout) == probs
-    unknown = runner.invoke(app, ["models", "predict", "E0", "--home", "Arsenal", "--away",
-                                  "Chelsae", "--odds", "2.1,3.5,3.4", "--mlflow", uri])
+    unknown = runner.invoke(
+        app,
+        [
+            "models",
+            "predict",
+            "E0",
+            "--home",
+            "Arsenal",
+            "--away",
+            "Chelsae",
+            "--odds",
+            "2.1,3.5,3.4",
+            "--mlflow",
+            uri,
+        ],
+    )
     assert unknown.exit_code == 2 and "--away" in unknown.output and "Chelsea" in unknown.output
-    bad = runner.invoke(app, ["models", "predict", "E0", "--home", "A", "--away", "B",
-                              "--odds", "2.1,1.0", "--mlflow", uri])
+    bad = runner.invoke(
+        app,
+        [
+            "models",
+            "predict",
+            "E0",
+            "--home",
+            "A",
+            "--away",
+            "B",
+            "--odds",
+            "2.1,1.0",
+            "--mlflow",
+            uri,
+        ],
+    )
     assert bad.exit_code == 2 and "--odds" in bad.output
     missing = runner.invoke(app, ["models", "show", "XX", "--mlflow", uri])
     assert missing.exit_code == 1
@@ -70,9 +140,13 @@ def test_api_falls_back_to_the_registry_and_lists_versions(registry, tmp_path):
     uri, db, _ = registry
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
     open_store(empty).close()  # migrated, no state: the API never creates a store
-    fixture = {"league": "E0", "home": "Arsenal", "away": "Chelsea",
-               "kickoff": "2016-08-13T14:00:00Z",
-               "odds": {"home": 2.1, "draw": 3.5, "away": 3.4}}
+    fixture = {
+        "league": "E0",
+        "home": "Arsenal",
+        "away": "Chelsea",
+        "kickoff": "2016-08-13T14:00:00Z",
+        "odds": {"home": 2.1, "draw": 3.5, "away": 3.4},
+    }
     with TestClient(create_app(Settings(db=empty))) as client:
         assert client.post("/predict", json=fixture).status_code == 404
     with TestClient(create_app(Settings(db=empty, mlflow=uri))) as client:

@@ -7,8 +7,8 @@ from bytewax.testing import TestingSink, TestingSource, run_main
 from stream.config import FlowConfig
 from stream.dataflow import build_dataflow
 from stream.league import LeagueProcessor
-from stream.replay import replay_events
 from stream.loader import BUNDLED_DATA, load
+from stream.replay import replay_events
 
 
 def _flat(pairs):
@@ -26,16 +26,24 @@ def _loop(events):
 
 def test_dataflow_equals_the_plain_loop_and_dead_letters_bad_input():
     rows = load(BUNDLED_DATA, ["E0", "SP1"], ["2017-18"]).rows[:]
-    events = [e for e in replay_events(rows)][:1200]
+    events = list(replay_events(rows))[:1200]
     payloads = [e.to_json() for e in events]
-    bad = ["{broken json", json.dumps({"v": 1, "type": "odds"}),
-           events[0].to_json()]  # the last one: a duplicate fixture
+    bad = [
+        "{broken json",
+        json.dumps({"v": 1, "type": "odds"}),
+        events[0].to_json(),
+    ]  # the last one: a duplicate fixture
     stored, dead = [], []
-    flow = build_dataflow(TestingSource(payloads + bad, batch_size=50), TestingSink(stored),
-                          FlowConfig(), dlq_sink=TestingSink(dead))
+    flow = build_dataflow(
+        TestingSource(payloads + bad, batch_size=50),
+        TestingSink(stored),
+        FlowConfig(),
+        dlq_sink=TestingSink(dead),
+    )
     run_main(flow)
-    records = [r for r in _flat(stored)
-               if r.table not in ("dead_letters", "_model_size", "league_state")]
+    records = [
+        r for r in _flat(stored) if r.table not in ("dead_letters", "_model_size", "league_state")
+    ]
     expected = _loop(events)
     by_league = lambda rs, lg: [r for r in rs if r.row.get("league") == lg]  # noqa: E731
     for league in ("E0", "SP1"):
@@ -50,8 +58,11 @@ def test_dataflow_equals_the_plain_loop_and_dead_letters_bad_input():
 def test_end_of_stream_reports_model_sizes():
     events = list(replay_events(load(BUNDLED_DATA, ["E0"], ["2017-18"]).rows))[:400]
     stored = []
-    run_main(build_dataflow(TestingSource([e.to_json() for e in events], batch_size=100),
-                            TestingSink(stored)))
+    run_main(
+        build_dataflow(
+            TestingSource([e.to_json() for e in events], batch_size=100), TestingSink(stored)
+        )
+    )
     sized = [r.row for r in _flat(stored) if r.table == "_model_size"]
     assert {row["model"] for row in sized} == {"anchored", "arf", "market"}
     assert all(0 < row["bytes"] < 10 * 1024 * 1024 for row in sized)

@@ -18,8 +18,14 @@ import pytest
 from stream.events import make_match_id
 from stream.kafka.admin import dlq_topic
 from stream.loader import decode_csv, parse_csv
-from tests.feed_support import (FeedServer, crash_when_recording, events_in, fixtures_csv,
-                                 season_csv, season_frame)
+from tests.feed_support import (
+    FeedServer,
+    crash_when_recording,
+    events_in,
+    fixtures_csv,
+    season_csv,
+    season_frame,
+)
 from tests.helpers import MATCHFLOW, drain, dump_tables, run_consumer
 
 SEASON_PATH = "/mmz4281/2223/E0.csv"
@@ -35,11 +41,31 @@ def gap_after(kickoffs: list[datetime], index: int) -> tuple[int, datetime]:
     raise AssertionError("no gap")
 
 
-def feed(server: FeedServer, bootstrap: str, topic: str, state, now: datetime | None,
-         *extra: str) -> subprocess.CompletedProcess:
-    args = [MATCHFLOW, "feed", "football-data", "--leagues", "E0", "--season", "2022-23",
-            "--base-url", server.url, "--to-kafka", bootstrap, "--topic", topic,
-            "--state", str(state), "--retries", "2", "--backoff", "0.05", *extra]
+def feed(
+    server: FeedServer, bootstrap: str, topic: str, state, now: datetime | None, *extra: str
+) -> subprocess.CompletedProcess:
+    args = [
+        MATCHFLOW,
+        "feed",
+        "football-data",
+        "--leagues",
+        "E0",
+        "--season",
+        "2022-23",
+        "--base-url",
+        server.url,
+        "--to-kafka",
+        bootstrap,
+        "--topic",
+        topic,
+        "--state",
+        str(state),
+        "--retries",
+        "2",
+        "--backoff",
+        "0.05",
+        *extra,
+    ]
     if now is not None:
         args += ["--once", "--now", now.isoformat()]
     return subprocess.run(args, capture_output=True, text=True, timeout=120)
@@ -70,8 +96,10 @@ def test_each_event_reaches_the_topic_exactly_once(kafka, server, topic, tmp_pat
 
     # poll 2: season unchanged (304); fixtures answer 503 once, then carry new odds
     new_price = round(float(frame.loc[changed_row, "PSH"]) + 0.25, 2)
-    server.serve(FIXTURES_PATH, fixtures_csv(frame, range(n1, n1 + 10),
-                                             {changed_row: {"PSH": str(new_price)}}))
+    server.serve(
+        FIXTURES_PATH,
+        fixtures_csv(frame, range(n1, n1 + 10), {changed_row: {"PSH": str(new_price)}}),
+    )
     server.queued[FIXTURES_PATH].append(503)
     t2 = t1 + timedelta(hours=1)
     assert feed(server, bootstrap, topic, state, t2).returncode == 0
@@ -89,9 +117,11 @@ def test_each_event_reaches_the_topic_exactly_once(kafka, server, topic, tmp_pat
     # poll 4: the season has grown; the next fixtures, one with a misspelt club,
     # now served without an ETag so every poll downloads them again
     server.serve(SEASON_PATH, season_csv(frame, range(n4)))
-    server.serve(FIXTURES_PATH, fixtures_csv(frame, range(n4, n4 + 10),
-                                             {misspelt_row: {"HomeTeam": "Manchester Untied"}}),
-                 etag=False)
+    server.serve(
+        FIXTURES_PATH,
+        fixtures_csv(frame, range(n4, n4 + 10), {misspelt_row: {"HomeTeam": "Manchester Untied"}}),
+        etag=False,
+    )
     assert feed(server, bootstrap, topic, state, t4).returncode == 0
     after_poll4 = count()
 
@@ -104,19 +134,23 @@ def test_each_event_reaches_the_topic_exactly_once(kafka, server, topic, tmp_pat
     assert len(values) == len(set(values))
     events = [json.loads(v) for v in values]
     match_ids = [make_match_id("E0", r.kickoff, r.home, r.away) for r in rows]
-    wanted = [m for i, m in enumerate(match_ids[:n4 + 10]) if i != misspelt_row]
-    by_type = {kind: [e for e in events if e["type"] == kind]
-               for kind in ("fixture", "odds", "result")}
+    wanted = [m for i, m in enumerate(match_ids[: n4 + 10]) if i != misspelt_row]
+    by_type = {
+        kind: [e for e in events if e["type"] == kind] for kind in ("fixture", "odds", "result")
+    }
     assert sorted(e["match_id"] for e in by_type["fixture"]) == sorted(wanted)
     assert sorted(e["match_id"] for e in by_type["result"]) == sorted(match_ids[:n4])
     assert {e["bookmaker"] for e in by_type["odds"]} == {"pinnacle", "market-avg", "market-max"}
     pre = [e for e in by_type["odds"] if e["phase"] == "pre" and e["bookmaker"] == "pinnacle"]
-    assert sorted(e["match_id"] for e in pre) == sorted(wanted + [match_ids[changed_row]])
+    assert sorted(e["match_id"] for e in pre) == sorted([*wanted, match_ids[changed_row]])
     changed = [e for e in pre if e["match_id"] == match_ids[changed_row]]
     assert {e["home"] for e in changed} == {float(frame.loc[changed_row, "PSH"]), new_price}
     assert datetime.fromisoformat(max(e["ts"] for e in changed)) == t2
-    close = [e["match_id"] for e in by_type["odds"]
-             if e["phase"] == "close" and e["bookmaker"] == "pinnacle"]
+    close = [
+        e["match_id"]
+        for e in by_type["odds"]
+        if e["phase"] == "close" and e["bookmaker"] == "pinnacle"
+    ]
     assert sorted(close) == sorted(m for m, r in zip(match_ids[:n4], rows) if r.close)
 
     letters = [json.loads(value) for value in drain(bootstrap, dlq_topic(topic))]
@@ -138,13 +172,33 @@ def test_sigterm_stops_a_polling_feed_cleanly(kafka, server, topic, tmp_path):
     server.serve(FIXTURES_PATH, fixtures_csv(frame, range(30, 40)))
     state = tmp_path / "feed.json"
     process = subprocess.Popen(
-        [MATCHFLOW, "feed", "football-data", "--leagues", "E0", "--season", "2022-23",
-         "--base-url", server.url, "--to-kafka", kafka.bootstrap, "--topic", topic,
-         "--state", str(state), "--every", "1s"],
-        stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "200"})
+        [
+            MATCHFLOW,
+            "feed",
+            "football-data",
+            "--leagues",
+            "E0",
+            "--season",
+            "2022-23",
+            "--base-url",
+            server.url,
+            "--to-kafka",
+            kafka.bootstrap,
+            "--topic",
+            topic,
+            "--state",
+            str(state),
+            "--every",
+            "1s",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (
-            state.exists() and json.loads(state.read_text())["polls"] >= 3):
+        state.exists() and json.loads(state.read_text())["polls"] >= 3
+    ):
         time.sleep(0.2)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=30)
@@ -157,7 +211,8 @@ def test_sigterm_stops_a_polling_feed_cleanly(kafka, server, topic, tmp_path):
 
 
 def test_a_feed_killed_between_publishing_and_recording_sends_nothing_twice(
-        kafka, server, topic, tmp_path):
+    kafka, server, topic, tmp_path
+):
     from stream.feeds.feed import FootballDataFeed
     from stream.feeds.http import Fetcher
     from stream.feeds.kafka_sink import KafkaFeedSink
@@ -171,9 +226,16 @@ def test_a_feed_killed_between_publishing_and_recording_sends_nothing_twice(
     state = FeedState.load(state_path, topic)
     crash_when_recording(state)
     now = datetime.fromisoformat("2023-06-01T00:00:00+00:00")
-    feed_run = FootballDataFeed(["E0"], "2022-23", server.url,
-                                KafkaFeedSink(kafka.bootstrap, topic), state,
-                                Fetcher(retries=0), team_names(), clock=lambda: now)
+    feed_run = FootballDataFeed(
+        ["E0"],
+        "2022-23",
+        server.url,
+        KafkaFeedSink(kafka.bootstrap, topic),
+        state,
+        Fetcher(retries=0),
+        team_names(),
+        clock=lambda: now,
+    )
     with pytest.raises(KeyboardInterrupt):
         feed_run.poll()
     sent = len(drain(kafka.bootstrap, topic))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,8 +17,15 @@ from stream.loader import decode_csv, parse_csv
 from stream.selection import parse_duration
 from stream.services.ports import free_port
 from stream.teams import UnknownTeam, normalise, team_names
-from tests.feed_support import (FeedServer, Recorder, crash_when_recording, events_in,
-                                 fixtures_csv, season_csv, season_frame)
+from tests.feed_support import (
+    FeedServer,
+    Recorder,
+    crash_when_recording,
+    events_in,
+    fixtures_csv,
+    season_csv,
+    season_frame,
+)
 from tests.helpers import MATCHFLOW
 
 
@@ -48,14 +55,15 @@ def test_transient_failures_are_retried_with_doubling_backoff(server):
 
 def test_a_download_that_keeps_failing_raises_after_the_retries(server):
     server.queued["/f.csv"].extend([503] * 5)
-    with pytest.raises(FetchError, match="HTTP 503.*3 attempts"):
+    with pytest.raises(FetchError, match=r"HTTP 503.*3 attempts"):
         Fetcher(retries=2, backoff=0, sleep=lambda s: None).get(server.url + "/f.csv")
     with pytest.raises(FetchError, match="HTTP 404"):  # not transient: no retry
         Fetcher(retries=2, backoff=0, sleep=lambda s: None).get(server.url + "/missing.csv")
     assert server.statuses("/missing.csv") == [404]
     with pytest.raises(FetchError, match="ConnectError"):
         Fetcher(retries=1, backoff=0, sleep=lambda s: None).get(
-            f"http://127.0.0.1:{free_port()}/f.csv")
+            f"http://127.0.0.1:{free_port()}/f.csv"
+        )
 
 
 def test_state_is_saved_atomically_and_tied_to_its_topic(tmp_path):
@@ -83,26 +91,35 @@ def test_events_are_never_stamped_after_they_were_seen():
     before = row.kickoff - timedelta(days=3)
     early = observed_events(row, before)
     # no result, no closing odds yet: the fixture and every bookmaker's pre-match quote
-    assert [(e.type, getattr(e, "bookmaker", None)) for e in early] == \
-        [("fixture", None)] + [("odds", book) for book in books]
+    assert [(e.type, getattr(e, "bookmaker", None)) for e in early] == [("fixture", None)] + [
+        ("odds", book) for book in books
+    ]
     assert all(e.ts <= before for e in early)
     after = observed_events(row, row.kickoff + timedelta(days=1))
-    assert [(e.type, getattr(e, "phase", None)) for e in after] == \
-        [("fixture", None)] + [("odds", "pre")] * 3 + [("odds", "close")] * 3 + [("result", None)]
+    assert [(e.type, getattr(e, "phase", None)) for e in after] == [("fixture", None)] + [
+        ("odds", "pre")
+    ] * 3 + [("odds", "close")] * 3 + [("result", None)]
     assert after[-1].ts == row.kickoff + timedelta(hours=2)
 
 
 def _feed(server, tmp_path, sink, now):
-    return FootballDataFeed(["E0"], "2022-23", server.url, sink,
-                            FeedState.load(tmp_path / "s.json", "t"),
-                            Fetcher(retries=0), team_names(), clock=lambda: now)
+    return FootballDataFeed(
+        ["E0"],
+        "2022-23",
+        server.url,
+        sink,
+        FeedState.load(tmp_path / "s.json", "t"),
+        Fetcher(retries=0),
+        team_names(),
+        clock=lambda: now,
+    )
 
 
 def test_a_malformed_file_publishes_nothing_and_is_asked_for_again(server, tmp_path):
     server.serve("/mmz4281/2223/E0.csv", b"HomeTeam;AwayTeam\nnot;a football-data file\n")
     server.serve("/fixtures.csv", b"")
     sink = Recorder()
-    report = _feed(server, tmp_path, sink, datetime(2023, 1, 1, tzinfo=timezone.utc)).poll()
+    report = _feed(server, tmp_path, sink, datetime(2023, 1, 1, tzinfo=UTC)).poll()
     assert [f.status for f in report.files] == ["malformed", "malformed"]
     assert sink.events == [] and report.published == 0
     assert FeedState.load(tmp_path / "s.json", "t").validators == {}  # next poll: full GET
@@ -110,14 +127,13 @@ def test_a_malformed_file_publishes_nothing_and_is_asked_for_again(server, tmp_p
 
 def test_changed_odds_after_kick_off_are_not_news(server, tmp_path):
     frame = season_frame()
-    server.serve("/fixtures.csv", fixtures_csv(frame, range(0, 3)), etag=False)
+    server.serve("/fixtures.csv", fixtures_csv(frame, range(3)), etag=False)
     server.serve("/mmz4281/2223/E0.csv", season_csv(frame, range(0)))
     kickoff = _rows(1)[0].kickoff
     sink = Recorder()
     _feed(server, tmp_path, sink, kickoff - timedelta(days=3)).poll()
     first = len(sink.events)
-    server.serve("/fixtures.csv", fixtures_csv(frame, range(0, 3), {0: {"PSH": "9.99"}}),
-                 etag=False)
+    server.serve("/fixtures.csv", fixtures_csv(frame, range(3), {0: {"PSH": "9.99"}}), etag=False)
     report = _feed(server, tmp_path, sink, kickoff + timedelta(minutes=5)).poll()
     assert report.changed_odds == 0 and len(sink.events) == first
 
@@ -149,33 +165,60 @@ def test_every_bundled_team_is_its_own_canonical_name():
             assert names.canonical(row.home, league) == row.home
 
 
-@pytest.mark.parametrize("text,seconds", [("90s", 90), ("30m", 1800), ("6h", 21600),
-                                          ("1d", 86400), ("0.5h", 1800)])
+@pytest.mark.parametrize(
+    "text,seconds", [("90s", 90), ("30m", 1800), ("6h", 21600), ("1d", 86400), ("0.5h", 1800)]
+)
 def test_every_takes_durations(text, seconds):
     assert parse_duration(text, "--every") == seconds
 
 
-@pytest.mark.parametrize("args,flag", [
-    (["--every", "6 hours"], "--every"), (["--every", "0s"], "--every"),
-    (["--season", "2025"], "--season"), (["--leagues", "e0"], "--leagues"),
-    (["--base-url", "ftp://x"], "--base-url"), (["--now", "yesterday"], "--now"),
-])
+@pytest.mark.parametrize(
+    "args,flag",
+    [
+        (["--every", "6 hours"], "--every"),
+        (["--every", "0s"], "--every"),
+        (["--season", "2025"], "--season"),
+        (["--leagues", "e0"], "--leagues"),
+        (["--base-url", "ftp://x"], "--base-url"),
+        (["--now", "yesterday"], "--now"),
+    ],
+)
 def test_bad_arguments_exit_2_naming_the_flag(args, flag, tmp_path):
     base = {"--leagues": "E0", "--season": "2025-26", "--to-kafka": "127.0.0.1:1"}
     for name, value in zip(args[::2], args[1::2]):
         base[name] = value
     flat = [part for pair in base.items() for part in pair]
-    done = subprocess.run([MATCHFLOW, "feed", "football-data", *flat],
-                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    done = subprocess.run(
+        [MATCHFLOW, "feed", "football-data", *flat],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
     assert done.returncode == 2 and flag in done.stderr, done.stderr
 
 
 def test_a_state_file_of_another_topic_exits_2(tmp_path):
     state = tmp_path / "s.json"
     state.write_text(json.dumps({"topic": "other"}))
-    done = subprocess.run([MATCHFLOW, "feed", "football-data", "--leagues", "E0", "--season",
-                           "2025-26", "--to-kafka", "127.0.0.1:1", "--state", str(state)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            MATCHFLOW,
+            "feed",
+            "football-data",
+            "--leagues",
+            "E0",
+            "--season",
+            "2025-26",
+            "--to-kafka",
+            "127.0.0.1:1",
+            "--state",
+            str(state),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and "--state" in done.stderr
 
 
@@ -183,7 +226,7 @@ def test_a_run_killed_after_publishing_is_recovered_from_the_topic(server, tmp_p
     frame = season_frame()
     server.serve("/mmz4281/2223/E0.csv", season_csv(frame, range(20)))
     server.serve("/fixtures.csv", fixtures_csv(frame, range(20, 25)))
-    now = datetime(2023, 6, 1, tzinfo=timezone.utc)
+    now = datetime(2023, 6, 1, tzinfo=UTC)
     sink = Recorder()
     crashing = _feed(server, tmp_path, sink, now)
     crash_when_recording(crashing.state)

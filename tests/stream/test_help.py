@@ -16,9 +16,9 @@ from stream.config import Settings
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
     for name, command in group.commands.items():
         if isinstance(command, click.Group):
-            yield from _commands(command, prefix + (name,))
+            yield from _commands(command, (*prefix, name))
         else:
-            yield prefix + (name,), command
+            yield (*prefix, name), command
 
 
 COMMANDS = list(_commands(typer.main.get_command(app)))
@@ -34,8 +34,10 @@ def test_help_names_each_settings_variable_and_shows_flags_as_flags(path, comman
             continue
         variable = f"MATCHFLOW_{option.name.upper()}"
         text = " ".join(shown.output.split())  # help wraps lines
-        assert variable in text or (option.name == "mlflow" and "MLFLOW_TRACKING_URI" in text), \
-            (path, option.name)
+        assert variable in text or (option.name == "mlflow" and "MLFLOW_TRACKING_URI" in text), (
+            path,
+            option.name,
+        )
 
 
 def test_the_models_commands_do_not_promise_snapshots():
@@ -43,17 +45,28 @@ def test_the_models_commands_do_not_promise_snapshots():
     assert "implies --snapshots" not in shown.output
 
 
-@pytest.mark.parametrize("first", ["stream.cli", "stream.cli.kafka", "stream.cli.dev",
-                                   "stream.cli.feed", "stream.cli.models", "stream.cli.report",
-                                   "stream.cli.replay"])
+@pytest.mark.parametrize(
+    "first",
+    [
+        "stream.cli",
+        "stream.cli.kafka",
+        "stream.cli.dev",
+        "stream.cli.feed",
+        "stream.cli.models",
+        "stream.cli.report",
+        "stream.cli.replay",
+    ],
+)
 def test_any_cli_module_imports_first_and_python_m_runs(first):
     import subprocess
     import sys
 
-    imported = subprocess.run([sys.executable, "-c", f"import {first}"], capture_output=True,
-                              text=True)
+    imported = subprocess.run(
+        [sys.executable, "-c", f"import {first}"], capture_output=True, text=True
+    )
     assert imported.returncode == 0, imported.stderr[-1500:]
     if first == "stream.cli":
-        shown = subprocess.run([sys.executable, "-m", "stream.cli", "--help"],
-                               capture_output=True, text=True)
+        shown = subprocess.run(
+            [sys.executable, "-m", "stream.cli", "--help"], capture_output=True, text=True
+        )
         assert shown.returncode == 0 and "replay" in shown.stdout, shown.stderr[-1500:]

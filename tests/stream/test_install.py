@@ -24,8 +24,10 @@ def test_installing_starts_nothing_and_disables_only_its_own_units(monkeypatch, 
     apt = [gated for command, gated in calls if command[0] == "apt-get"]
     assert apt == [True, True] and not gate.exists()  # services blocked while installing
     units = [command for command, _ in calls if command[0] == "systemctl"]
-    assert units == [["systemctl", "disable", "prometheus.service"],
-                     ["systemctl", "stop", "prometheus.service"]]
+    assert units == [
+        ["systemctl", "disable", "prometheus.service"],
+        ["systemctl", "stop", "prometheus.service"],
+    ]
 
 
 def test_the_plan_is_printed_before_anything_is_installed(monkeypatch, capsys):

@@ -18,9 +18,13 @@ REPLAY = ["replay", "--leagues", "E0"]
 
 def _interrupt(db: str, after: float, signum: int) -> subprocess.CompletedProcess:
     # as a terminal's Ctrl-C finds it: SIGINT not ignored, whoever started pytest
-    process = subprocess.Popen([MATCHFLOW, *REPLAY, "--db", db], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    process = subprocess.Popen(
+        [MATCHFLOW, *REPLAY, "--db", db],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     time.sleep(after)
     process.send_signal(signum)
     stdout, stderr = process.communicate(timeout=120)
@@ -37,8 +41,12 @@ def test_sigint_at_a_random_moment_stops_cleanly_and_the_store_reads(tmp_path, m
     assert "Traceback" not in text and "panicked" not in text, text[-2000:]
     assert "interrupted" in done.stderr
     if (tmp_path / "interrupted.db").exists():
-        summary = subprocess.run([MATCHFLOW, "summary", "--db", db, "--json"],
-                                 capture_output=True, text=True, timeout=120)
+        summary = subprocess.run(
+            [MATCHFLOW, "summary", "--db", db, "--json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert summary.returncode == 0, summary.stderr
 
 
@@ -57,13 +65,26 @@ def test_sigint_stops_a_kafka_consumer_cleanly(kafka, topic, tmp_path):
     ensure_topics(kafka.bootstrap, [topic])
     db = f"sqlite:///{tmp_path / 'consumer.db'}"
     process = subprocess.Popen(
-        [MATCHFLOW, "run", "--kafka", kafka.bootstrap, "--topic", topic, "--db", db,
-         "--recovery-dir", str(tmp_path / "recovery")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        [
+            MATCHFLOW,
+            "run",
+            "--kafka",
+            kafka.bootstrap,
+            "--topic",
+            topic,
+            "--db",
+            db,
+            "--recovery-dir",
+            str(tmp_path / "recovery"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     time.sleep(15)  # River loaded, partitions assigned, waiting for events
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
+    _stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr[-2000:]
     assert "Traceback" not in stderr and "panicked" not in stderr, stderr[-2000:]
     assert "stopped consuming (SIGINT)" in stderr and "resumes" in stderr
@@ -78,9 +99,12 @@ def test_serve_prints_its_url_and_stops_on_sigint_with_one_line(tmp_path):
     port = free_port()
     process = subprocess.Popen(
         [MATCHFLOW, "serve", "--db", db, "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**__import__("os").environ, "COLUMNS": "200"},
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     assert wait_for_port(port, 60), "serve did not start"
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)

@@ -8,8 +8,14 @@ from stream.embedded import run_payloads
 from stream.kafka.admin import dlq_topic
 from tests.helpers import drain, dump_tables, publish, run_consumer
 
-KINDS = ("bad_json", "missing_field", "odds_not_above_one", "unknown_match", "duplicate_result",
-         "wrong_type")
+KINDS = (
+    "bad_json",
+    "missing_field",
+    "odds_not_above_one",
+    "unknown_match",
+    "duplicate_result",
+    "wrong_type",
+)
 HUGE = 6  # how many of the 1,000 carry a 1 MB payload
 
 
@@ -17,25 +23,59 @@ def _malformed(kind, i, settled):
     """One malformed message (key, value); ``settled`` are results already sent."""
     base = {"v": 1, "league": "E0", "season": "2016-17", "ts": "2016-09-01T12:00:00+00:00"}
     if kind == "bad_json":
-        return None, '{"v": 1, "type": "odds", "n": %d' % i
+        return None, f'{{"v": 1, "type": "odds", "n": {i}'
     if kind == "missing_field":
         return "E0", json.dumps({**base, "type": "fixture", "match_id": f"m{i}", "home": "A"})
     if kind == "odds_not_above_one":
-        return "E0", json.dumps({**base, "type": "odds", "match_id": f"m{i}", "phase": "pre",
-                                 "bookmaker": "x", "home": 1.0, "draw": 3.2, "away": 4.0})
+        return "E0", json.dumps(
+            {
+                **base,
+                "type": "odds",
+                "match_id": f"m{i}",
+                "phase": "pre",
+                "bookmaker": "x",
+                "home": 1.0,
+                "draw": 3.2,
+                "away": 4.0,
+            }
+        )
     if kind == "unknown_match":
-        return "E0", json.dumps({**base, "type": "odds", "match_id": f"E0-20990101-x{i}-y",
-                                 "phase": "pre", "bookmaker": "x", "home": 2.0, "draw": 3.2,
-                                 "away": 4.0})
+        return "E0", json.dumps(
+            {
+                **base,
+                "type": "odds",
+                "match_id": f"E0-20990101-x{i}-y",
+                "phase": "pre",
+                "bookmaker": "x",
+                "home": 2.0,
+                "draw": 3.2,
+                "away": 4.0,
+            }
+        )
     if kind == "duplicate_result":
         again = json.loads(settled[i % len(settled)])
         again["home_goals"] = 10 + i  # a second, different result for a settled match
         return "E0", json.dumps(again)
     if kind == "wrong_type":
-        return "E0", json.dumps({**base, "type": "result", "match_id": f"m{i}",
-                                 "home_goals": f"two-{i}", "away_goals": 1})
-    return "E0", json.dumps({**base, "type": "fixture", "match_id": f"big{i}",
-                             "kickoff": base["ts"], "home": "A" * 1_000_000, "away": "B"})
+        return "E0", json.dumps(
+            {
+                **base,
+                "type": "result",
+                "match_id": f"m{i}",
+                "home_goals": f"two-{i}",
+                "away_goals": 1,
+            }
+        )
+    return "E0", json.dumps(
+        {
+            **base,
+            "type": "fixture",
+            "match_id": f"big{i}",
+            "kickoff": base["ts"],
+            "home": "A" * 1_000_000,
+            "away": "B",
+        }
+    )
 
 
 def _mixed_stream(events):
@@ -50,8 +90,7 @@ def _mixed_stream(events):
     return valid, good[:middle] + bad + good[middle:]
 
 
-def test_every_malformed_event_is_a_dead_letter(kafka, pg_url, topic, tmp_path,
-                                                 e0_two_seasons):
+def test_every_malformed_event_is_a_dead_letter(kafka, pg_url, topic, tmp_path, e0_two_seasons):
     events = list(e0_two_seasons[:1600])
     valid, mixed = _mixed_stream(events)
     publish(kafka.bootstrap, topic, mixed)
@@ -61,8 +100,15 @@ def test_every_malformed_event_is_a_dead_letter(kafka, pg_url, topic, tmp_path,
     assert len(letters) == 1000
     assert all(letter["reason"] and letter["payload"] is not None for letter in letters)
     reasons = " | ".join(letter["reason"] for letter in letters)
-    for expected in ("not valid JSON", "Field required", "greater than 1", "unknown match",
-                     "already has a result", "valid integer", "exceeds"):
+    for expected in (
+        "not valid JSON",
+        "Field required",
+        "greater than 1",
+        "unknown match",
+        "already has a result",
+        "valid integer",
+        "exceeds",
+    ):
         assert expected in reasons
     assert sum(len(letter["payload"]) > 900_000 for letter in letters) == HUGE
 

@@ -20,9 +20,24 @@ E0_SEASONS = "2005-06:2022-23"
 @pytest.fixture(scope="module")
 def e0_topic(kafka):
     name = f"e0-{random.randrange(1 << 30)}"
-    done = subprocess.run([MATCHFLOW, "replay", "--leagues", "E0", "--seasons", E0_SEASONS,
-                           "--to-kafka", kafka.bootstrap, "--topic", name, "--json"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            MATCHFLOW,
+            "replay",
+            "--leagues",
+            "E0",
+            "--seasons",
+            E0_SEASONS,
+            "--to-kafka",
+            kafka.bootstrap,
+            "--topic",
+            name,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout)["published"] == 41420  # 6,840 matches, 3 quotes a moment
     return name
@@ -37,16 +52,24 @@ def reference(kafka, postgres, e0_topic):
 
 
 def _summary(*args):
-    done = subprocess.run([MATCHFLOW, *args, "--json"], capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run([MATCHFLOW, *args, "--json"], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)
 
 
 def test_kafka_to_postgres_equals_the_embedded_run(reference, tmp_path):
     url, _ = reference
-    embedded = _summary("replay", "--leagues", "E0", "--seasons", E0_SEASONS,
-                        "--score-from", "2017-18", "--db", f"sqlite:///{tmp_path / 'e.db'}")
+    embedded = _summary(
+        "replay",
+        "--leagues",
+        "E0",
+        "--seasons",
+        E0_SEASONS,
+        "--score-from",
+        "2017-18",
+        "--db",
+        f"sqlite:///{tmp_path / 'e.db'}",
+    )
     stored = _summary("summary", "--db", url, "--score-from", "2017-18")
     mine, theirs = stored["leagues"]["E0"], embedded["leagues"]["E0"]
     assert mine["scored_matches"] == theirs["scored_matches"] == 2280
@@ -57,16 +80,19 @@ def test_kafka_to_postgres_equals_the_embedded_run(reference, tmp_path):
 
 
 def _start(args):
-    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    return subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
 
 
-def test_kill_9_three_times_then_resume_gives_the_same_tables(kafka, postgres, e0_topic,
-                                                              reference, tmp_path):
+def test_kill_9_three_times_then_resume_gives_the_same_tables(
+    kafka, postgres, e0_topic, reference, tmp_path
+):
     url = new_database(postgres)
     recovery = tmp_path / "recovery"
-    args = run_args(kafka.bootstrap, e0_topic, url, "--recovery-dir", str(recovery),
-                    "--snapshot-interval", "1")
+    args = run_args(
+        kafka.bootstrap, e0_topic, url, "--recovery-dir", str(recovery), "--snapshot-interval", "1"
+    )
     rng = random.Random(20251126)
     for execution in range(3):
         consumer = _start(args)
@@ -75,8 +101,9 @@ def test_kill_9_three_times_then_resume_gives_the_same_tables(kafka, postgres, e
         assert consumer.poll() is None, "the consumer should still be running"
         os.killpg(consumer.pid, signal.SIGKILL)
         consumer.wait()
-    run_consumer(kafka.bootstrap, e0_topic, url, "--recovery-dir", str(recovery),
-                 "--snapshot-interval", "1")
+    run_consumer(
+        kafka.bootstrap, e0_topic, url, "--recovery-dir", str(recovery), "--snapshot-interval", "1"
+    )
     assert dump_tables(url) == reference[1]
     resumed = _executions(recovery)
     assert len(resumed) == 4, resumed
@@ -94,11 +121,16 @@ def _wait_for_progress(recovery, execution: int, timeout: float = 120.0) -> None
         for part in recovery.glob("part-*.sqlite3"):
             try:
                 with sqlite3.connect(part) as conn:
-                    found = conn.execute("SELECT resume_epoch FROM exs WHERE ex_num = ?",
-                                         (execution,)).fetchone()
+                    found = conn.execute(
+                        "SELECT resume_epoch FROM exs WHERE ex_num = ?", (execution,)
+                    ).fetchone()
                     resume = found[0] if found else resume
-                    frontiers += [row[0] for row in conn.execute(
-                        "SELECT worker_frontier FROM fronts WHERE ex_num = ?", (execution,))]
+                    frontiers += [
+                        row[0]
+                        for row in conn.execute(
+                            "SELECT worker_frontier FROM fronts WHERE ex_num = ?", (execution,)
+                        )
+                    ]
             except sqlite3.OperationalError:  # a part Bytewax is still creating: look again
                 continue
         if resume is not None and frontiers and max(frontiers) >= resume + 2:

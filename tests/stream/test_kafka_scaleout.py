@@ -14,8 +14,11 @@ from tests.helpers import dump_tables, publish, run_args, run_consumer
 
 @pytest.fixture(scope="module")
 def three_leagues(kafka):
-    rows = [r for r in load(BUNDLED_DATA, ["E0", "SP1", "D1"], None).rows
-            if "2019-20" <= r.season <= "2022-23"]
+    rows = [
+        r
+        for r in load(BUNDLED_DATA, ["E0", "SP1", "D1"], None).rows
+        if "2019-20" <= r.season <= "2022-23"
+    ]
     topic = "three-leagues"
     publish(kafka.bootstrap, topic, [(e.league, e.to_json()) for e in replay_events(rows)])
     return topic
@@ -40,9 +43,21 @@ def test_two_processes_match_one_worker(kafka, postgres, three_leagues, one_work
     url = new_database(postgres)
     addresses = ";".join(f"127.0.0.1:{free_port()}" for _ in range(2))
     processes = [
-        subprocess.Popen(run_args(kafka.bootstrap, three_leagues, url, "--until-idle", "3",
-                                  "--process-id", str(i), "--addresses", addresses),
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            run_args(
+                kafka.bootstrap,
+                three_leagues,
+                url,
+                "--until-idle",
+                "3",
+                "--process-id",
+                str(i),
+                "--addresses",
+                addresses,
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         for i in range(2)
     ]
     for process in processes:

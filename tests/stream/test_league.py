@@ -18,8 +18,11 @@ def _run(events, config=None):
 
 
 def _rows(records, table, match_id=None):
-    return [r.row for r in records
-            if r.table == table and (match_id is None or r.row["match_id"] == match_id)]
+    return [
+        r.row
+        for r in records
+        if r.table == table and (match_id is None or r.row["match_id"] == match_id)
+    ]
 
 
 def _tampered(events, match_id):
@@ -28,10 +31,16 @@ def _tampered(events, match_id):
     for event in events:
         if event.type == "result" and event.match_id == match_id:
             goals = (event.away_goals + 3, event.home_goals)
-            event = event.model_copy(update={
-                "home_goals": goals[0], "away_goals": goals[1],
-                "stats": MatchStats(home=SideStats(shots=40, shots_on_target=30, corners=20),
-                                    away=SideStats(shots=0, shots_on_target=0, corners=0))})
+            event = event.model_copy(
+                update={
+                    "home_goals": goals[0],
+                    "away_goals": goals[1],
+                    "stats": MatchStats(
+                        home=SideStats(shots=40, shots_on_target=30, corners=20),
+                        away=SideStats(shots=0, shots_on_target=0, corners=0),
+                    ),
+                }
+            )
         out.append(event)
     return out
 
@@ -58,16 +67,20 @@ def _later_quotes_tampered(events, match_id):
     out = []
     for event in _tampered(events, match_id):
         if event.type == "odds" and event.match_id == match_id and event.phase == "close":
-            event = event.model_copy(update={"home": event.away * 1.5, "away": event.home * 0.9,
-                                             "draw": event.draw + 1.0})
+            event = event.model_copy(
+                update={
+                    "home": event.away * 1.5,
+                    "away": event.home * 0.9,
+                    "draw": event.draw + 1.0,
+                }
+            )
         out.append(event)
     return out
 
 
 def _placed(bets):
     """What a bet was when it was placed (closing figures come later)."""
-    return [{k: b[k] for k in ("strategy", "outcome", "odds", "stake", "bookmaker")}
-            for b in bets]
+    return [{k: b[k] for k in ("strategy", "outcome", "odds", "stake", "bookmaker")} for b in bets]
 
 
 def test_no_quote_of_any_bookmaker_reaches_an_earlier_prediction_or_bet(e0_two_seasons):
@@ -81,7 +94,9 @@ def test_no_quote_of_any_bookmaker_reaches_an_earlier_prediction_or_bet(e0_two_s
         pre = [r for r in _rows(honest, "predictions", match_id) if r["phase"] == "pre"]
         assert {r["model"] for r in pre} == set(MODEL_NAMES)
         assert [r for r in _rows(tampered, "predictions", match_id) if r["phase"] == "pre"] == pre
-        assert _placed(_rows(tampered, "bets", match_id)) == _placed(_rows(honest, "bets", match_id))
+        assert _placed(_rows(tampered, "bets", match_id)) == _placed(
+            _rows(honest, "bets", match_id)
+        )
         assert {b["strategy"] for b in _rows(honest, "bets", match_id)} >= {"flat", "best-flat"}
 
 
@@ -102,14 +117,17 @@ def _first_match(events):
     return fixture, mine
 
 
-@pytest.mark.parametrize("case, reason", [
-    ("unknown", "unknown match"),
-    ("duplicate_result", "already has a result"),
-    ("odds_after_result", "already has a result"),
-    ("duplicate_fixture", "duplicate fixture"),
-    ("late_odds", "after kick-off"),
-    ("early_result", "before kick-off"),
-])
+@pytest.mark.parametrize(
+    "case, reason",
+    [
+        ("unknown", "unknown match"),
+        ("duplicate_result", "already has a result"),
+        ("odds_after_result", "already has a result"),
+        ("duplicate_fixture", "duplicate fixture"),
+        ("late_odds", "after kick-off"),
+        ("early_result", "before kick-off"),
+    ],
+)
 def test_life_cycle_violations_become_dead_letters(e0_two_seasons, case, reason):
     fixture, mine = _first_match(e0_two_seasons)
     result = mine[-1]
@@ -145,8 +163,9 @@ def test_bets_are_placed_at_pre_odds_and_settled_on_the_result(e0_two_seasons):
         taken = _side(quotes[("pre", bet["bookmaker"])], bet["outcome"])
         assert bet["odds"] == taken  # a price that was listed when the bet was placed
         if bet["strategy"].startswith("best-"):  # ...and the best one listed
-            assert taken == max(_side(q, bet["outcome"]) for (phase, _), q in quotes.items()
-                                if phase == "pre")
+            assert taken == max(
+                _side(q, bet["outcome"]) for (phase, _), q in quotes.items() if phase == "pre"
+            )
         else:
             assert bet["bookmaker"] == "pinnacle"
         won = bet["status"] == "won"
@@ -158,7 +177,8 @@ def test_bets_are_placed_at_pre_odds_and_settled_on_the_result(e0_two_seasons):
         assert bet["fair_clv"] == pytest.approx(bet["odds"] * fair - 1)
         if ("close", bet["bookmaker"]) in quotes:
             assert bet["clv"] == pytest.approx(
-                bet["odds"] / _side(quotes[("close", bet["bookmaker"])], bet["outcome"]) - 1)
+                bet["odds"] / _side(quotes[("close", bet["bookmaker"])], bet["outcome"]) - 1
+            )
     bank = [r for r in _rows(records, "bankroll") if r["strategy"] == "flat"]
     flat_profit = sum(b["profit"] for b in settled if b["strategy"] == "flat")
     assert bank[-1]["bankroll"] == pytest.approx(100 + flat_profit)
@@ -171,15 +191,19 @@ def test_scores_are_recorded_for_every_model_and_moment(e0_two_seasons):
     metrics = _rows(records, "model_metrics")
     assert len(metrics) == len(results) * 3 * 2
     assert {(m["model"], m["phase"]) for m in metrics} == {
-        (m, p) for m in MODEL_NAMES for p in ("pre", "close")}
+        (m, p) for m in MODEL_NAMES for p in ("pre", "close")
+    }
 
 
 def _shuffled_quotes(events, seed):
     """The same stream with the odds of each (match, instant) in a random order."""
     rng, out, group = random.Random(seed), [], []
-    for event in events + [None]:
-        if group and (event is None or event.type != "odds"
-                      or (event.match_id, event.ts) != (group[0].match_id, group[0].ts)):
+    for event in [*events, None]:
+        if group and (
+            event is None
+            or event.type != "odds"
+            or (event.match_id, event.ts) != (group[0].match_id, group[0].ts)
+        ):
             rng.shuffle(group)
             out += group
             group = []
@@ -194,8 +218,10 @@ def _stored(records):
     store = SQLiteStore("sqlite:///:memory:")
     store.create_schema()
     store.write(records)
-    return {table: store.fetch(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4")
-            for table in ("odds", "predictions", "bets", "bankroll", "model_metrics")}
+    return {
+        table: store.fetch(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4")
+        for table in ("odds", "predictions", "bets", "bankroll", "model_metrics")
+    }
 
 
 def test_quotes_of_one_instant_give_the_same_result_in_any_order(e0_two_seasons):
@@ -215,8 +241,11 @@ def test_quotes_of_one_instant_give_the_same_result_in_any_order(e0_two_seasons)
 
 def test_a_producer_that_sends_one_bookmaker_still_works(e0_two_seasons):
     events = list(e0_two_seasons)[:1200]
-    one_book = [e.model_copy(update={"bookmaker": "unibet"}) if e.type == "odds" else e
-                for e in events if e.type != "odds" or e.bookmaker == "pinnacle"]
+    one_book = [
+        e.model_copy(update={"bookmaker": "unibet"}) if e.type == "odds" else e
+        for e in events
+        if e.type != "odds" or e.bookmaker == "pinnacle"
+    ]
     config = FlowConfig(edge=-0.5)  # a bet at the reference's price on every match
     _, full = _run(events, config)
     _, single = _run(one_book, config)
@@ -225,8 +254,11 @@ def test_a_producer_that_sends_one_bookmaker_still_works(e0_two_seasons):
     assert {r["bookmaker"] for r in _rows(single, "odds")} == {"unibet"}
 
     def at_reference(records):
-        return [{**b, "bookmaker": None} for b in _rows(records, "bets")
-                if b["strategy"] in ("flat", "kelly")]
+        return [
+            {**b, "bookmaker": None}
+            for b in _rows(records, "bets")
+            if b["strategy"] in ("flat", "kelly")
+        ]
 
     assert at_reference(single) and at_reference(single) == at_reference(full)
     # its own price is the best one listed, and never beats its own fair probability

@@ -17,54 +17,99 @@ def test_migrations_are_versioned_and_idempotent(pg_url):
         assert not store.timescale  # no TimescaleDB package exists on this machine
     with open_store(pg_url) as store:  # a second start applies nothing new
         versions = store.fetch("SELECT version, name FROM schema_migrations ORDER BY version")
-        assert versions == [{"version": 1, "name": "tables and indexes"},
-                            {"version": 2, "name": "time_bucket fallback"},
-                            {"version": 3, "name": "league state and serving indexes"},
-                            {"version": 4, "name": "model snapshots"},
-                            {"version": 5, "name": "read-only role for dashboards"},
-                            {"version": 6, "name": "bets at the best price"}]
+        assert versions == [
+            {"version": 1, "name": "tables and indexes"},
+            {"version": 2, "name": "time_bucket fallback"},
+            {"version": 3, "name": "league state and serving indexes"},
+            {"version": 4, "name": "model snapshots"},
+            {"version": 5, "name": "read-only role for dashboards"},
+            {"version": 6, "name": "bets at the best price"},
+        ]
 
 
 def test_a_database_from_before_the_best_price_gets_its_columns(pg_url):
+    with open_store(pg_url) as store, store._pool.connection() as conn:  # as migration 5 left it
+        conn.execute("ALTER TABLE bets DROP COLUMN bookmaker, DROP COLUMN fair_clv")
+        conn.execute("DELETE FROM schema_migrations WHERE version = 6")
     with open_store(pg_url) as store:
-        with store._pool.connection() as conn:  # as migration 5 left it
-            conn.execute("ALTER TABLE bets DROP COLUMN bookmaker, DROP COLUMN fair_clv")
-            conn.execute("DELETE FROM schema_migrations WHERE version = 6")
-    with open_store(pg_url) as store:
-        columns = {r["column_name"] for r in store.fetch(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'bets'")}
+        columns = {
+            r["column_name"]
+            for r in store.fetch(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'bets'"
+            )
+        }
         assert {"bookmaker", "fair_clv"} <= columns
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
 def test_a_withdrawn_bet_is_deleted_and_the_last_write_of_a_key_wins(kind, pg_url, tmp_path):
     url = pg_url if kind == "postgres" else f"sqlite:///{tmp_path / 'bets.db'}"
-    bet = {"match_id": "m", "strategy": "best-flat", "league": "E0", "season": "2020-21",
-           "kickoff": "2020-09-12T15:00:00+00:00", "outcome": "H", "odds": 2.1,
-           "probability": 0.5, "stake": 1.0, "closing_odds": None, "clv": None,
-           "status": "open", "profit": None, "bookmaker": "market-max", "fair_clv": None}
+    bet = {
+        "match_id": "m",
+        "strategy": "best-flat",
+        "league": "E0",
+        "season": "2020-21",
+        "kickoff": "2020-09-12T15:00:00+00:00",
+        "outcome": "H",
+        "odds": 2.1,
+        "probability": 0.5,
+        "stake": 1.0,
+        "closing_odds": None,
+        "clv": None,
+        "status": "open",
+        "profit": None,
+        "bookmaker": "market-max",
+        "fair_clv": None,
+    }
     key = {"match_id": "m", "strategy": "best-flat"}
     with open_store(url) as store:
         store.write([Record("bets", bet), Record("bets", {**bet, "strategy": "flat"})])
         store.write([Record("bets", key, delete=True)])
         assert [r["strategy"] for r in store.fetch("SELECT strategy FROM bets")] == ["flat"]
         # placed, withdrawn and placed again in one batch: the bet stands, at its last price
-        store.write([Record("bets", bet), Record("bets", key, delete=True),
-                     Record("bets", {**bet, "odds": 2.2})])
+        store.write(
+            [
+                Record("bets", bet),
+                Record("bets", key, delete=True),
+                Record("bets", {**bet, "odds": 2.2}),
+            ]
+        )
         rows = store.fetch("SELECT odds FROM bets WHERE strategy = 'best-flat'")
         assert [r["odds"] for r in rows] == [2.2]
 
 
 def test_time_bucket_fallback_and_daily_view(pg_url):
     with open_store(pg_url) as store:
-        bucket = store.fetch("SELECT time_bucket(INTERVAL '1 week', "
-                             "TIMESTAMPTZ '2020-01-08 12:00:00+00') AS b")[0]["b"]
+        bucket = store.fetch(
+            "SELECT time_bucket(INTERVAL '1 week', TIMESTAMPTZ '2020-01-08 12:00:00+00') AS b"
+        )[0]["b"]
         assert bucket.isoformat() == "2020-01-06T00:00:00+00:00"  # weeks start on Monday
-        store.write([Record("model_metrics", {
-            "match_id": "m", "model": "arf", "phase": "pre", "ts": "2020-01-08T17:00:00+00:00",
-            "league": "E0", "season": "2019-20", "rps": 0.2, "log_loss": 1.0, "brier": 0.6,
-            "correct": 1, "n": 1, "rolling_rps": 0.2, "rolling_log_loss": 1.0,
-            "rolling_accuracy": 1.0, "cum_rps": 0.2, "cum_log_loss": 1.0, "cum_accuracy": 1.0})])
+        store.write(
+            [
+                Record(
+                    "model_metrics",
+                    {
+                        "match_id": "m",
+                        "model": "arf",
+                        "phase": "pre",
+                        "ts": "2020-01-08T17:00:00+00:00",
+                        "league": "E0",
+                        "season": "2019-20",
+                        "rps": 0.2,
+                        "log_loss": 1.0,
+                        "brier": 0.6,
+                        "correct": 1,
+                        "n": 1,
+                        "rolling_rps": 0.2,
+                        "rolling_log_loss": 1.0,
+                        "rolling_accuracy": 1.0,
+                        "cum_rps": 0.2,
+                        "cum_log_loss": 1.0,
+                        "cum_accuracy": 1.0,
+                    },
+                )
+            ]
+        )
     with open_store(pg_url) as store:  # closing a writer refreshes the fallback view
         daily = store.fetch(f"SELECT day, matches, rps FROM {DAILY_VIEW}")
         assert len(daily) == 1 and daily[0]["matches"] == 1 and daily[0]["rps"] == 0.2

@@ -11,8 +11,14 @@ def test_each_match_follows_its_life_cycle_in_time_order(e0_two_seasons):
     assert len(seen) == 760
     # Every moment carries the sharp reference, the market average and the best
     # price (2016-18 closing prices: Pinnacle's only).
-    life = ["fixture", "pre pinnacle", "pre market-avg", "pre market-max", "close pinnacle",
-            "result"]
+    life = [
+        "fixture",
+        "pre pinnacle",
+        "pre market-avg",
+        "pre market-max",
+        "close pinnacle",
+        "result",
+    ]
     assert all(kinds == life for kinds in seen.values())
 
 

@@ -12,8 +12,12 @@ from tests.helpers import MATCHFLOW
 
 
 def _replay(db: str, league: str, seasons: str) -> dict:
-    done = subprocess.run([MATCHFLOW, "replay", "--leagues", league, "--seasons", seasons,
-                           "--db", db, "--json"], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [MATCHFLOW, "replay", "--leagues", league, "--seasons", seasons, "--db", db, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)
 
@@ -26,11 +30,15 @@ def test_a_second_replay_recomputes_its_league_and_keeps_the_others(tmp_path):
     narrow = _replay(db, "E0", "2016-17")
     assert narrow["matches"] == 380 and set(narrow["leagues"]) == {"E0"}
     with open_store(db, create=False) as store:
-        seasons = store.fetch("SELECT league, season, COUNT(*) AS n FROM matches "
-                              "GROUP BY league, season ORDER BY league, season")
+        seasons = store.fetch(
+            "SELECT league, season, COUNT(*) AS n FROM matches "
+            "GROUP BY league, season ORDER BY league, season"
+        )
         state = store.fetch("SELECT updated_at FROM league_state WHERE league = 'E0'")[0]
         newest = store.fetch("SELECT MAX(kickoff) AS k FROM matches WHERE league = 'E0'")[0]
     assert [(r["league"], r["season"], r["n"]) for r in seasons] == [
-        ("E0", "2016-17", 380), ("SP1", "2016-17", 380)]
+        ("E0", "2016-17", 380),
+        ("SP1", "2016-17", 380),
+    ]
     # the published model state is the one that saw the newest stored match
     assert state["updated_at"][:10] == newest["k"][:10]

@@ -23,11 +23,14 @@ def test_a_sealed_blob_round_trips():
     assert load_sealed(sealed_pickle({"a": 1}, b"key"), b"key") == {"a": 1}
 
 
-@pytest.mark.parametrize("forge", [
-    lambda blob: pickle.dumps(Payload()),                          # never sealed
-    lambda blob: seal(pickle.dumps(Payload()), b"attacker's key"),  # another key
-    lambda blob: blob[:-5] + bytes([blob[-5] ^ 1]) + blob[-4:],   # one bit flipped
-])
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda blob: pickle.dumps(Payload()),  # never sealed
+        lambda blob: seal(pickle.dumps(Payload()), b"attacker's key"),  # another key
+        lambda blob: blob[:-5] + bytes([blob[-5] ^ 1]) + blob[-4:],  # one bit flipped
+    ],
+)
 def test_a_forged_blob_is_refused_before_unpickling(forge):
     OPENED.clear()
     blob = forge(sealed_pickle(Payload(), b"our key"))

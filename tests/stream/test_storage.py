@@ -35,12 +35,21 @@ def test_replaying_twice_into_one_file_changes_nothing(tmp_path, e0_two_seasons)
 
 def test_upsert_updates_a_row_in_place(tmp_path):
     with open_store(f"sqlite:///{tmp_path / 's.db'}") as store:
-        row = {"match_id": "m", "league": "E0", "season": "2020-21",
-               "kickoff": "2020-09-12T15:00:00+00:00", "home": "A", "away": "B",
-               "home_goals": None, "away_goals": None, "status": "scheduled"}
+        row = {
+            "match_id": "m",
+            "league": "E0",
+            "season": "2020-21",
+            "kickoff": "2020-09-12T15:00:00+00:00",
+            "home": "A",
+            "away": "B",
+            "home_goals": None,
+            "away_goals": None,
+            "status": "scheduled",
+        }
         store.write([Record("matches", row)])
-        store.write([Record("matches", {**row, "home_goals": 1, "away_goals": 0,
-                                        "status": "played"})])
+        store.write(
+            [Record("matches", {**row, "home_goals": 1, "away_goals": 0, "status": "played"})]
+        )
         assert store.count("matches") == 1
         assert store.fetch("SELECT status FROM matches")[0]["status"] == "played"
 
