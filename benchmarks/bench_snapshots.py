@@ -20,7 +20,7 @@ from rich.console import Console
 from benchmarks.common import event_arguments, median_table, selected_events
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
-from stream.snapshot_run import SnapshotOptions
+from stream.snapshots import SnapshotOptions
 
 
 def main() -> None:

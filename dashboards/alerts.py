@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboards.grafana import PROM, sql
+from dashboards.panels import PROM, sql
 
 FOLDER = "matchflow"
 DRIFT_BURST = 3  # drift alarms in a league within a week

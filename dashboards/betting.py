@@ -3,7 +3,7 @@ closing-line value and the latest bets."""
 
 from __future__ import annotations
 
-from dashboards.grafana import LEAGUE, STRATEGY, dashboard, sql, stat, table, timeseries
+from dashboards.panels import LEAGUE, STRATEGY, dashboard, sql, stat, table, timeseries
 
 UID = "matchflow-betting"
 CHOSEN = "league IN (${league:sqlstring}) AND strategy IN (${strategy:sqlstring})"

@@ -3,7 +3,7 @@ drift alarms as annotations, matches learned, snapshot versions."""
 
 from __future__ import annotations
 
-from dashboards.grafana import (
+from dashboards.panels import (
     LEAGUE,
     PHASE,
     bargauge,

@@ -3,7 +3,7 @@ market's, the edge and the odds; recent results with what was predicted."""
 
 from __future__ import annotations
 
-from dashboards.grafana import LEAGUE, dashboard, sql, stat, table
+from dashboards.panels import LEAGUE, dashboard, sql, stat, table
 
 UID = "matchflow-live"
 

@@ -3,7 +3,7 @@ Prometheus metrics of ``matchflow run --metrics-port`` and ``matchflow serve``."
 
 from __future__ import annotations
 
-from dashboards.grafana import LEAGUE, dashboard, promql, stat, timeseries
+from dashboards.panels import LEAGUE, dashboard, promql, stat, timeseries
 
 UID = "matchflow-pipeline"
 RATE = "[$__rate_interval]"
@@ -23,8 +23,8 @@ def build() -> dict:
         ),
         stat("Consumer lag (messages)", promql("sum(matchflow_consumer_lag)", "lag")),
         stat(
-            "Seconds since the last state snapshot",
-            promql("max(matchflow_snapshot_age_seconds)", "age"),
+            "Seconds since the last recovery snapshot",
+            promql("max(matchflow_recovery_age_seconds)", "age"),
             unit="s",
             decimals=0,
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboards.grafana import PG, PROM
+from dashboards.panels import PG, PROM
 from stream.storage.migrations import READER_ROLE
 
 DASHBOARDS_PATH = "/var/lib/grafana/dashboards"

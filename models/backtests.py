@@ -12,7 +12,6 @@ and ``<league>.<strategy>.<figure>`` (``E0.best-flat.fair_clv``).
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 SCORES = ("rps", "log_loss", "accuracy")
@@ -20,11 +19,9 @@ FIGURES = ("bets", "roi", "clv", "fair_clv")
 
 
 def settings_params(config: Any, models: list[str], selection: dict[str, str]) -> dict[str, str]:
-    """A flow configuration (edges, Kelly, prior, ARF settings) as MLflow params."""
-    flat = asdict(config)
-    arf = flat.pop("arf")
-    params = {f"flow.{k}": str(v) for k, v in flat.items()}
-    params.update({f"arf.{k}": str(v) for k, v in arf.items()})
+    """A flow configuration (edges, Kelly, prior, ARF settings: its
+    ``as_params()``) with the models and the replay's selection, as MLflow params."""
+    params = dict(config.as_params())
     params["models"] = ",".join(models)
     params.update({f"replay.{k}": v for k, v in selection.items()})
     return params

@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from stream.sealing import load_sealed, seal, state_key
+from models.sealing import SealingSettings, load_sealed, seal
 
 log = logging.getLogger("matchflow.snapshots")
 ALIAS = "live"
@@ -35,10 +35,6 @@ INPUT_COLUMNS = ("home", "away", "kickoff", "odds_home", "odds_draw", "odds_away
 
 def registered_name(league: str) -> str:
     return f"matchflow-{league}"
-
-
-def default_tracking_uri() -> str:
-    return os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlflow.db")
 
 
 def predict_frame(processor: Any, frame: pd.DataFrame, model: str = "anchored") -> pd.DataFrame:
@@ -68,7 +64,9 @@ def _python_model_class():
 
         def load_context(self, context) -> None:
             with open(context.artifacts["state"], "rb") as handle:
-                self.processor = load_sealed(handle.read(), state_key())
+                # MLflow's model server runs this without matchflow's CLI: the
+                # sealing settings are the one part of the settings it needs.
+                self.processor = load_sealed(handle.read(), SealingSettings().sealing_key())
 
         def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
             return predict_frame(self.processor, model_input)
@@ -134,7 +132,7 @@ class SnapshotLogger:
 
     tracking_uri: str
     keep: int = 5
-    key: bytes | None = None  # the sealing key (default: stream.sealing.state_key())
+    key: bytes = b""  # the sealing key (Settings.sealing_key())
     on_logged: Callable[[dict], None] | None = None
     errors: list[str] = field(default_factory=list)
     logged: list[dict] = field(default_factory=list)
@@ -142,13 +140,15 @@ class SnapshotLogger:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> SnapshotLogger:
+        if not self.key:
+            raise ValueError("SnapshotLogger needs the sealing key")
         context = multiprocessing.get_context("spawn")  # no fork under Bytewax's threads
         self._inbox, self._outbox = context.Queue(), context.Queue()
         self._process = context.Process(
             target=_worker,
             name="mlflow-snapshots",
             daemon=True,
-            args=(self.tracking_uri, self.keep, self.key or state_key(), self._inbox, self._outbox),
+            args=(self.tracking_uri, self.keep, self.key, self._inbox, self._outbox),
         )
         self._process.start()
         self._reader = threading.Thread(target=self._collect, name="mlflow-results", daemon=True)
@@ -287,9 +287,9 @@ def _retain(client, name: str, keep: int) -> None:
             client.delete_run(old.run_id)
 
 
-def load_live(tracking_uri: str, league: str, key: bytes | None = None) -> Any | None:
+def load_live(tracking_uri: str, league: str, key: bytes) -> Any | None:
     """The processor behind ``models:/matchflow-<league>@live``, or None;
-    :class:`~stream.sealing.TamperedBlob` when its seal does not match."""
+    :class:`~models.sealing.TamperedBlob` when its seal does not match."""
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
@@ -305,4 +305,4 @@ def load_live(tracking_uri: str, league: str, key: bytes | None = None) -> Any |
     source = client.get_model_version_download_uri(registered_name(league), version.version)
     path = mlflow.artifacts.download_artifacts(artifact_uri=source, tracking_uri=tracking_uri)
     state = next(Path(path).rglob("state.pkl"))
-    return load_sealed(state.read_bytes(), key or state_key())
+    return load_sealed(state.read_bytes(), key)

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from models.sealing import TamperedBlob
 from serving.cache import CachedRoutes, ResponseCache
 from serving.delivery import IdempotencyKeys
 from serving.deps import Database, StoreProvider
@@ -22,8 +23,7 @@ from serving.live import LiveModels
 from serving.metrics import ApiMetrics, MetricsMiddleware
 from serving.routes import betting, events, health, leagues, matches, models, predictions
 from stream.config import Settings
-from stream.sealing import TamperedBlob, state_key
-from stream.storage.base import StoreError
+from stream.storage import StoreError
 
 DESCRIPTION = """Current predictions of matchflow's online models, scored against the
 bookmakers, with paper bets, drift events and model state. Push your own events
@@ -61,6 +61,8 @@ def _data_version(app: FastAPI) -> object:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API; ``settings`` are the process's (``matchflow serve`` passes
+    its own), else built here from the environment."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -79,12 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mount_docs(app)
     app.state.settings = settings
     app.state.db = Database(StoreProvider(settings.db))
-    app.state.live = LiveModels(
-        state_key(
-            settings.state_key.get_secret_value() if settings.state_key else None,
-            settings.state_key_file,
-        )
-    )
+    app.state.live = LiveModels(settings.sealing_key())
     app.state.publisher = _LazyPublisher(settings)
     app.state.idempotency = IdempotencyKeys()
     metrics = ApiMetrics()

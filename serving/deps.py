@@ -22,8 +22,7 @@ from fastapi.exceptions import RequestValidationError
 
 from serving.live import LiveModels
 from stream.config import Settings
-from stream.storage import Store, open_store
-from stream.storage.base import StoreError
+from stream.storage import Store, StoreError, open_store
 from stream.storage.sqlite import sqlite_path
 
 TIMEOUT = 2.0  # seconds a request waits for the store before its 503

@@ -11,8 +11,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from models.sealing import load_sealed
 from stream.league import LeagueProcessor
-from stream.sealing import load_sealed
 from stream.storage import Store
 
 
@@ -24,8 +24,8 @@ class LeagueModels:
 
 
 class LiveModels:
-    """Unpickles only blobs whose seal matches ``key`` (stream/sealing.py):
-    anything else raises :class:`~stream.sealing.TamperedBlob`."""
+    """Unpickles only blobs whose seal matches ``key`` (models/sealing.py):
+    anything else raises :class:`~models.sealing.TamperedBlob`."""
 
     def __init__(self, key: bytes) -> None:
         self._key = key

@@ -19,15 +19,11 @@ from bytewax.inputs import Source
 from bytewax.operators import StatefulLogic
 from bytewax.outputs import Sink
 
-from stream import snapshotting
 from stream.config import FlowConfig
-from stream.events import EventError, Fixture, Odds, Result, parse_event
+from stream.context import RunContext
+from stream.events import Event, EventError, parse_event
 from stream.league import LeagueProcessor
-from stream.metrics import active
 from stream.records import Record, dead_letter
-
-Event = Fixture | Odds | Result
-
 
 # Rejected payloads travel under this key, so one map both validates and keys
 # the stream (every extra operator costs a Python call per event).
@@ -60,8 +56,10 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
     it also emits the pickled processor as a ``league_state`` row, so the API
     predicts with models at most that old."""
 
-    def __init__(self, config: FlowConfig, resume_state: bytes | None) -> None:
+    def __init__(self, config: FlowConfig, context: RunContext, resume_state: bytes | None) -> None:
         self.config = config
+        self.context = context
+        self.metrics = context.metrics
         self.processor: LeagueProcessor | None = (
             pickle.loads(resume_state) if resume_state is not None else None
         )
@@ -69,19 +67,18 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
 
     def on_item(self, value: Event | Record) -> tuple[list[list[Record]], bool]:
         if isinstance(value, Record):  # a dead letter under the REJECTED key
-            if (metrics := active()) is not None:
-                metrics.observe("unknown", "rejected", [value])
+            if self.metrics is not None:
+                self.metrics.observe("unknown", "rejected", [value])
             return [[value]], StatefulLogic.RETAIN
         if self.processor is None:
-            self.processor = snapshotting.warm_processor(value.league) or LeagueProcessor(
-                value.league, self.config
-            )
+            self.processor = self.context.new_processor(value.league, self.config)
         records = self.processor.process(value)
-        snapshotting.maybe_snapshot(self.processor, records)
+        if self.context.snapshots is not None:
+            self.context.snapshots.after(self.processor, records)
         if time.monotonic() - self._published >= self.config.publish_state_every:
             records.append(self._state_record())
-        if (metrics := active()) is not None:
-            metrics.observe(value.league, value.type, records)
+        if self.metrics is not None:
+            self.metrics.observe(value.league, value.type, records)
         return [records], StatefulLogic.RETAIN
 
     def _state_record(self) -> Record:
@@ -91,12 +88,13 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
     def on_eof(self) -> tuple[list[list[Record]], bool]:
         if self.processor is None:
             return [], StatefulLogic.RETAIN
-        snapshotting.final_snapshot(self.processor)
+        if self.context.snapshots is not None:
+            self.context.snapshots.final(self.processor)
         return [[*self.processor.model_sizes(), self._state_record()]], StatefulLogic.RETAIN
 
     def snapshot(self) -> bytes:
-        if (metrics := active()) is not None:
-            metrics.snapshotted()
+        if self.metrics is not None:
+            self.metrics.recovery_snapshotted()
         return pickle.dumps(self.processor, protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -110,17 +108,20 @@ def build_dataflow(
     config: FlowConfig | None = None,
     dlq_sink: Sink | None = None,
     flow_id: str = "matchflow",
+    context: RunContext | None = None,
 ) -> Dataflow:
     """Wire source -> parse and key -> per-league state -> sink (dead letters also
-    -> ``dlq_sink``). Sinks receive ``(league, [Record, ...])`` pairs."""
+    -> ``dlq_sink``). Sinks receive ``(league, [Record, ...])`` pairs; the
+    ``context`` carries the run's MLflow snapshots, warm start and metrics."""
     config = config or FlowConfig()
+    context = context or RunContext()
     flow = Dataflow(flow_id)
     raw = op.input("events", flow, source)
     keyed = op.map("parse_and_key", raw, keyed_by_league)
     records = op.stateful(
         "league_state",
         keyed,  # type: ignore[arg-type]
-        _stateful_builder(config),
+        _stateful_builder(config, context),
     )
     op.output("store", records, sink)
     if dlq_sink is not None:
@@ -129,8 +130,8 @@ def build_dataflow(
     return flow
 
 
-def _stateful_builder(config: FlowConfig):
+def _stateful_builder(config: FlowConfig, context: RunContext):
     def build(resume_state: bytes | None) -> StatefulLogic:
-        return LeagueLogic(config, resume_state)
+        return LeagueLogic(config, context, resume_state)
 
     return build

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 
 from bytewax.testing import run_main
 
+from models.sealing import SealingSettings
 from stream.config import FlowConfig
+from stream.context import run_context
 from stream.dataflow import build_dataflow
 from stream.records import Record
 from stream.runtime import tune_gc
 from stream.sinks import StoreSink
-from stream.snapshot_run import SnapshotOptions, snapshots
+from stream.snapshots import SnapshotOptions
 from stream.sources import ReplaySource
 
 
@@ -44,10 +46,13 @@ def run_payloads(
     on_batch: Callable[[int], None] | None = None,
     snapshot: SnapshotOptions | None = None,
     stop: Callable[[], bool] | None = None,
+    key: bytes | None = None,
 ) -> RunStats:
     """Stream JSON payloads through the dataflow into the store at ``db_url``;
     once ``stop()`` is true the stream ends at the next batch (``events``
-    then counts what was streamed)."""
+    then counts what was streamed). ``key`` seals model state (default: the
+    sealing settings of the environment, as a library caller expects)."""
+    key = key if key is not None else SealingSettings().sealing_key()
     sizes: dict[tuple[str, str], int] = {}
     streamed_events = [0]
 
@@ -61,12 +66,15 @@ def run_payloads(
             sizes[(record.row["league"], record.row["model"])] = record.row["bytes"]
 
     tune_gc()
-    flow = build_dataflow(
-        ReplaySource(payloads, batch_size, progress, stop), StoreSink(db_url, observe), config
-    )
     started = time.perf_counter()
-    with snapshots(snapshot, db_url) as logger:
+    with run_context(snapshot, db_url, key) as context:
+        flow = build_dataflow(
+            ReplaySource(payloads, batch_size, progress, stop),
+            StoreSink(db_url, key, observe),
+            config,
+            context=context,
+        )
         run_main(flow)
         streamed = time.perf_counter() - started
-    logged = list(logger.logged) if logger is not None else []
+    logged = context.logged
     return RunStats(streamed_events[0], time.perf_counter() - started, sizes, logged, streamed)

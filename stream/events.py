@@ -165,7 +165,7 @@ class Result(_Event):
 
 
 Event = Annotated[Fixture | Odds | Result, Field(discriminator="type")]
-_ADAPTER: TypeAdapter[Fixture | Odds | Result] = TypeAdapter(Event)
+_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 
 def _describe(err: ValidationError) -> str:
@@ -180,7 +180,7 @@ def _describe(err: ValidationError) -> str:
     return f"{where}: {first['msg']}"
 
 
-def parse_event(raw: str | bytes | dict[str, Any]) -> Fixture | Odds | Result:
+def parse_event(raw: str | bytes | dict[str, Any]) -> Event:
     """Validate one event from JSON text, bytes or a dict; raise EventError."""
     if isinstance(raw, (bytes, str)):
         if len(raw) > MAX_EVENT_BYTES:

@@ -2,9 +2,9 @@
 
 ``workers`` threads per process, and ``process_id``/``addresses`` for several
 processes (Bytewax's ``-w``, ``-i``, ``-a``). With ``recovery_dir`` the state and
-the source offsets are snapshotted every ``snapshot_interval`` seconds; after a
-crash the tail since the last snapshot is replayed, which the store's upserts
-make harmless.
+the source offsets are saved every ``recovery_interval`` seconds (Bytewax's
+epoch); after a crash the tail since the last save is replayed, which the
+store's upserts make harmless.
 """
 
 from __future__ import annotations
@@ -19,13 +19,15 @@ from bytewax.recovery import RecoveryConfig, init_db_dir
 from bytewax.run import cli_main
 
 from stream.config import FlowConfig
+from stream.context import run_context
 from stream.dataflow import build_dataflow
 from stream.kafka.admin import dlq_topic, ensure_topics
 from stream.kafka.dlq import DeadLetterSink
 from stream.kafka.source import KafkaEventSource
+from stream.metrics import FlowMetrics
 from stream.runtime import tune_gc
 from stream.sinks import StoreSink
-from stream.snapshot_run import SnapshotOptions, snapshots
+from stream.snapshots import SnapshotOptions
 
 log = logging.getLogger("matchflow.run")
 RECOVERY_PARTITIONS = 4
@@ -40,10 +42,11 @@ class KafkaRun:
     process_id: int | None = None
     addresses: list[str] | None = None
     recovery_dir: Path | None = None
-    snapshot_interval: int = 10
+    recovery_interval: int = 10  # seconds between Bytewax's recovery snapshots
     until_idle: float | None = None
     batch_size: int = 500
-    snapshot: SnapshotOptions | None = None
+    snapshot: SnapshotOptions | None = None  # MLflow's
+    key: bytes = b""  # seals model state
 
 
 def _recovery(run: KafkaRun) -> RecoveryConfig | None:
@@ -57,25 +60,33 @@ def _recovery(run: KafkaRun) -> RecoveryConfig | None:
     return RecoveryConfig(str(run.recovery_dir), timedelta(0))
 
 
-def run_kafka(run: KafkaRun, config: FlowConfig, stop: Callable[[], bool] | None = None) -> None:
+def run_kafka(
+    run: KafkaRun,
+    config: FlowConfig,
+    stop: Callable[[], bool] | None = None,
+    metrics: FlowMetrics | None = None,
+) -> None:
     """Block until the source ends (``until_idle``, or ``stop()`` true) or forever."""
     import models.factory  # noqa: F401 - load River (~3 s) now, not inside the first epoch
 
     ensure_topics(run.bootstrap, [run.topic, dlq_topic(run.topic)], timeout=10)
     tune_gc()
-    flow = build_dataflow(
-        KafkaEventSource(run.bootstrap, run.topic, run.until_idle, run.batch_size, stop),
-        StoreSink(run.db_url),
-        config,
-        dlq_sink=DeadLetterSink(run.bootstrap, dlq_topic(run.topic)),
-    )
     log.info("consuming %s from %s into %s", run.topic, run.bootstrap, run.db_url)
-    with snapshots(run.snapshot, run.db_url):
+    with run_context(run.snapshot, run.db_url, run.key, metrics) as context:
+        flow = build_dataflow(
+            KafkaEventSource(
+                run.bootstrap, run.topic, run.until_idle, run.batch_size, stop, metrics
+            ),
+            StoreSink(run.db_url, run.key),
+            config,
+            dlq_sink=DeadLetterSink(run.bootstrap, dlq_topic(run.topic)),
+            context=context,
+        )
         cli_main(
             flow,
             workers_per_process=run.workers,
             process_id=run.process_id,
             addresses=run.addresses,
-            epoch_interval=timedelta(seconds=run.snapshot_interval),
+            epoch_interval=timedelta(seconds=run.recovery_interval),
             recovery_config=_recovery(run),
         )

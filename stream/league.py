@@ -26,7 +26,7 @@ from models.features import FeatureState, implied_probabilities
 from models.quotes import Book, Quote
 from models.scoring import MatchScore, Prequential
 from stream.config import FlowConfig
-from stream.events import Fixture, Odds, Result
+from stream.events import Event, Fixture, Odds, Result
 from stream.records import Record, dead_letter, iso
 
 PHASES = ("pre", "close")
@@ -74,7 +74,7 @@ class LeagueProcessor:
         self.references: dict[str, str] = {}  # moment -> the latest reference bookmaker
 
     # -- dispatch ---------------------------------------------------------
-    def process(self, event: Fixture | Odds | Result) -> list[Record]:
+    def process(self, event: Event) -> list[Record]:
         self.events += 1
         self.last_ts = event.ts
         try:

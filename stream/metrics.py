@@ -1,7 +1,8 @@
 """Prometheus metrics of the dataflow, served by ``matchflow run --metrics-port``.
 
-One registry per process; the league logic, the Kafka source and the store sink
-report into it. Nothing here runs unless metrics were switched on.
+``serve_metrics`` makes one :class:`FlowMetrics` for the run; the run context
+hands it to the league logic and the Kafka source, which report into it.
+Nothing here runs unless metrics were switched on.
 """
 
 from __future__ import annotations
@@ -51,10 +52,18 @@ class FlowMetrics:
             ["topic", "partition"],
             registry=r,
         )
-        self._last_snapshot = time.time()
+        self._last_recovery = time.time()
         Gauge(
-            "matchflow_snapshot_age_seconds", "Seconds since the last state snapshot", registry=r
-        ).set_function(lambda: time.time() - self._last_snapshot)
+            "matchflow_recovery_age_seconds",
+            "Seconds since Bytewax last snapshotted state and offsets for recovery",
+            registry=r,
+        ).set_function(lambda: time.time() - self._last_recovery)
+        self._last_mlflow = float("nan")  # none logged yet
+        Gauge(
+            "matchflow_mlflow_snapshot_age_seconds",
+            "Seconds since a league's state was last logged to MLflow (NaN before the first)",
+            registry=r,
+        ).set_function(lambda: time.time() - self._last_mlflow)
         self._samples: deque[tuple[float, float]] = deque(maxlen=64)
         self._total = 0
         self._lock = threading.Lock()
@@ -85,8 +94,11 @@ class FlowMetrics:
                 self.drifts.labels(league, "monitor").set(row["monitor_drifts"])
                 self.warnings.labels(league).set(row["warnings"])
 
-    def snapshotted(self) -> None:
-        self._last_snapshot = time.time()
+    def recovery_snapshotted(self) -> None:
+        self._last_recovery = time.time()
+
+    def mlflow_snapshotted(self) -> None:
+        self._last_mlflow = time.time()
 
     def events_per_second(self) -> float:
         with self._lock:
@@ -98,16 +110,8 @@ class FlowMetrics:
             return (n1 - n0) / max(now - t0, t1 - t0, 1e-9)
 
 
-_ACTIVE: FlowMetrics | None = None
-
-
-def active() -> FlowMetrics | None:
-    """The process's metrics, if ``serve_metrics`` switched them on."""
-    return _ACTIVE
-
-
 def serve_metrics(port: int, host: str = "127.0.0.1") -> FlowMetrics:
-    global _ACTIVE
-    _ACTIVE = FlowMetrics()
-    start_http_server(port, addr=host, registry=_ACTIVE.registry)
-    return _ACTIVE
+    """Metrics for one run, served for Prometheus on ``host:port``."""
+    metrics = FlowMetrics()
+    start_http_server(port, addr=host, registry=metrics.registry)
+    return metrics

@@ -8,11 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stream.events import EventError, Fixture, Odds, Result, parse_event
+from stream.events import Event, EventError, parse_event
 from stream.kafka.producer import EventPublisher
 from stream.teams import UnknownTeam, canonical_fixture
-
-Event = Fixture | Odds | Result
 
 
 def parse_speed(text: str) -> float | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from stream.events import Fixture, Odds, Result, make_match_id
+from stream.events import Event, Fixture, Odds, Result, make_match_id
 from stream.loader import MatchRow, Prices
 
 FIXTURE_LEAD = timedelta(days=7)
@@ -37,11 +37,11 @@ def _odds(row: MatchRow, match_id: str, phase: str, prices: Prices, lead: timede
     )
 
 
-def match_events(row: MatchRow) -> list[Fixture | Odds | Result]:
+def match_events(row: MatchRow) -> list[Event]:
     """The life cycle of one match as events."""
     match_id = make_match_id(row.league, row.kickoff, row.home, row.away)
     common = {"match_id": match_id, "league": row.league, "season": row.season}
-    events: list[Fixture | Odds | Result] = [
+    events: list[Event] = [
         Fixture(
             **common,
             ts=row.kickoff - FIXTURE_LEAD,
@@ -65,16 +65,16 @@ def match_events(row: MatchRow) -> list[Fixture | Odds | Result]:
     return events
 
 
-def event_order(event: Fixture | Odds | Result) -> tuple:
+def event_order(event: Event) -> tuple:
     return (event.ts, _KIND_ORDER[event.type], event.match_id)
 
 
 def replay_events(
     rows: Iterable[MatchRow], on_rows: Callable[[int], None] | None = None
-) -> list[Fixture | Odds | Result]:
+) -> list[Event]:
     """All events of ``rows`` in event-time order (leagues interleaved by time);
     ``on_rows(n)`` after every ``n`` rows turned into events."""
-    events: list[Fixture | Odds | Result] = []
+    events: list[Event] = []
     number = 0
     for number, row in enumerate(rows, start=1):
         events.extend(match_events(row))

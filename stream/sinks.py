@@ -21,8 +21,8 @@ from bytewax.outputs import (
     StatelessSinkPartition,
 )
 
+from models.sealing import seal
 from stream.records import Record
-from stream.sealing import seal, state_key
 from stream.storage import Store, open_store
 
 Observer = Callable[[Record], None]
@@ -117,14 +117,14 @@ class StoreSink(FixedPartitionedSink[list[Record], None]):
     def __init__(
         self,
         url: str,
+        key: bytes,
         observer: Observer | None = None,
         opener: Callable[[str], Store] = open_store,
-        key: bytes | None = None,
     ) -> None:
         self.url = url
         self._observer = observer
         self._opener = opener
-        self._key = key if key is not None else state_key()
+        self._key = key
 
     def list_parts(self) -> list[str]:
         return ["store"]

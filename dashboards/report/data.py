@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from stream.storage.base import Store
+from stream.storage import Store
 
 OUTCOMES = ("H", "D", "A")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboards.report import charts, data
-from stream.storage.base import Store
+from stream.storage import Store
 
 STYLE = """
 body { font-family: DejaVu Sans, Helvetica, Arial, sans-serif; margin: 24px; color: #222;

@@ -26,12 +26,14 @@ app = typer.Typer(
 
 
 @app.callback()
-def _settings_are_valid() -> None:
-    """A malformed MATCHFLOW_* variable is a bad argument: exit 2 naming it."""
+def _settings(context: typer.Context) -> None:
+    """The settings, built once for the command that runs (``current_settings``
+    hands them down). A malformed MATCHFLOW_* variable is a bad argument:
+    exit 2 naming it."""
     from pydantic import ValidationError
 
     try:
-        Settings()
+        context.obj = Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
         name = f"MATCHFLOW_{str(first['loc'][0]).upper()}" if first["loc"] else "MATCHFLOW_*"

@@ -4,11 +4,17 @@ Imports nothing from the other command modules."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:
+    from stream.config import Settings
+    from stream.storage import Store
 
 err = Console(stderr=True)
 out = Console()
@@ -28,8 +34,19 @@ DbOpt = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="sqlite:///FILE or postgresql://... [env MATCHFLOW_DB, default sqlite:///matchflow.db].",
+        envvar="MATCHFLOW_DB",
+        help="sqlite:///FILE or postgresql://... (default sqlite:///matchflow.db).",
     ),
+]
+KafkaOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--kafka", "--to-kafka", envvar="MATCHFLOW_KAFKA", help="Kafka bootstrap HOST:PORT."
+    ),
+]
+TopicOpt = Annotated[
+    str | None,
+    typer.Option("--topic", envvar="MATCHFLOW_TOPIC", help="Kafka topic (default match-events)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
 SnapshotsOpt = Annotated[
@@ -70,15 +87,55 @@ def events_progress(label: str = "replay") -> Progress:
     )
 
 
+def current_settings(**flags: object) -> Settings:
+    """The process's settings, built once by the root command (which put them
+    in the click context), with this command line's flags applied over them."""
+    from stream.config import Settings
+
+    context = click.get_current_context(silent=True)
+    root = context.find_root() if context is not None else None
+    if root is None or not isinstance(root.obj, Settings):  # called outside `matchflow`
+        base = Settings()
+        if root is not None:
+            root.obj = base
+    else:
+        base = root.obj
+    given = {name: value for name, value in flags.items() if value is not None}
+    return base.model_copy(update=given) if given else base
+
+
+def writer_store(settings: Settings) -> Store:
+    """The settings' store opened to write: migrated, with the reader's login
+    and TimescaleDB's retention as configured."""
+    from stream.storage import open_store
+
+    return open_store(
+        settings.db,
+        reader_password=settings.reader_password,
+        retention_days=settings.retention_days,
+    )
+
+
+def rate_updater(progress: Progress, task) -> Callable[[int], None]:
+    """Advance ``task`` by n events and show the mean rate so far."""
+
+    def advance(n: int) -> None:
+        progress.advance(task, n)
+        elapsed = progress.tasks[0].elapsed or 0
+        if elapsed > 0:
+            progress.update(task, rate=f"{progress.tasks[0].completed / elapsed:,.0f}")
+
+    return advance
+
+
 def snapshot_options(enabled: bool, uri: str | None, warm_start: bool, keep: int):
     """None unless snapshots or a warm start were asked for."""
     if not (enabled or uri or warm_start):
         return None
-    from models.snapshots import default_tracking_uri
-    from stream.snapshot_run import SnapshotOptions
+    from stream.snapshots import SnapshotOptions
 
     return SnapshotOptions(
-        tracking_uri=uri or default_tracking_uri(),
+        tracking_uri=uri or current_settings().tracking_uri,
         enabled=enabled or bool(uri),
         warm_start=warm_start,
         keep=keep,

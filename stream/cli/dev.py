@@ -1,5 +1,5 @@
 """``matchflow dev services up|down|status``: Kafka and PostgreSQL for a
-development session, in ``.services/`` (or ``$MATCHFLOW_SERVICES_DIR``)."""
+development session, in ``.services/`` (or ``MATCHFLOW_SERVICES_DIR``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from stream.cli.common import fail, out
+from stream.cli.common import current_settings, fail, out
 
 dev = typer.Typer(help="Development helpers.", no_args_is_help=True, rich_markup_mode=None)
 services = typer.Typer(
@@ -21,7 +21,7 @@ dev.add_typer(services, name="services")
 
 
 def _home() -> Path:
-    return Path(os.environ.get("MATCHFLOW_SERVICES_DIR", ".services")).resolve()
+    return current_settings().services_dir.resolve()
 
 
 def _state_file() -> Path:
@@ -44,7 +44,7 @@ def up() -> None:
     pg = None
     try:
         pg = PostgresCluster(home / "postgres").start()
-        kafka = KafkaBroker(home / "kafka").start()
+        kafka = KafkaBroker(home / "kafka", cache=current_settings().cache_dir).start()
     except ServiceError as exc:
         if pg is not None:  # leave nothing running that `down` would not know of
             pg.stop()

@@ -15,8 +15,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from stream.cli.common import fail
-from stream.config import Settings
+from stream.cli.common import TopicOpt, current_settings, fail
 from stream.feeds.football_data import DEFAULT_BASE_URL, season_code
 from stream.selection import parse_duration
 
@@ -64,12 +63,10 @@ def football_data(
     ],
     season: Annotated[str, typer.Option("--season", help="The season to follow, e.g. 2025-26.")],
     to_kafka: Annotated[
-        str | None, typer.Option("--to-kafka", help="Kafka HOST:PORT (env MATCHFLOW_KAFKA).")
-    ] = None,
-    topic: Annotated[
         str | None,
-        typer.Option("--topic", help="Topic (env MATCHFLOW_TOPIC, default match-events)."),
+        typer.Option("--to-kafka", envvar="MATCHFLOW_KAFKA", help="Kafka HOST:PORT."),
     ] = None,
+    topic: TopicOpt = None,
     every: Annotated[
         str, typer.Option("--every", help="Time between polls: 90s, 30m, 6h, 1d.")
     ] = "6h",
@@ -106,7 +103,7 @@ def football_data(
 ) -> None:
     """Poll football-data.co.uk's season files and upcoming fixtures and publish
     new fixtures, odds, changed odds and results to Kafka, each exactly once."""
-    settings = Settings()
+    settings = current_settings(topic=topic, kafka=to_kafka)
     try:
         codes, interval = _leagues(leagues), parse_duration(every, "--every")
     except ValueError as exc:

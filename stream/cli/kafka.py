@@ -13,26 +13,22 @@ from rich.logging import RichHandler
 
 from stream.cli.common import (
     DbOpt,
+    KafkaOpt,
     KeepOpt,
     MlflowOpt,
     SnapshotsOpt,
+    TopicOpt,
     WarmOpt,
+    current_settings,
     err,
     events_progress,
     fail,
+    rate_updater,
     snapshot_options,
+    writer_store,
 )
 from stream.config import Settings
 from stream.interrupts import Interrupted, StopRequest, signal_name
-
-KafkaOpt = Annotated[
-    str | None,
-    typer.Option("--kafka", "--to-kafka", help="Kafka bootstrap HOST:PORT [env MATCHFLOW_KAFKA]."),
-]
-TopicOpt = Annotated[
-    str | None,
-    typer.Option("--topic", help="Topic [env MATCHFLOW_TOPIC, default match-events]."),
-]
 
 
 def _bootstrap(value: str | None, settings: Settings, flag: str) -> str:
@@ -67,15 +63,8 @@ def _publish_with_progress(events: list, bootstrap: str, topic: str, speed: str,
     publisher = _publisher(bootstrap, topic)
     with events_progress(label) as progress:
         task = progress.add_task(label, total=len(events), rate="-")
-
-        def advance(n: int) -> None:
-            progress.advance(task, n)
-            elapsed = progress.tasks[0].elapsed or 0
-            if elapsed > 0:
-                progress.update(task, rate=f"{progress.tasks[0].completed / elapsed:,.0f}")
-
         try:
-            return publish_events(events, publisher, pace, advance)
+            return publish_events(events, publisher, pace, rate_updater(progress, task))
         except DeliveryError as exc:
             fail(str(exc), code=1)
     return 0
@@ -93,7 +82,7 @@ def publish_replay(
     from stream.loader import load
     from stream.replay import replay_events
 
-    bootstrap = _bootstrap(to_kafka, Settings(), "--to-kafka")
+    bootstrap = _bootstrap(to_kafka, current_settings(), "--to-kafka")
     loaded = load(directory, leagues, seasons)
     events = replay_events(loaded.rows)
     delivered = _publish_with_progress(events, bootstrap, topic, speed, "publish")
@@ -113,7 +102,7 @@ def produce(
     """Validate a JSONL file of events and publish the valid ones (key = league)."""
     from stream.publish import read_jsonl
 
-    settings = Settings()
+    settings = current_settings(topic=topic)
     if not file.is_file():
         fail(f"FILE: {file} does not exist")
     bootstrap = _bootstrap(to_kafka, settings, "--to-kafka")
@@ -122,9 +111,7 @@ def produce(
         err.print(f"[yellow]line {number}:[/] {reason}")
     if len(report.errors) > 50:
         err.print(f"... and {len(report.errors) - 50} more invalid lines")
-    delivered = _publish_with_progress(
-        report.events, bootstrap, topic or settings.topic, "max", "produce"
-    )
+    delivered = _publish_with_progress(report.events, bootstrap, settings.topic, "max", "produce")
     print(f"published {delivered} events, rejected {len(report.errors)} invalid lines")
     if report.errors:
         raise typer.Exit(1)
@@ -149,13 +136,23 @@ def run(
         Path | None,
         typer.Option("--recovery-dir", "-r", help="Bytewax recovery store (created if missing)."),
     ] = None,
+    recovery_interval: Annotated[
+        int | None,
+        typer.Option(
+            "--recovery-interval",
+            "-s",
+            min=1,
+            envvar=["MATCHFLOW_RECOVERY_INTERVAL", "MATCHFLOW_SNAPSHOT_INTERVAL"],
+            help="Seconds between Bytewax's recovery snapshots of state and offsets (default 10).",
+        ),
+    ] = None,
     snapshot_interval: Annotated[
         int | None,
         typer.Option(
             "--snapshot-interval",
-            "-s",
             min=1,
-            help="Seconds between state snapshots [env MATCHFLOW_SNAPSHOT_INTERVAL, 10].",
+            hidden=True,
+            help="Deprecated: the old name of --recovery-interval.",
         ),
     ] = None,
     until_idle: Annotated[
@@ -180,49 +177,53 @@ def run(
     """Consume the topic through the dataflow into the store (forever, or until idle)."""
     from stream.kafka.admin import KafkaUnavailable
     from stream.kafka_run import KafkaRun, run_kafka
-    from stream.storage import open_store
-    from stream.storage.base import StoreError
+    from stream.storage import StoreError
 
     logging.basicConfig(
         level=logging.INFO,
         format="%(message)s",
         handlers=[RichHandler(console=err, show_path=False)],
     )
-    settings = Settings()
+    if snapshot_interval is not None:
+        err.print("[yellow]--snapshot-interval is deprecated[/]: use --recovery-interval")
+        recovery_interval = recovery_interval or snapshot_interval
+    settings = current_settings(db=db, topic=topic, recovery_interval=recovery_interval)
     bootstrap = _bootstrap(kafka, settings, "--kafka")
     if (process_id is None) != (addresses is None):
         fail("--process-id/--addresses: give both or neither")
     peers = [a.strip() for a in addresses.split(";") if a.strip()] if addresses else None
     if peers is not None and not process_id < len(peers):
         fail(f"--process-id: {process_id} is not an index into {len(peers)} --addresses")
-    url = db or settings.db
+    url = settings.db
     try:
-        open_store(url).close()  # fail fast on a bad URL, and migrate once
+        writer_store(settings).close()  # fail fast on a bad URL, and migrate once
     except StoreError as exc:
         fail(str(exc))
     job = KafkaRun(
         bootstrap=bootstrap,
-        topic=topic or settings.topic,
+        topic=settings.topic,
         db_url=url,
         workers=workers,
         process_id=process_id,
         addresses=peers,
         recovery_dir=recovery_dir,
-        snapshot_interval=snapshot_interval or settings.snapshot_interval,
+        recovery_interval=settings.recovery_interval,
         until_idle=until_idle,
         batch_size=settings.batch_size,
         snapshot=snapshot_options(snapshots, mlflow, warm_start, keep_versions),
+        key=settings.sealing_key(),
     )
+    metrics = None
     if metrics_port is not None:
         from stream.metrics import serve_metrics
 
         try:
-            serve_metrics(metrics_port)
+            metrics = serve_metrics(metrics_port)
         except OSError as exc:
             fail(f"--metrics-port: cannot listen on {metrics_port} ({exc})")
     try:
         with StopRequest() as stop:
-            run_kafka(job, settings.flow_config(), stop=lambda: stop.requested)
+            run_kafka(job, settings.flow_config(), stop=lambda: stop.requested, metrics=metrics)
     except KafkaUnavailable as exc:
         fail(str(exc), code=1)
     if stop.requested:
@@ -243,7 +244,7 @@ def serve(
     db: DbOpt = None,
     kafka: Annotated[
         str | None,
-        typer.Option("--kafka", help="Kafka HOST:PORT for POST /events [env MATCHFLOW_KAFKA]."),
+        typer.Option("--kafka", envvar="MATCHFLOW_KAFKA", help="Kafka HOST:PORT for POST /events."),
     ] = None,
     topic: TopicOpt = None,
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
@@ -252,7 +253,8 @@ def serve(
         str | None,
         typer.Option(
             "--mlflow",
-            help="MLflow registry for POST /predict of leagues with no stored state [env MATCHFLOW_MLFLOW].",
+            envvar="MATCHFLOW_MLFLOW",
+            help="MLflow registry for POST /predict of leagues with no stored state.",
         ),
     ] = None,
 ) -> None:
@@ -260,23 +262,17 @@ def serve(
     import uvicorn
 
     from serving.app import create_app
-    from stream.storage.base import StoreError
+    from stream.storage import StoreError
 
-    settings = Settings()
-    updates = {
-        "db": db or settings.db,
-        "topic": topic or settings.topic,
-        "mlflow": mlflow or settings.mlflow,
-    }
+    settings = current_settings(db=db, topic=topic, mlflow=mlflow)
     if kafka:
-        updates["kafka"] = _bootstrap(kafka, settings, "--kafka")
+        settings = settings.model_copy(update={"kafka": _bootstrap(kafka, settings, "--kafka")})
     try:  # a typo must not serve an empty new store; the API never migrates
-        from stream.storage import open_store
-        from stream.storage.base import check_schema
+        from stream.storage import check_schema, open_store
 
-        with open_store(updates["db"], create=False, timeout=10, read_only=True) as store:
+        with open_store(settings.db, create=False, timeout=10, read_only=True) as store:
             check_schema(store)
-        api = create_app(settings.model_copy(update=updates))
+        api = create_app(settings)
     except StoreError as exc:
         fail(str(exc))
     # Slow clients cannot hold the server: a body gets 10 s (serving/guard.py),
@@ -284,7 +280,7 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     err.print(
         f"serving [bold]http://{shown}:{port}[/] (OpenAPI page: /docs) from "
-        f"{updates['db'].split('@')[-1]}; Ctrl-C stops",
+        f"{settings.db.split('@')[-1]}; Ctrl-C stops",
         soft_wrap=True,
     )
     try:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from stream.cli.common import fail, out
+from stream.cli.common import current_settings, fail, out
 
 # The registry to read (``replay``'s --mlflow also turns snapshots on; here it only names it).
 MlflowOpt = Annotated[
@@ -28,9 +28,7 @@ models_app = typer.Typer(
 def _client(uri: str | None):
     from mlflow import MlflowClient
 
-    from models.snapshots import default_tracking_uri
-
-    uri = uri or default_tracking_uri()
+    uri = uri or current_settings().tracking_uri
     return MlflowClient(uri, registry_uri=uri)
 
 
@@ -113,8 +111,8 @@ def predict(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Every model's probabilities from models:/matchflow-<league>@live."""
-    from models.snapshots import default_tracking_uri, load_live
-    from stream.sealing import TamperedBlob
+    from models.sealing import TamperedBlob
+    from models.snapshots import load_live
     from stream.teams import UnknownTeam, team_names
 
     prices = _odds(odds)
@@ -123,7 +121,8 @@ def predict(
     except UnknownTeam as exc:
         fail(f"--{exc.side}: {exc}")
     try:
-        processor = load_live(mlflow or default_tracking_uri(), league)
+        settings = current_settings()
+        processor = load_live(mlflow or settings.tracking_uri, league, settings.sealing_key())
     except TamperedBlob as exc:
         fail(f"LEAGUE: {exc}", code=1)
     if processor is None:

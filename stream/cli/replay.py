@@ -18,12 +18,16 @@ from stream.cli.common import (
     ScoreFromOpt,
     SeasonsOpt,
     SnapshotsOpt,
+    TopicOpt,
     WarmOpt,
+    current_settings,
     err,
     events_progress,
     fail,
     out,
+    rate_updater,
     snapshot_options,
+    writer_store,
 )
 from stream.config import Settings
 from stream.interrupts import StopRequest
@@ -56,10 +60,7 @@ def replay(
             "--to-kafka", help="HOST:PORT: publish the replay to Kafka instead of running it here."
         ),
     ] = None,
-    topic: Annotated[
-        str | None,
-        typer.Option("--topic", help="Kafka topic [env MATCHFLOW_TOPIC, default match-events]."),
-    ] = None,
+    topic: TopicOpt = None,
     speed: Annotated[
         str,
         typer.Option(
@@ -73,11 +74,10 @@ def replay(
 ) -> None:
     """Replay seasons as a stream: through the dataflow into the store, or onto Kafka."""
     from stream.loader import available
-    from stream.storage import open_store
-    from stream.storage.base import StoreError
+    from stream.storage import StoreError
     from stream.summary import summarize
 
-    settings = Settings()
+    settings = current_settings(db=db, topic=topic)
     directory = data_dir or settings.data_dir
     if not directory.is_dir():
         fail(f"--data-dir: {directory} is not a directory")
@@ -104,11 +104,11 @@ def replay(
     if to_kafka:
         from stream.cli.kafka import publish_replay
 
-        publish_replay(directory, codes, wanted, to_kafka, topic or settings.topic, speed, as_json)
+        publish_replay(directory, codes, wanted, to_kafka, settings.topic, speed, as_json)
         return
-    url = db or settings.db
+    url = settings.db
     try:
-        open_store(url).close()
+        writer_store(settings).close()
     except StoreError as exc:
         fail(str(exc))
     loaded, payloads = _prepare(directory, codes, wanted, quiet=as_json)
@@ -117,7 +117,7 @@ def replay(
             f"--seasons: no matches of {', '.join(codes)} in "
             f"{seasons or score_from or 'the data'} under {directory}"
         )
-    with open_store(url) as store:  # a replay recomputes its leagues from scratch
+    with writer_store(settings) as store:  # a replay recomputes its leagues from scratch
         store.delete_leagues(codes)
     snapshot = snapshot_options(snapshots, mlflow, warm_start, keep_versions)
     with StopRequest() as stop:
@@ -126,7 +126,7 @@ def replay(
         )
     if stop.requested:
         _stopped_early(stop, stats.events, payloads)
-    with open_store(url) as store:
+    with writer_store(settings) as store:
         summary = summarize(store, scored_from, codes)
     for (code, model), size in stats.model_bytes.items():
         summary["leagues"].get(code, {}).setdefault("model_bytes", {})[model] = size
@@ -225,13 +225,16 @@ def _run_with_progress(
         # imported under the bar: Bytewax and River take seconds to load
         from stream.embedded import run_payloads
 
-        def advance(n: int) -> None:
-            progress.advance(task, n)
-            elapsed = progress.tasks[0].elapsed or 0
-            if elapsed > 0:
-                progress.update(task, rate=f"{progress.tasks[0].completed / elapsed:,.0f}")
-
-        return run_payloads(payloads, url, config, settings.batch_size, advance, snapshot, stop)
+        return run_payloads(
+            payloads,
+            url,
+            config,
+            settings.batch_size,
+            rate_updater(progress, task),
+            snapshot,
+            stop,
+            key=settings.sealing_key(),
+        )
 
 
 def _emit(summary: dict[str, Any], as_json: bool) -> None:
@@ -250,8 +253,7 @@ def summary(
     as_json: JsonOpt = False,
 ) -> None:
     """Print the summary of what a store holds."""
-    from stream.storage import open_store
-    from stream.storage.base import StoreError
+    from stream.storage import StoreError, open_store
     from stream.summary import summarize
 
     try:
@@ -260,7 +262,7 @@ def summary(
         fail(str(exc))
     chosen = [c.strip() for c in leagues.split(",")] if leagues else None
     try:
-        with open_store(db or Settings().db, create=False) as store:
+        with open_store(current_settings(db=db).db, create=False) as store:
             result = summarize(store, scored_from, chosen)
     except StoreError as exc:
         fail(str(exc))
@@ -270,12 +272,12 @@ def summary(
 def migrate(db: DbOpt = None) -> None:
     """Create or upgrade the store's tables (the writers also do it on start;
     the API never does: it may run as a read-only role)."""
-    from stream.storage import open_store
-    from stream.storage.base import StoreError
+    from stream.storage import StoreError
 
-    url = db or Settings().db
+    settings = current_settings(db=db)
+    url = settings.db
     try:
-        with open_store(url) as store:
+        with writer_store(settings) as store:
             version = (
                 store.fetch("SELECT max(version) AS v FROM schema_migrations")[0]["v"]
                 if not url.startswith("sqlite:")

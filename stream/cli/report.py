@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from stream.cli.common import DbOpt, fail
-from stream.config import Settings
+from stream.cli.common import DbOpt, current_settings, fail
 
 out_console = Console(stderr=True)
 
@@ -32,12 +31,11 @@ def report(
     market with drift alarms, calibration per model, the season table."""
     from dashboards.report import write_report
     from dashboards.report.data import leagues as stored_leagues
-    from stream.storage import open_store
-    from stream.storage.base import StoreError
+    from stream.storage import StoreError, open_store
 
     if not out.parent.is_dir():
         fail(f"--out: no directory {str(out.parent)!r}")
-    url = db or Settings().db
+    url = current_settings(db=db).db
     try:
         with open_store(url, create=False) as store:
             known = stored_leagues(store)

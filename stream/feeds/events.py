@@ -12,11 +12,9 @@ import hashlib
 import json
 from datetime import datetime
 
-from stream.events import Fixture, Odds, Result
+from stream.events import Event, Odds
 from stream.loader import MatchRow
 from stream.replay import match_events
-
-Event = Fixture | Odds | Result
 
 
 def event_key(event: Event) -> str:

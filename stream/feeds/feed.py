@@ -19,8 +19,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
-from stream.events import EventError, make_match_id, parse_event
-from stream.feeds.events import Event, digest, event_key, observed_events
+from stream.events import Event, EventError, make_match_id, parse_event
+from stream.feeds.events import digest, event_key, observed_events
 from stream.feeds.football_data import fixtures_url, season_url
 from stream.feeds.http import Fetcher, FetchError
 from stream.feeds.state import FeedState

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stream.feeds.events import Event
+from stream.events import Event
 from stream.kafka.admin import dlq_topic, ensure_topics
 from stream.kafka.dlq import dlq_message
 from stream.kafka.producer import EventPublisher

@@ -18,7 +18,7 @@ from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
 from stream.kafka.admin import client_config, partitions_of
-from stream.metrics import active
+from stream.metrics import FlowMetrics
 
 BACKOFF = timedelta(milliseconds=50)
 FILL_WAIT = 0.05  # seconds
@@ -34,7 +34,9 @@ class _PartitionReader(StatefulSourcePartition[bytes, int]):
         until_idle: float | None,
         batch_size: int,
         stop: Callable[[], bool] | None = None,
+        metrics: FlowMetrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._consumer = Consumer(
             client_config(
                 bootstrap,
@@ -86,7 +88,7 @@ class _PartitionReader(StatefulSourcePartition[bytes, int]):
         return []
 
     def _report_lag(self) -> None:
-        metrics = active()
+        metrics = self._metrics
         if metrics is None:
             return
         _low, high = self._consumer.get_watermark_offsets(self._tp, cached=True)
@@ -125,8 +127,10 @@ class KafkaEventSource(FixedPartitionedSource[bytes, int]):
         until_idle: float | None = None,
         batch_size: int = 500,
         stop: Callable[[], bool] | None = None,
+        metrics: FlowMetrics | None = None,
     ) -> None:
         self.bootstrap = bootstrap
+        self.metrics = metrics
         self.topic = topic
         self.until_idle = until_idle
         self.batch_size = batch_size
@@ -144,4 +148,5 @@ class KafkaEventSource(FixedPartitionedSource[bytes, int]):
             self.until_idle,
             self.batch_size,
             self.stop,
+            self.metrics,
         )

@@ -20,7 +20,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from stream.services.kafka_broker import ServiceError, cache_dir, jars_cached, kafka_jars
+from stream.config import Settings
+from stream.services.kafka_broker import ServiceError, jars_cached, kafka_jars
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,9 @@ def _apt_install(packages: list[str]) -> None:
 
 
 def main() -> None:
+    cache = Settings().cache_dir
     missing = [need for need in NEEDS if not need.present()]
-    jars = jars_cached()
+    jars = jars_cached(cache)
     print(
         "make test runs every test; the integration tests start their own Kafka and "
         "PostgreSQL on 127.0.0.1 and stop them. They need:"
@@ -107,7 +109,7 @@ def main() -> None:
         print(f"  {need.what:<22} {state:<52} ({need.why})")
     print(
         f"  {'Kafka broker jars':<22} {'cached' if jars else 'fetched once with Maven':<52} "
-        f"(into {cache_dir()})"
+        f"(into {cache.expanduser()})"
     )
     if missing:
         packages = [p for need in missing for p in need.packages]
@@ -118,7 +120,7 @@ def main() -> None:
         print(f"installing {' '.join(packages)} (no service started or left enabled)")
         _apt_install(packages)
     try:
-        print(f"kafka jars: {kafka_jars()}")
+        print(f"kafka jars: {kafka_jars(cache)}")
     except ServiceError as exc:
         sys.exit(f"error: {exc}")
 

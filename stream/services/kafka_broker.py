@@ -2,12 +2,11 @@
 
 The jars come from Maven Central through ``mvn dependency:copy-dependencies``
 (pom beside this file) and are cached in ``~/.cache/matchflow`` (or
-``$MATCHFLOW_CACHE``), so only the first start downloads (~45 MB).
+``MATCHFLOW_CACHE_DIR``), so only the first start downloads (~45 MB).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -26,17 +25,16 @@ class ServiceError(RuntimeError):
     pass
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("MATCHFLOW_CACHE", Path.home() / ".cache" / "matchflow"))
+DEFAULT_CACHE = Path("~/.cache/matchflow")  # Settings.cache_dir
 
 
-def jars_cached() -> bool:
-    return (cache_dir() / f"kafka-{KAFKA_VERSION}" / ".complete").exists()
+def jars_cached(cache: Path = DEFAULT_CACHE) -> bool:
+    return (cache.expanduser() / f"kafka-{KAFKA_VERSION}" / ".complete").exists()
 
 
-def kafka_jars() -> Path:
-    """The folder of broker jars, fetched once."""
-    libs = cache_dir() / f"kafka-{KAFKA_VERSION}" / "libs"
+def kafka_jars(cache: Path = DEFAULT_CACHE) -> Path:
+    """The folder of broker jars under ``cache``, fetched once."""
+    libs = cache.expanduser() / f"kafka-{KAFKA_VERSION}" / "libs"
     marker = libs.parent / ".complete"
     if marker.exists():
         return libs
@@ -96,6 +94,7 @@ class KafkaBroker:
     port: int = field(default_factory=free_port)
     controller_port: int = field(default_factory=free_port)
     heap: str = "512m"
+    cache: Path = DEFAULT_CACHE  # where the broker jars are (Settings.cache_dir)
     process: subprocess.Popen | None = None
 
     @property
@@ -106,7 +105,7 @@ class KafkaBroker:
         return ["java", f"-Xmx{self.heap}", "-cp", f"{libs}/*", *args]
 
     def start(self, timeout: float = 90.0) -> KafkaBroker:
-        libs = kafka_jars()
+        libs = kafka_jars(self.cache)
         config = self.workdir / "server.properties"
         data = self.workdir / "data"
         self.workdir.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""The store interface every backend implements, and URL dispatch.
+"""The store interface every backend implements, and the SQL they share.
 
 Queries are written once with ``:name`` parameters; each backend adapts them.
 """
@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from stream.records import Record
+from stream.storage.migrations import LATEST
 from stream.storage.schema import ALL_TABLES
 
 
@@ -56,14 +56,24 @@ def delete_sql(table: str, placeholder: str) -> str:
     )
 
 
-def upsert_sql(table: str, columns: tuple[str, ...], placeholders: list[str]) -> str:
-    """INSERT ... ON CONFLICT (natural key) DO UPDATE: valid in SQLite and PostgreSQL."""
+def on_conflict(table: str, columns: tuple[str, ...]) -> str:
+    """``ON CONFLICT (natural key) DO UPDATE`` of the non-key columns: the
+    clause that makes every write an upsert, in SQLite and PostgreSQL.
+
+    >>> on_conflict("model_state", ("league", "model", "drifts"))
+    'ON CONFLICT (league, model) DO UPDATE SET drifts = excluded.drifts'
+    """
     key = ALL_TABLES[table].key
     updates = [f"{c} = excluded.{c}" for c in columns if c not in key]
     action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
+    return f"ON CONFLICT ({', '.join(key)}) {action}"
+
+
+def upsert_sql(table: str, columns: tuple[str, ...], placeholders: list[str]) -> str:
+    """INSERT of one row that updates the row with the same natural key."""
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(placeholders)}) "
-        f"ON CONFLICT ({', '.join(key)}) {action}"
+        + on_conflict(table, columns)
     )
 
 
@@ -73,7 +83,8 @@ class Store(ABC):
     url: str
 
     @abstractmethod
-    def create_schema(self) -> None: ...
+    def create_schema(self, upto: int = LATEST) -> None:
+        """Apply the migrations the database lacks, up to version ``upto``."""
 
     @abstractmethod
     def write(self, records: Iterable[Record]) -> int:
@@ -105,36 +116,6 @@ class Store(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def open_store(
-    url: str, create: bool = True, timeout: float | None = None, read_only: bool = False
-) -> Store:
-    """Open the store a URL names: ``sqlite:///path`` or ``postgresql://...``.
-    ``create`` makes or migrates the schema (writers only); ``timeout`` bounds
-    each wait: SQLite's busy wait, PostgreSQL's statements and pool (the API's
-    2 s), None keeps the writers' patient defaults; ``read_only`` opens a
-    SQLite file read-only (on PostgreSQL, the URL's role decides)."""
-    if url.startswith("sqlite:"):
-        from stream.storage.sqlite import SQLiteStore, sqlite_path
-
-        path = sqlite_path(url)
-        if not create and path != ":memory:" and not Path(path).is_file():
-            raise StoreError(f"db: no store at {path!r} (run a replay first)")
-
-        store: Store = SQLiteStore(
-            url, timeout=60.0 if timeout is None else timeout, read_only=read_only
-        )
-    elif url.startswith(("postgresql:", "postgres:")):
-        from stream.config import Settings
-        from stream.storage.postgres import PostgresStore
-
-        store = PostgresStore(url, reader_password=Settings().reader_password, timeout=timeout)
-    else:
-        raise StoreError(f"db: unsupported URL {url!r} (use sqlite:///FILE or postgresql://...)")
-    if create and not read_only:
-        store.create_schema()
-    return store
 
 
 # Every table with a league column, the MLflow snapshot log aside: those rows

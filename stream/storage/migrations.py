@@ -1,39 +1,122 @@
-"""Versioned, idempotent schema for PostgreSQL, with or without TimescaleDB.
+"""Versioned schema migrations, frozen: each version's statements are written
+out here and never change once released. A database at any version reaches
+the same schema as a fresh one by applying the versions it lacks, in order.
 
-Each migration is a list of statements applied once, in order, recorded in
-``schema_migrations``. The time-series step depends on the server: with the
+A new column or table is a new version, here and in :mod:`stream.storage.schema`
+(the live definitions the writers use); ``tests/stream/storage`` checks that
+the two agree on both backends.
+
+The time-series step (version 2) depends on the PostgreSQL server: with the
 ``timescaledb`` extension the time-series tables become hypertables with a
-continuous aggregate, compression and (optional) retention; without it they
-stay plain tables, ``time_bucket`` is defined over ``date_bin`` and the daily
-aggregate is a materialized view. Dashboard SQL runs unchanged on both.
+continuous aggregate and compression; without it they stay plain tables,
+``time_bucket`` is defined over ``date_bin`` and the daily aggregate is a
+materialized view. Dashboard SQL runs unchanged on both. SQLite skips the
+server-only versions (2 and 5).
 
->>> any("create_hypertable('predictions'" in s for s in timeseries_statements(True))
+>>> [m.version for m in MIGRATIONS]
+[1, 2, 3, 4, 5, 6]
+>>> any("create_hypertable('predictions'" in s for s in MIGRATIONS[1].statements("postgres", True))
 True
->>> any("date_bin" in s for s in timeseries_statements(False))
-True
+>>> MIGRATIONS[5].statements("sqlite", False)
+['ALTER TABLE bets ADD COLUMN bookmaker TEXT', 'ALTER TABLE bets ADD COLUMN fair_clv REAL']
 """
 
 from __future__ import annotations
 
-from stream.storage.schema import INDEXES, SNAPSHOTS_TABLE, STATE_TABLE, TABLES
+from collections.abc import Callable
+from dataclasses import dataclass
 
-TYPES = {
-    "text": "TEXT",
-    "float": "DOUBLE PRECISION",
-    "int": "BIGINT",
-    "ts": "TIMESTAMPTZ",
-    "blob": "BYTEA",
+from stream.storage.schema import Table, table
+
+Dialect = str  # "postgres" or "sqlite"
+
+TYPES: dict[Dialect, dict[str, str]] = {
+    "postgres": {
+        "text": "TEXT",
+        "float": "DOUBLE PRECISION",
+        "int": "BIGINT",
+        "ts": "TIMESTAMPTZ",
+        "blob": "BYTEA",
+    },
+    "sqlite": {"text": "TEXT", "float": "REAL", "int": "INTEGER", "ts": "TEXT", "blob": "BLOB"},
 }
-TIME_SERIES = tuple(t.name for t in TABLES.values() if t.time_column)
+TIME_SERIES = ("odds", "predictions", "bankroll", "model_metrics", "drift_events")
 DAILY_VIEW = "model_metrics_daily"
+READER_ROLE = "matchflow_reader"
 
+# -- version 1: the tables as first released (frozen) --------------------------
+_V1_TABLES = (
+    table(
+        "matches",
+        ("match_id",),
+        "match_id:text league:text season:text kickoff:ts home:text away:text "
+        "home_goals:int away_goals:int status:text",
+    ),
+    table(
+        "odds",
+        ("match_id", "phase", "bookmaker", "ts"),
+        "match_id:text phase:text bookmaker:text ts:ts league:text "
+        "home:float draw:float away:float",
+    ),
+    table(
+        "predictions",
+        ("match_id", "model", "phase", "ts"),
+        "match_id:text model:text phase:text ts:ts league:text season:text "
+        "p_home:float p_draw:float p_away:float odds_home:float odds_draw:float "
+        "odds_away:float model_version:int",
+    ),
+    table(
+        "bets",
+        ("match_id", "strategy"),
+        "match_id:text strategy:text league:text season:text kickoff:ts outcome:text "
+        "odds:float probability:float stake:float closing_odds:float clv:float "
+        "status:text profit:float",
+    ),
+    table(
+        "bankroll",
+        ("league", "strategy", "ts", "match_id"),
+        "league:text strategy:text ts:ts match_id:text season:text bankroll:float",
+    ),
+    table(
+        "model_metrics",
+        ("match_id", "model", "phase", "ts"),
+        "match_id:text model:text phase:text ts:ts league:text season:text rps:float "
+        "log_loss:float brier:float correct:int n:int rolling_rps:float "
+        "rolling_log_loss:float rolling_accuracy:float cum_rps:float "
+        "cum_log_loss:float cum_accuracy:float",
+    ),
+    table(
+        "drift_events",
+        ("league", "model", "ts", "detector"),
+        "league:text model:text ts:ts detector:text season:text match_id:text "
+        "matches_seen:int error_before:float error_after:float",
+    ),
+    table(
+        "model_state",
+        ("league", "model"),
+        "league:text model:text updated_at:ts matches_learned:int drifts:int "
+        "warnings:int monitor_drifts:int",
+    ),
+    table(
+        "dead_letters",
+        ("id",),
+        "id:text league:text match_id:text ts:ts reason:text payload:text",
+    ),
+)
+_V1_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS predictions_league_ts ON predictions (league, ts)",
+    "CREATE INDEX IF NOT EXISTS model_metrics_league_season ON model_metrics (league, season)",
+    "CREATE INDEX IF NOT EXISTS bets_league_season ON bets (league, season)",
+    "CREATE INDEX IF NOT EXISTS matches_league_kickoff ON matches (league, kickoff)",
+)
+
+# -- version 2: time series (PostgreSQL only) ----------------------------------
 _DAILY_SELECT = (
     "SELECT time_bucket(INTERVAL '1 day', ts) AS day, league, model, phase, "
     "COUNT(*) AS matches, AVG(rps) AS rps, AVG(log_loss) AS log_loss, "
     "AVG(correct::double precision) AS accuracy, AVG(brier) AS brier "
     "FROM model_metrics GROUP BY 1, 2, 3, 4"
 )
-
 TIME_BUCKET_FALLBACK = (
     "CREATE OR REPLACE FUNCTION time_bucket(bucket INTERVAL, ts TIMESTAMPTZ) "
     "RETURNS TIMESTAMPTZ LANGUAGE SQL IMMUTABLE PARALLEL SAFE AS "
@@ -41,22 +124,9 @@ TIME_BUCKET_FALLBACK = (
 )
 
 
-def base_statements() -> list[str]:
-    return [table.ddl(TYPES) for table in TABLES.values()] + list(INDEXES)
-
-
-def serving_statements() -> list[str]:
-    return [
-        STATE_TABLE.ddl(TYPES),
-        "CREATE INDEX IF NOT EXISTS matches_league_status ON matches (league, status, kickoff)",
-        "CREATE INDEX IF NOT EXISTS bets_strategy ON bets (strategy, league, kickoff)",
-    ]
-
-
-def timeseries_statements(
-    timescale: bool, retention_days: int = 0, compress_after_days: int = 30
-) -> list[str]:
-    """The statements of the time-series step for one kind of server."""
+def timeseries_statements(timescale: bool) -> list[str]:
+    """Version 2 for one kind of server. Retention is not part of the schema:
+    it is a setting, applied at every start (:func:`retention_statements`)."""
     if not timescale:
         return [
             TIME_BUCKET_FALLBACK,
@@ -66,45 +136,56 @@ def timeseries_statements(
         ]
     statements = ["CREATE EXTENSION IF NOT EXISTS timescaledb"]
     for name in TIME_SERIES:
-        column = TABLES[name].time_column
-        statements.append(
-            f"SELECT create_hypertable('{name}', by_range('{column}'), "
-            "if_not_exists => TRUE, migrate_data => TRUE)"
-        )
-        segment = "league"
-        statements.append(
+        statements += [
+            f"SELECT create_hypertable('{name}', by_range('ts'), "
+            "if_not_exists => TRUE, migrate_data => TRUE)",
             f"ALTER TABLE {name} SET (timescaledb.compress, "
-            f"timescaledb.compress_segmentby = '{segment}')"
-        )
-        statements.append(
-            f"SELECT add_compression_policy('{name}', "
-            f"INTERVAL '{compress_after_days} days', if_not_exists => TRUE)"
-        )
-        if retention_days > 0:
-            statements.append(
-                f"SELECT add_retention_policy('{name}', "
-                f"INTERVAL '{retention_days} days', if_not_exists => TRUE)"
-            )
-    statements.append(
+            "timescaledb.compress_segmentby = 'league')",
+            f"SELECT add_compression_policy('{name}', INTERVAL '30 days', if_not_exists => TRUE)",
+        ]
+    return [
+        *statements,
         f"CREATE MATERIALIZED VIEW IF NOT EXISTS {DAILY_VIEW} "
-        f"WITH (timescaledb.continuous) AS {_DAILY_SELECT} WITH NO DATA"
-    )
-    statements.append(
+        f"WITH (timescaledb.continuous) AS {_DAILY_SELECT} WITH NO DATA",
         f"SELECT add_continuous_aggregate_policy('{DAILY_VIEW}', "
         "start_offset => NULL, end_offset => INTERVAL '1 hour', "
-        "schedule_interval => INTERVAL '5 minutes', if_not_exists => TRUE)"
-    )
+        "schedule_interval => INTERVAL '5 minutes', if_not_exists => TRUE)",
+    ]
+
+
+def retention_statements(days: int) -> list[str]:
+    """TimescaleDB drops chunks of the time-series tables older than ``days``
+    (0 removes the policy: keep everything).
+
+    >>> retention_statements(90)[1]
+    "SELECT add_retention_policy('odds', INTERVAL '90 days')"
+    """
+    statements = []
+    for name in TIME_SERIES:
+        statements.append(f"SELECT remove_retention_policy('{name}', if_exists => TRUE)")
+        if days > 0:
+            statements.append(f"SELECT add_retention_policy('{name}', INTERVAL '{days} days')")
     return statements
 
 
-READER_ROLE = "matchflow_reader"
+# -- version 3 and 4: serving --------------------------------------------------
+_V3_STATE = table(
+    "league_state",
+    ("league",),
+    "league:text updated_at:ts matches_learned:int events:int state:blob",
+)
+_V3_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS matches_league_status ON matches (league, status, kickoff)",
+    "CREATE INDEX IF NOT EXISTS bets_strategy ON bets (strategy, league, kickoff)",
+)
+_V4_SNAPSHOTS = table(
+    "model_snapshots",
+    ("league", "version"),
+    "league:text version:int ts:ts run_id:text trigger:text size:int seconds:float",
+)
 
-
-def reader_statements() -> list[str]:
-    """A read-only role for dashboards: SELECT on every table and view, now and
-    later. A writer without CREATEROLE skips it with a notice rather than fail."""
-    return [
-        f"""DO $$
+# -- version 5: a read-only role (PostgreSQL only) -----------------------------
+_READER = f"""DO $$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{READER_ROLE}') THEN
     CREATE ROLE {READER_ROLE} NOLOGIN;
@@ -117,27 +198,71 @@ BEGIN
 EXCEPTION WHEN insufficient_privilege OR duplicate_object THEN
   RAISE NOTICE 'read-only role {READER_ROLE} not set up: %', SQLERRM;
 END $$"""
-    ]
 
 
-def migrations(timescale: bool, retention_days: int = 0) -> list[tuple[int, str, list[str]]]:
-    """(version, name, statements), oldest first."""
-    return [
-        (1, "tables and indexes", base_statements()),
-        (
-            2,
-            "timescaledb" if timescale else "time_bucket fallback",
-            timeseries_statements(timescale, retention_days),
-        ),
-        (3, "league state and serving indexes", serving_statements()),
-        (4, "model snapshots", [SNAPSHOTS_TABLE.ddl(TYPES)]),
-        (5, "read-only role for dashboards", reader_statements()),
-        (
-            6,
-            "bets at the best price",
-            [
-                "ALTER TABLE bets ADD COLUMN IF NOT EXISTS bookmaker TEXT",
-                "ALTER TABLE bets ADD COLUMN IF NOT EXISTS fair_clv DOUBLE PRECISION",
-            ],
-        ),
-    ]
+@dataclass(frozen=True)
+class Migration:
+    """One version: its statements for a dialect (and, on PostgreSQL, for
+    a server with or without TimescaleDB)."""
+
+    version: int
+    name: str
+    build: Callable[[Dialect, bool], list[str]]
+
+    def statements(self, dialect: Dialect, timescale: bool = False) -> list[str]:
+        return self.build(dialect, timescale)
+
+
+def _tables(*tables: Table) -> Callable[[Dialect, bool], list[str]]:
+    return lambda dialect, _: [t.ddl(TYPES[dialect]) for t in tables]
+
+
+def _add_columns(name: str, columns: dict[str, str]) -> Callable[[Dialect, bool], list[str]]:
+    def build(dialect: Dialect, _: bool) -> list[str]:
+        types = TYPES[dialect]
+        if dialect == "sqlite":  # one column per statement, no IF NOT EXISTS
+            return [f"ALTER TABLE {name} ADD COLUMN {c} {types[k]}" for c, k in columns.items()]
+        added = ", ".join(f"ADD COLUMN IF NOT EXISTS {c} {types[k]}" for c, k in columns.items())
+        return [f"ALTER TABLE {name} {added}"]
+
+    return build
+
+
+def _postgres_only(build: Callable[[bool], list[str]]) -> Callable[[Dialect, bool], list[str]]:
+    return lambda dialect, timescale: build(timescale) if dialect == "postgres" else []
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "tables and indexes",
+        lambda d, t: [*_tables(*_V1_TABLES)(d, t), *_V1_INDEXES],
+    ),
+    Migration(2, "time series", _postgres_only(timeseries_statements)),
+    Migration(
+        3,
+        "league state and serving indexes",
+        lambda d, t: [*_tables(_V3_STATE)(d, t), *_V3_INDEXES],
+    ),
+    Migration(4, "model snapshots", _tables(_V4_SNAPSHOTS)),
+    Migration(5, "read-only role for dashboards", _postgres_only(lambda _: [_READER])),
+    Migration(
+        6,
+        "bets at the best price",
+        _add_columns("bets", {"bookmaker": "text", "fair_clv": "float"}),
+    ),
+)
+LATEST = MIGRATIONS[-1].version
+LEDGER = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+    "name TEXT NOT NULL, applied_at {ts} NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+)
+
+
+def pending(done: set[int], upto: int = LATEST) -> list[Migration]:
+    """The migrations a database that has applied ``done`` still needs.
+
+    >>> [m.version for m in pending({1, 2, 3})]
+    [4, 5, 6]
+    """
+    return [m for m in MIGRATIONS if m.version not in done and m.version <= upto]

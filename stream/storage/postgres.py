@@ -16,8 +16,22 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from stream.records import Record
-from stream.storage.base import LEAGUE_TABLES, Store, StoreError, delete_sql, group_rows
-from stream.storage.migrations import DAILY_VIEW, READER_ROLE, migrations
+from stream.storage.base import (
+    LEAGUE_TABLES,
+    Store,
+    StoreError,
+    delete_sql,
+    group_rows,
+    on_conflict,
+)
+from stream.storage.migrations import (
+    DAILY_VIEW,
+    LATEST,
+    LEDGER,
+    READER_ROLE,
+    pending,
+    retention_statements,
+)
 from stream.storage.schema import ALL_TABLES as TABLES
 
 log = logging.getLogger("matchflow.storage")
@@ -54,13 +68,10 @@ def _staging_ddl(table: str) -> str:
 
 def _upsert_from(table: str, columns: tuple[str, ...]) -> str:
     kinds = dict(TABLES[table].columns)
-    key = TABLES[table].key
     selected = ", ".join(f"{c}::timestamptz" if kinds[c] == "ts" else c for c in columns)
-    updates = [f"{c} = excluded.{c}" for c in columns if c not in key]
-    action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) SELECT {selected} FROM staging_{table} "
-        f"ON CONFLICT ({', '.join(key)}) {action}"
+        + on_conflict(table, columns)
     )
 
 
@@ -69,7 +80,7 @@ class PostgresStore(Store):
         self,
         url: str,
         pool_size: int = 4,
-        retention_days: int = 0,
+        retention_days: int | None = None,
         reader_password: str | None = None,
         timeout: float | None = None,
     ) -> None:
@@ -99,7 +110,7 @@ class PostgresStore(Store):
             raise StoreError(f"db: cannot connect to {url!r}: {exc}") from None
 
     # -- schema ---------------------------------------------------------------
-    def create_schema(self) -> None:
+    def create_schema(self, upto: int = LATEST) -> None:
         with self._pool.connection() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
             self.timescale = bool(
@@ -113,21 +124,32 @@ class PostgresStore(Store):
                 if self.timescale
                 else "plain tables with the time_bucket fallback (no timescaledb)",
             )
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY,"
-                " name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-            )
+            conn.execute(LEDGER.format(ts="TIMESTAMPTZ"))
             done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-            for version, name, statements in migrations(self.timescale, self.retention_days):
-                if version in done:
-                    continue
-                for statement in statements:
+            for migration in pending(done, upto):
+                for statement in migration.statements("postgres", self.timescale):
                     conn.execute(statement)
                 conn.execute(
-                    "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name)
+                    "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                    (migration.version, migration.name),
                 )
+            self._apply_retention(conn)
             if self.reader_password:
                 self._enable_reader_login(conn)
+
+    def _apply_retention(self, conn: psycopg.Connection) -> None:
+        """Retention is a setting, not a schema step: applied at every start,
+        so changing ``MATCHFLOW_RETENTION_DAYS`` takes effect at the next one."""
+        if self.retention_days is None:  # not this opener's business
+            return
+        if not self.timescale:
+            if self.retention_days > 0:
+                log.warning(
+                    "retention_days=%d needs TimescaleDB; keeping every row", self.retention_days
+                )
+            return
+        for statement in retention_statements(self.retention_days):
+            conn.execute(statement)
 
     def _enable_reader_login(self, conn: psycopg.Connection) -> None:
         """Give the read-only role a password (utility statements take no

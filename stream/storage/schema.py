@@ -1,7 +1,8 @@
 """Tables, columns and natural keys shared by every store.
 
 Types are abstract (``text``, ``float``, ``int``, ``ts``); each store maps them
-to its own SQL. The natural key of each table makes every write an upsert, so
+to its own SQL. These are the live definitions the writers use; the database
+gets them through the frozen steps of :mod:`stream.storage.migrations`. The natural key of each table makes every write an upsert, so
 replaying the same events leaves the same rows.
 
 >>> TABLES["predictions"].key
@@ -35,28 +36,29 @@ class Table:
         )
 
 
-def _table(name: str, key: tuple[str, ...], columns: str, time_column: str | None = None) -> Table:
-    pairs = tuple(tuple(part.split(":")) for part in columns.split())
-    return Table(name, pairs, key, time_column)  # type: ignore[arg-type]
+def table(name: str, key: tuple[str, ...], columns: str, time_column: str | None = None) -> Table:
+    """A table from ``"name:kind name:kind ..."``."""
+    pairs = tuple((n, kind) for n, kind in (part.split(":") for part in columns.split()))
+    return Table(name, pairs, key, time_column)
 
 
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
-        _table(
+        table(
             "matches",
             ("match_id",),
             "match_id:text league:text season:text kickoff:ts home:text away:text "
             "home_goals:int away_goals:int status:text",
         ),
-        _table(
+        table(
             "odds",
             ("match_id", "phase", "bookmaker", "ts"),
             "match_id:text phase:text bookmaker:text ts:ts league:text "
             "home:float draw:float away:float",
             "ts",
         ),
-        _table(
+        table(
             "predictions",
             ("match_id", "model", "phase", "ts"),
             "match_id:text model:text phase:text ts:ts league:text season:text "
@@ -64,20 +66,20 @@ TABLES: dict[str, Table] = {
             "odds_away:float model_version:int",
             "ts",
         ),
-        _table(
+        table(
             "bets",
             ("match_id", "strategy"),
             "match_id:text strategy:text league:text season:text kickoff:ts outcome:text "
             "odds:float probability:float stake:float closing_odds:float clv:float "
             "status:text profit:float bookmaker:text fair_clv:float",
         ),
-        _table(
+        table(
             "bankroll",
             ("league", "strategy", "ts", "match_id"),
             "league:text strategy:text ts:ts match_id:text season:text bankroll:float",
             "ts",
         ),
-        _table(
+        table(
             "model_metrics",
             ("match_id", "model", "phase", "ts"),
             "match_id:text model:text phase:text ts:ts league:text season:text rps:float "
@@ -86,20 +88,20 @@ TABLES: dict[str, Table] = {
             "cum_log_loss:float cum_accuracy:float",
             "ts",
         ),
-        _table(
+        table(
             "drift_events",
             ("league", "model", "ts", "detector"),
             "league:text model:text ts:ts detector:text season:text match_id:text "
             "matches_seen:int error_before:float error_after:float",
             "ts",
         ),
-        _table(
+        table(
             "model_state",
             ("league", "model"),
             "league:text model:text updated_at:ts matches_learned:int drifts:int "
             "warnings:int monitor_drifts:int",
         ),
-        _table(
+        table(
             "dead_letters",
             ("id",),
             "id:text league:text match_id:text ts:ts reason:text payload:text",
@@ -110,14 +112,14 @@ TABLES: dict[str, Table] = {
 # Not data but a cache: each league's pickled processor, written every so often
 # by the dataflow so the API can predict with the latest models. Kept out of
 # TABLES: pickles of equal states differ in bytes, and the cadence is wall time.
-STATE_TABLE = _table(
+STATE_TABLE = table(
     "league_state",
     ("league",),
     "league:text updated_at:ts matches_learned:int events:int state:blob",
 )
 # One row per snapshot logged to MLflow; which snapshots are taken depends on
 # how fast MLflow answers, so this too stays out of TABLES.
-SNAPSHOTS_TABLE = _table(
+SNAPSHOTS_TABLE = table(
     "model_snapshots",
     ("league", "version"),
     "league:text version:int ts:ts run_id:text trigger:text size:int seconds:float",
@@ -127,12 +129,3 @@ ALL_TABLES: dict[str, Table] = {
     STATE_TABLE.name: STATE_TABLE,
     SNAPSHOTS_TABLE.name: SNAPSHOTS_TABLE,
 }
-
-INDEXES = (
-    "CREATE INDEX IF NOT EXISTS predictions_league_ts ON predictions (league, ts)",
-    "CREATE INDEX IF NOT EXISTS model_metrics_league_season ON model_metrics (league, season)",
-    "CREATE INDEX IF NOT EXISTS bets_league_season ON bets (league, season)",
-    "CREATE INDEX IF NOT EXISTS matches_league_kickoff ON matches (league, kickoff)",
-    "CREATE INDEX IF NOT EXISTS matches_league_status ON matches (league, status, kickoff)",
-    "CREATE INDEX IF NOT EXISTS bets_strategy ON bets (strategy, league, kickoff)",
-)

@@ -18,9 +18,8 @@ from typing import Any
 
 from stream.records import Record
 from stream.storage.base import LEAGUE_TABLES, Store, StoreError, delete_sql, group_rows, upsert_sql
-from stream.storage.schema import ALL_TABLES, INDEXES
-
-TYPES = {"text": "TEXT", "float": "REAL", "int": "INTEGER", "ts": "TEXT", "blob": "BLOB"}
+from stream.storage.migrations import LATEST, LEDGER, MIGRATIONS, pending
+from stream.storage.schema import ALL_TABLES
 
 
 def sqlite_path(url: str) -> str:
@@ -52,13 +51,38 @@ class SQLiteStore(Store):
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
 
-    def create_schema(self) -> None:
+    def create_schema(self, upto: int = LATEST) -> None:
         with self._conn:
-            for table in ALL_TABLES.values():
-                self._conn.execute(table.ddl(TYPES))
+            if self._unversioned():  # written before migrations were versioned
+                self._adopt()
+            self._conn.execute(LEDGER.format(ts="TEXT"))
+            done = {row[0] for row in self._conn.execute("SELECT version FROM schema_migrations")}
+            for migration in pending(done, upto):
+                for statement in migration.statements("sqlite"):
+                    self._conn.execute(statement)
+                self._record(migration.version, migration.name)
+
+    def _unversioned(self) -> bool:
+        names = {row[0] for row in self._conn.execute("SELECT name FROM sqlite_master")}
+        return bool(names & set(ALL_TABLES)) and "schema_migrations" not in names
+
+    def _adopt(self) -> None:
+        """A file from before versioning holds the latest schema or is refused,
+        with its name, rather than failing at the first write in the dataflow."""
+        names = {row[0] for row in self._conn.execute("SELECT name FROM sqlite_master")}
+        for table in ALL_TABLES.values():
+            if table.name in names:
                 self._check_columns(table.name, table.column_names)
-            for statement in INDEXES:
-                self._conn.execute(statement)
+        if missing := sorted(set(ALL_TABLES) - names):
+            raise StoreError(f"db: {self.url!r} has no table {', '.join(missing)}; use a new file")
+        self._conn.execute(LEDGER.format(ts="TEXT"))
+        for migration in MIGRATIONS:
+            self._record(migration.version, migration.name)
+
+    def _record(self, version: int, name: str) -> None:
+        self._conn.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", (version, name)
+        )
 
     def _check_columns(self, table: str, wanted: tuple[str, ...]) -> None:
         """A file written by an older matchflow fails here, with its name,

@@ -10,7 +10,7 @@ import pytest
 
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
-from stream.snapshot_run import SnapshotOptions
+from stream.snapshots import SnapshotOptions
 from stream.storage.postgres import PostgresStore
 from tests.conftest import bundled_events, new_database
 

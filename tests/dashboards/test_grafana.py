@@ -14,8 +14,8 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from dashboards import build
-from dashboards.grafana import SCHEMA_VERSION
 from dashboards.macros import Range, expand, relative_range
+from dashboards.panels import SCHEMA_VERSION
 from serving.metrics import ApiMetrics
 from stream.metrics import FlowMetrics
 from stream.storage.migrations import READER_ROLE

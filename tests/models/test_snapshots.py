@@ -11,12 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from models.sealing import SealingSettings, load_sealed
 from models.snapshots import example_input, predict_frame
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
-from stream.sealing import load_sealed, state_key
 from stream.services.ports import free_port, wait_for_port
-from stream.snapshot_run import SnapshotOptions
+from stream.snapshots import SnapshotOptions
 from stream.storage import open_store
 from tests.conftest import bundled_events
 
@@ -83,7 +83,9 @@ def tracking_uri(request, tmp_path, monkeypatch):
 def _stored_state(url: str, league: str):
     with open_store(url, create=False) as store:
         row = store.fetch("SELECT state FROM league_state WHERE league = :l", {"l": league})[0]
-    return load_sealed(row["state"], state_key())  # the replay sealed it with this key
+    return load_sealed(
+        row["state"], SealingSettings().sealing_key()
+    )  # the replay sealed it with this key
 
 
 def test_replay_registers_versions_and_the_live_pyfunc_predicts_like_the_dataflow(

@@ -87,7 +87,7 @@ def test_pushed_events_are_predicted_within_two_seconds(kafka, pg_url, topic):
         text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics").read().decode()
         assert 'matchflow_events_total{league="LV",type="odds"} 1.0' in text
         assert 'matchflow_events_total{league="LV",type="fixture"} 2.0' in text
-        assert "matchflow_consumer_lag" in text and "matchflow_snapshot_age_seconds" in text
+        assert "matchflow_consumer_lag" in text and "matchflow_recovery_age_seconds" in text
     finally:
         consumer.kill()
         consumer.wait()

@@ -8,9 +8,9 @@ import sqlite3
 
 from fastapi.testclient import TestClient
 
+from models.sealing import seal
 from serving.app import create_app
 from stream.config import Settings
-from stream.sealing import seal
 from tests.helpers import sqlite_copy
 
 FIXTURE = {

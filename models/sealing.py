@@ -14,7 +14,7 @@ b'payload'
 >>> unseal(blob[:-1] + b"P", key)
 Traceback (most recent call last):
 ...
-stream.sealing.TamperedBlob: model state: the seal does not match (written with another key, or altered)
+models.sealing.TamperedBlob: model state: the seal does not match (written with another key, or altered)
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ import pickle
 import secrets
 from pathlib import Path
 from typing import Any
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MAGIC = b"MFS1"
 _DIGEST = hashlib.sha256().digest_size
@@ -63,18 +66,26 @@ def load_sealed(blob: bytes, key: bytes) -> Any:
     return pickle.loads(unseal(bytes(blob), key))
 
 
-def state_key(secret: str | None = None, key_file: Path | None = None) -> bytes:
+class SealingSettings(BaseSettings):
+    """The sealing key's settings: ``MATCHFLOW_STATE_KEY``, else the key file
+    ``MATCHFLOW_STATE_KEY_FILE`` (part of :class:`stream.config.Settings`; the
+    MLflow pyfunc, which runs without the rest of matchflow, builds these alone)."""
+
+    model_config = SettingsConfigDict(env_prefix="MATCHFLOW_", extra="ignore")
+
+    state_key: SecretStr | None = None  # seals pickled model state
+    state_key_file: Path = Path("~/.config/matchflow/state.key")  # used without state_key
+
+    def sealing_key(self) -> bytes:
+        secret = self.state_key.get_secret_value() if self.state_key else None
+        return state_key(secret, self.state_key_file)
+
+
+def state_key(secret: str | None, key_file: Path) -> bytes:
     """The sealing key: ``secret`` when given, else the key file's (created
     with a random key on first use, readable by its owner only)."""
     if secret:
         return secret.encode()
-    if key_file is None:
-        from stream.config import Settings
-
-        settings = Settings()
-        if settings.state_key:
-            return settings.state_key.get_secret_value().encode()
-        key_file = settings.state_key_file
     key_file = key_file.expanduser()
     if not key_file.exists():
         key_file.parent.mkdir(parents=True, exist_ok=True)

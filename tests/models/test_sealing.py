@@ -7,7 +7,14 @@ import stat
 
 import pytest
 
-from stream.sealing import TamperedBlob, load_sealed, seal, sealed_pickle, state_key
+from models.sealing import (
+    SealingSettings,
+    TamperedBlob,
+    load_sealed,
+    seal,
+    sealed_pickle,
+    state_key,
+)
 
 OPENED: list[str] = []
 
@@ -41,15 +48,15 @@ def test_a_forged_blob_is_refused_before_unpickling(forge):
 
 def test_the_key_file_is_made_once_for_its_owner_only(tmp_path):
     key_file = tmp_path / "conf" / "state.key"
-    first = state_key(key_file=key_file)
-    assert len(first) == 64 and state_key(key_file=key_file) == first
+    first = state_key(None, key_file)
+    assert len(first) == 64 and state_key(None, key_file) == first
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert state_key("given", key_file) == b"given"
 
 
 def test_the_settings_name_the_key(monkeypatch, tmp_path):
     monkeypatch.setenv("MATCHFLOW_STATE_KEY", "from-env")
-    assert state_key() == b"from-env"
+    assert SealingSettings().sealing_key() == b"from-env"
     monkeypatch.delenv("MATCHFLOW_STATE_KEY")
     monkeypatch.setenv("MATCHFLOW_STATE_KEY_FILE", str(tmp_path / "k"))
-    assert state_key() == (tmp_path / "k").read_text().encode()
+    assert SealingSettings().sealing_key() == (tmp_path / "k").read_text().encode()

@@ -6,9 +6,13 @@ import pytest
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
 from stream.records import Record
-from stream.storage import open_store
-from stream.storage.base import StoreError
-from stream.storage.migrations import DAILY_VIEW, TIME_SERIES, timeseries_statements
+from stream.storage import StoreError, open_store
+from stream.storage.migrations import (
+    DAILY_VIEW,
+    TIME_SERIES,
+    retention_statements,
+    timeseries_statements,
+)
 from tests.helpers import dump_tables
 
 
@@ -19,7 +23,7 @@ def test_migrations_are_versioned_and_idempotent(pg_url):
         versions = store.fetch("SELECT version, name FROM schema_migrations ORDER BY version")
         assert versions == [
             {"version": 1, "name": "tables and indexes"},
-            {"version": 2, "name": "time_bucket fallback"},
+            {"version": 2, "name": "time series"},
             {"version": 3, "name": "league state and serving indexes"},
             {"version": 4, "name": "model snapshots"},
             {"version": 5, "name": "read-only role for dashboards"},
@@ -116,16 +120,18 @@ def test_time_bucket_fallback_and_daily_view(pg_url):
 
 
 def test_timescale_statements_that_would_be_issued():
-    statements = timeseries_statements(True, retention_days=365)
+    statements = timeseries_statements(True)
     text = "\n".join(statements)
+    retention = "\n".join(retention_statements(365))
     assert statements[0] == "CREATE EXTENSION IF NOT EXISTS timescaledb"
     for table in TIME_SERIES:
         assert f"create_hypertable('{table}', by_range('ts')" in text
         assert f"add_compression_policy('{table}'" in text
-        assert f"add_retention_policy('{table}', INTERVAL '365 days'" in text
+        assert f"add_retention_policy('{table}', INTERVAL '365 days')" in retention
+        assert f"remove_retention_policy('{table}', if_exists => TRUE)" in retention
     assert "WITH (timescaledb.continuous)" in text
     assert "add_continuous_aggregate_policy('model_metrics_daily'" in text
-    assert "add_retention_policy" not in "\n".join(timeseries_statements(True))
+    assert "add_retention_policy" not in text + "\n".join(retention_statements(0))
     assert "time_bucket" not in text.split("CREATE MATERIALIZED")[0]  # native function there
 
 

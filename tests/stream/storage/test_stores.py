@@ -7,8 +7,7 @@ import pytest
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
 from stream.records import Record
-from stream.storage import open_store
-from stream.storage.base import StoreError
+from stream.storage import StoreError, open_store
 from stream.storage.schema import TABLES
 
 
