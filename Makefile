@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 # EXTERNALLY-MANAGED, and pip refuses (rightly) to write there.
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 
-.PHONY: setup services-deps replay test bench
+.PHONY: setup services-deps replay lint format test bench
 
 $(CURDIR)/.tools/bin/uv:
 	@echo "uv not found: installing uv $(UV_VERSION) into .tools/ (a private virtualenv)"
@@ -31,6 +31,17 @@ replay: setup
 
 services-deps: setup
 	$(UV) run python -m stream.services.install
+
+# Lint, format check, types and the layer contract: what .ci/run checks first.
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+	$(UV) run lint-imports --no-cache
+
+format: setup
+	$(UV) run ruff format .
+	$(UV) run ruff check --fix .
 
 test: services-deps
 	$(UV) run pytest

@@ -79,7 +79,9 @@ def measure(
     )
     try:
         if not wait_for_port(port, 30):
-            raise SystemExit(f"server did not start: {server.stderr.read().decode()[-500:]}")
+            raise SystemExit(
+                f"server did not start: {(server.stderr.read() if server.stderr else b'').decode()[-500:]}"
+            )
         base = f"http://127.0.0.1:{port}"
         for route in ROUTES.values():  # warm caches and connections
             load_run(base + route, "--mode", "rate", "--rate", "50", "--seconds", "2")
@@ -130,7 +132,9 @@ def measure_live(db: str, seconds: float, rate: float, console: Console) -> list
     rows = []
     try:
         if not wait_for_port(port, 30):
-            raise SystemExit(f"server did not start: {server.stderr.read().decode()[-500:]}")
+            raise SystemExit(
+                f"server did not start: {(server.stderr.read() if server.stderr else b'').decode()[-500:]}"
+            )
         url = f"http://127.0.0.1:{port}{LIVE_ROUTE}"
         load_run(url, "--mode", "rate", "--rate", "50", "--seconds", "2")
         rows.append(
@@ -143,7 +147,9 @@ def measure_live(db: str, seconds: float, rate: float, console: Console) -> list
         try:
             time.sleep(8)  # past the replay's start-up: River loaded, rows flowing
             if writer.poll() is not None:
-                raise SystemExit(f"writer ended: {writer.stderr.read().decode()[-500:]}")
+                raise SystemExit(
+                    f"writer ended: {(writer.stderr.read() if writer.stderr else b'').decode()[-500:]}"
+                )
             rows.append(
                 (
                     "replay writing",

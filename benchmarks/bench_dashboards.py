@@ -18,6 +18,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from rich.console import Console
@@ -83,12 +84,15 @@ def main() -> None:
 
 def report(url: str, codes: list[str], repeats: int) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
-        start, end = conn.execute("SELECT min(kickoff), max(kickoff) FROM matches").fetchone()
+        first_last = conn.execute("SELECT min(kickoff), max(kickoff) FROM matches").fetchone()
+        assert first_last is not None  # an aggregate always returns a row
+        start, end = first_last
         conn.execute("ANALYZE")
         window = Range(start, end, "1d")
         variables = {"league": codes, "strategy": ["flat", "kelly"], "phase": ["pre"]}
         base = timed(conn, BASELINE, repeats)
-        rows, per_board = [], {}
+        rows: list = []
+        per_board: dict[str, Any] = {}
         for board, title, sql in queries():
             seconds = timed(conn, expand(sql, window, variables, timescaledb=False), repeats)
             rows.append((board, title, seconds))

@@ -30,6 +30,7 @@ from stream.kafka.admin import ensure_topics, partitions_of
 from stream.kafka.producer import EventPublisher
 from stream.kafka_run import KafkaRun, run_kafka
 from stream.league import LeagueProcessor
+from stream.records import Record
 from stream.services.kafka_broker import KafkaBroker
 from stream.services.postgres_cluster import PostgresCluster
 from stream.storage import open_store
@@ -74,6 +75,7 @@ def upsert_rate(payloads: list[str], url: str) -> tuple[int, float]:
     batches, batch = [], []
     for i, payload in enumerate(payloads):
         event = parse_payload(payload)
+        assert not isinstance(event, Record), event.row["reason"]  # a replay's payloads are valid
         processor = processors.setdefault(event.league, LeagueProcessor(event.league, FlowConfig()))
         batch.extend(processor.process(event))
         if i % 500 == 499:

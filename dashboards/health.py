@@ -115,5 +115,5 @@ def build() -> dict:
         "matchflow / Model health",
         panels,
         [LEAGUE, PHASE],
-        annotations=[sql_annotation("Drift alarms", DRIFTS)],
+        annotations=(sql_annotation("Drift alarms", DRIFTS),),
     )

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from stream.records import iso
+
 START = datetime(2020, 1, 1, tzinfo=UTC)
 END = datetime(2020, 1, 8, tzinfo=UTC)
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
@@ -41,7 +43,7 @@ def seconds(interval: str) -> float:
 
 
 def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso(moment).replace("+00:00", "Z")  # as Grafana writes it
 
 
 def _format(values: list[str], fmt: str | None) -> str:

@@ -204,8 +204,8 @@ def dashboard(
     title: str,
     panels: list[Panel],
     variables: list[dict],
-    annotations: list[dict] = (),
-    time_from: str = "now-10y",  # type: ignore[assignment]
+    annotations: tuple[dict, ...] = (),
+    time_from: str = "now-10y",
     tags: tuple[str, ...] = ("matchflow",),
 ) -> dict[str, Any]:
     builtin = {

@@ -144,7 +144,7 @@ class AnchoredLogit(base.Classifier):
         return exp / exp.sum()
 
     # -- River's API ----------------------------------------------------------------
-    def predict_proba_one(self, x: dict) -> dict:
+    def predict_proba_one(self, x: dict, **kwargs: object) -> dict:
         if not self._labels:
             return {}
         anchors = self._anchors(x)

@@ -27,6 +27,7 @@ plus the moment, the reference bookmaker and the ARF's prediction
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from river import drift, forest
 
@@ -146,7 +147,7 @@ class AnchoredModel:
 
 def build_models(
     seed: int = 42, arf: ArfConfig | None = None, prior_variance: float = 0.003
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Fresh, seeded models for one league, the primary first."""
     config = arf or ArfConfig()
     return {

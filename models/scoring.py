@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 EPSILON = 1e-15
@@ -64,6 +64,9 @@ class MatchScore:
         )
 
 
+_FIELDS = ("rps", "log_loss", "brier", "accuracy")
+
+
 @dataclass
 class Prequential:
     """Cumulative and rolling means of per-match scores, updated test-then-train.
@@ -103,13 +106,27 @@ class Prequential:
         return max(self._window_sums[name], 0.0) / len(self._recent)
 
 
-_FIELDS = ("rps", "log_loss", "brier", "accuracy")
-
-
 def _values(score: MatchScore) -> dict[str, float]:
     return {
         "rps": score.rps,
         "log_loss": score.log_loss,
         "brier": score.brier,
         "accuracy": 1.0 if score.correct else 0.0,
+    }
+
+
+def score_means(rows: Sequence[Mapping[str, float]]) -> dict[str, float]:
+    """Mean scores of stored per-match rows (``model_metrics`` columns: rps,
+    log_loss, correct, brier). ``math.fsum`` is exact, so the means do not
+    depend on the order a store returns the rows in.
+
+    >>> score_means([{"rps": 0.1, "log_loss": 1.0, "correct": 1, "brier": 0.5},
+    ...              {"rps": 0.3, "log_loss": 0.8, "correct": 0, "brier": 0.7}])
+    {'matches': 2, 'rps': 0.2, 'log_loss': 0.9, 'accuracy': 0.5, 'brier': 0.6}
+    """
+    n = len(rows)
+    columns = {"rps": "rps", "log_loss": "log_loss", "accuracy": "correct", "brier": "brier"}
+    return {
+        "matches": n,
+        **{name: math.fsum(float(r[column]) for r in rows) / n for name, column in columns.items()},
     }

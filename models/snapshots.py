@@ -57,9 +57,9 @@ def predict_frame(processor: Any, frame: pd.DataFrame, model: str = "anchored") 
 
 
 def _python_model_class():
-    import mlflow.pyfunc
+    from mlflow.pyfunc import PythonModel
 
-    class LeagueStateModel(mlflow.pyfunc.PythonModel):
+    class LeagueStateModel(PythonModel):
         """A league's pickled processor; predicts the primary model's H/D/A."""
 
         def load_context(self, context) -> None:
@@ -287,22 +287,35 @@ def _retain(client, name: str, keep: int) -> None:
             client.delete_run(old.run_id)
 
 
-def load_live(tracking_uri: str, league: str, key: bytes) -> Any | None:
-    """The processor behind ``models:/matchflow-<league>@live``, or None;
-    :class:`~models.sealing.TamperedBlob` when its seal does not match."""
+def live_version(tracking_uri: str, league: str) -> str | None:
+    """The version number behind ``models:/matchflow-<league>@live``, or None."""
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
     client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
     try:
-        version = client.get_model_version_by_alias(registered_name(league), ALIAS)
+        return str(client.get_model_version_by_alias(registered_name(league), ALIAS).version)
     except MlflowException:
         return None
+
+
+def load_live(tracking_uri: str, league: str, key: bytes) -> Any | None:
+    """The processor behind ``models:/matchflow-<league>@live``, or None;
+    :class:`~models.sealing.TamperedBlob` when its seal does not match."""
+    version = live_version(tracking_uri, league)
+    return None if version is None else load_version(tracking_uri, league, version, key)
+
+
+def load_version(tracking_uri: str, league: str, version: str, key: bytes) -> Any:
+    """The processor of one registered version, after its seal checks out."""
     import mlflow.artifacts
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
 
     # The version's own artifact location: a "models:/" URI would be resolved
     # against the process-wide registry, which may be another store's.
-    source = client.get_model_version_download_uri(registered_name(league), version.version)
+    source = client.get_model_version_download_uri(registered_name(league), version)
     path = mlflow.artifacts.download_artifacts(artifact_uri=source, tracking_uri=tracking_uri)
     state = next(Path(path).rglob("state.pkl"))
     return load_sealed(state.read_bytes(), key)

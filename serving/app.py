@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import threading
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from models.sealing import TamperedBlob
@@ -25,6 +27,9 @@ from serving.routes import betting, events, health, leagues, matches, models, pr
 from stream.config import Settings
 from stream.storage import StoreError
 
+if TYPE_CHECKING:
+    from stream.kafka.producer import EventPublisher
+
 DESCRIPTION = """Current predictions of matchflow's online models, scored against the
 bookmakers, with paper bets, drift events and model state. Push your own events
 with `POST /events` (an `X-API-Key` header is required)."""
@@ -35,7 +40,7 @@ class _LazyPublisher:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._publisher = None
+        self._publisher: EventPublisher | None = None
         self._lock = threading.Lock()
 
     def __call__(self):
@@ -90,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     hot = {
         route.path: route
         for route in predictions.router.routes + leagues.router.routes
-        if route.path in ("/predictions", "/leagues")
+        if isinstance(route, APIRoute) and route.path in ("/predictions", "/leagues")
     }
     # Middleware added last runs first: metrics see every request, cache hits included.
     app.state.cache = ResponseCache()
@@ -119,7 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         not even encodable as JSON, like ``inf``)."""
         errors = exc.errors()
         return JSONResponse(
-            {"detail": trimmed_errors(errors), "errors": len(errors)}, status_code=422
+            {"detail": trimmed_errors(list(errors)), "errors": len(errors)}, status_code=422
         )
 
     @app.exception_handler(StoreError)

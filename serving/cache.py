@@ -38,6 +38,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from fastapi.routing import APIRoute
+
 MAX_BYTES = 32 * 1024 * 1024
 
 
@@ -117,7 +119,7 @@ class CachedRoutes:
     routing and parameter validation, which cost more than the query itself."""
 
     def __init__(
-        self, app, cache: ResponseCache, paths: dict[str, object], version: Callable[[], object]
+        self, app, cache: ResponseCache, paths: dict[str, APIRoute], version: Callable[[], object]
     ) -> None:
         self.app = app
         self.cache = cache

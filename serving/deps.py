@@ -86,7 +86,8 @@ class StoreProvider:
         return (self._local.probe_id, store.data_version())
 
     def _thread_store(self, name: str, timeout: float) -> Store:
-        identity = _identity(self._path) if self._path != ":memory:" else None
+        path = self._path
+        identity = _identity(path) if path is not None and path != ":memory:" else None
         store, known = getattr(self._local, name, None), getattr(self._local, f"{name}_id", None)
         if store is None or known != identity:
             if store is not None:

@@ -34,24 +34,17 @@ class LiveModels:
 
     def from_registry(self, tracking_uri: str, league: str) -> LeagueModels | None:
         """``models:/matchflow-<league>@live``, cached by its version."""
-        from mlflow import MlflowClient
-        from mlflow.exceptions import MlflowException
+        from models.snapshots import live_version, load_version
 
-        from models.snapshots import ALIAS, load_live, registered_name
-
-        client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
-        try:
-            version = client.get_model_version_by_alias(registered_name(league), ALIAS)
-        except MlflowException:
+        version = live_version(tracking_uri, league)
+        if version is None:
             return None
         key = f"registry:{league}"
         cached = self._cache.get(key)
-        if cached is not None and cached.updated_at == f"v{version.version}":
+        if cached is not None and cached.updated_at == f"v{version}":
             return cached
-        processor = load_live(tracking_uri, league, self._key)
-        if processor is None:
-            return None
-        models = LeagueModels(processor, f"v{version.version}", processor.learned)
+        processor = load_version(tracking_uri, league, version, self._key)
+        models = LeagueModels(processor, f"v{version}", processor.learned)
         with self._lock:
             self._cache[key] = models
         return models

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from models.scoring import score_means
+from stream.records import iso
 from stream.storage import Store
 
 OUTCOMES = ("home", "draw", "away")
@@ -20,14 +22,13 @@ class BadCursor(ValueError):
     pass
 
 
-def _iso(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-    return value
+def _text(value: Any) -> Any:
+    """A time as the stores' UTC text (PostgreSQL returns datetimes, SQLite text)."""
+    return iso(value) if isinstance(value, datetime) else value
 
 
 def plain(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: _iso(value) for key, value in row.items()}
+    return {key: _text(value) for key, value in row.items()}
 
 
 def encode_cursor(*values: str) -> str:
@@ -77,12 +78,12 @@ def _latest_predictions(store: Store, match_ids: list[str]) -> dict[str, list[di
     )
     latest: dict[str, tuple] = {}
     for row in rows:
-        moment = (_iso(row["ts"]), row["phase"] == "close")
+        moment = (_text(row["ts"]), row["phase"] == "close")
         if row["match_id"] not in latest or moment > latest[row["match_id"]]:
             latest[row["match_id"]] = moment
     chosen: dict[str, list[dict]] = {}
     for row in rows:
-        if (_iso(row["ts"]), row["phase"] == "close") == latest[row["match_id"]]:
+        if (_text(row["ts"]), row["phase"] == "close") == latest[row["match_id"]]:
             chosen.setdefault(row["match_id"], []).append(row)
     return chosen
 
@@ -103,7 +104,7 @@ def _prediction_view(rows: list[dict]) -> dict[str, Any] | None:
     }
     return {
         "moment": first["phase"],
-        "ts": _iso(first["ts"]),
+        "ts": _text(first["ts"]),
         "odds": odds,
         "models": models,
         "market": models.get("market"),
@@ -117,7 +118,8 @@ def predictions_page(
 ) -> tuple[list[dict], str | None]:
     """A page of matches with their latest predictions, and the next cursor."""
     upcoming_first = status == "upcoming"
-    where, params = [], {"limit": limit + 1}
+    where: list[str] = []
+    params: dict[str, Any] = {"limit": limit + 1}
     if league:
         where.append("league = :league")
         params["league"] = league
@@ -208,8 +210,8 @@ def league_metrics(store: Store, league: str, window: int) -> dict[str, Any]:
     models: dict[str, dict[str, Any]] = {}
     for (model, phase), values in sorted(series.items()):
         models.setdefault(model, {})[phase] = {
-            "cumulative": _means(values),
-            "rolling": _means(values[-window:]),
+            "cumulative": score_means(values),
+            "rolling": score_means(values[-window:]),
         }
     drift = [
         plain(r)
@@ -222,17 +224,6 @@ def league_metrics(store: Store, league: str, window: int) -> dict[str, Any]:
     return {"league": league, "window": window, "models": models, "drift_events": drift}
 
 
-def _means(rows: list[dict]) -> dict[str, float | int]:
-    n = len(rows)
-    return {
-        "matches": n,
-        "rps": sum(r["rps"] for r in rows) / n,
-        "log_loss": sum(r["log_loss"] for r in rows) / n,
-        "accuracy": sum(r["correct"] for r in rows) / n,
-        "brier": sum(r["brier"] for r in rows) / n,
-    }
-
-
 # -- bets, bankroll, models ---------------------------------------------------------
 def bets_page(
     store: Store,
@@ -242,7 +233,8 @@ def bets_page(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[dict], str | None]:
-    where, params = [], {"limit": limit + 1}
+    where: list[str] = []
+    params: dict[str, Any] = {"limit": limit + 1}
     for column, value in (("league", league), ("strategy", strategy), ("status", status)):
         if value:
             where.append(f"{column} = :{column}")
@@ -331,7 +323,7 @@ def snapshots(store: Store, per_league: int = 5) -> list[dict]:
 def newest_event(store: Store) -> str | None:
     """Event time of the newest odds or result the store holds."""
     times = [
-        _iso(store.fetch(f"SELECT MAX(ts) AS ts FROM {table}")[0]["ts"])
+        _text(store.fetch(f"SELECT MAX(ts) AS ts FROM {table}")[0]["ts"])
         for table in ("odds", "model_metrics")
     ]
     known = [t for t in times if t]

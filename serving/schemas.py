@@ -7,9 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from stream.events import LEAGUE_PATTERN
 from stream.teams import team_names
 
-PROBS = {"home": 0.52, "draw": 0.26, "away": 0.22}
+PROBS: dict[str, Any] = {"home": 0.52, "draw": 0.26, "away": 0.22}
 
 
 class Probabilities(BaseModel):
@@ -50,7 +51,7 @@ class FixtureIn(BaseModel):
         },
     )
 
-    league: str = Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_]+$")
+    league: str = Field(min_length=1, max_length=16, pattern=LEAGUE_PATTERN)
     home: str = Field(min_length=1, max_length=100, description=TEAM)
     away: str = Field(min_length=1, max_length=100, description=TEAM)
     kickoff: datetime = Field(description="ISO 8601; without a time zone, UTC")

@@ -14,6 +14,7 @@ into its state as :class:`FlowConfig`) and
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from pydantic_settings import SettingsConfigDict
@@ -59,7 +60,7 @@ class FlowConfig(ModelSettings):
         params.update({f"arf.{k}": str(v) for k, v in arf.items()})
         return params
 
-    def build_models(self) -> dict[str, object]:
+    def build_models(self) -> dict[str, Any]:
         from models.factory import build_models  # River loads in ~3 s: only when needed
 
         return build_models(self.seed, self.arf, self.prior_variance)
@@ -67,12 +68,14 @@ class FlowConfig(ModelSettings):
     def build_strategies(self) -> tuple[Strategy, ...]:
         """``flat`` and ``kelly`` at the reference price and ``edge``;
         ``best-flat`` and ``best-kelly`` at the best price and ``best_edge``."""
-        kelly = {"fraction": self.kelly_fraction, "cap": self.kelly_cap}
+        fraction, cap = self.kelly_fraction, self.kelly_cap
         return (
             FlatStake(edge=self.edge, stake=self.flat_stake),
-            FractionalKelly(edge=self.edge, **kelly),
+            FractionalKelly(edge=self.edge, fraction=fraction, cap=cap),
             FlatStake(edge=self.best_edge, stake=self.flat_stake, name="best-flat", price="best"),
-            FractionalKelly(edge=self.best_edge, name="best-kelly", price="best", **kelly),
+            FractionalKelly(
+                edge=self.best_edge, name="best-kelly", price="best", fraction=fraction, cap=cap
+            ),
         )
 
 

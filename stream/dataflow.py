@@ -120,7 +120,7 @@ def build_dataflow(
     keyed = op.map("parse_and_key", raw, keyed_by_league)
     records = op.stateful(
         "league_state",
-        keyed,  # type: ignore[arg-type]
+        keyed,
         _stateful_builder(config, context),
     )
     op.output("store", records, sink)

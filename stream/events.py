@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     BaseModel,
@@ -32,11 +32,21 @@ from pydantic import (
     field_validator,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 MAX_EVENT_BYTES = 64 * 1024
 OUTCOMES = ("H", "D", "A")
 _SEASON = re.compile(r"^\d{4}-\d{2}$")
-_LEAGUE = re.compile(r"^[A-Za-z0-9_]{1,16}$")
+LEAGUE_PATTERN = r"^[A-Za-z0-9_]{1,16}$"  # the one definition of a league code
+_LEAGUE = re.compile(LEAGUE_PATTERN)
+
+
+def is_league_code(text: str) -> bool:
+    """>>> is_league_code("E0"), is_league_code("E0;DROP")
+    (True, False)
+    """
+    return _LEAGUE.match(text) is not None
+
+
 # Ids reach URLs, logs and file names: no separators, spaces or control characters.
 MATCH_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
 YEARS = (1900, 2100)  # event times outside these are typos, not football
@@ -80,7 +90,7 @@ class _Event(BaseModel):
     @field_validator("league")
     @classmethod
     def _league_code(cls, value: str) -> str:
-        if not _LEAGUE.match(value):
+        if not is_league_code(value):
             raise ValueError("league must be 1-16 letters, digits or _")
         return value
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections.abc import Callable
 from types import FrameType
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -38,7 +39,7 @@ class Interrupted(BaseException):
 class StopRequest:
     def __init__(self) -> None:
         self.signum: int | None = None
-        self._previous: dict[int, object] = {}
+        self._previous: dict[int, signal.Handlers | int | Callable | None] = {}
 
     @property
     def requested(self) -> bool:

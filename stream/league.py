@@ -11,6 +11,7 @@ from __future__ import annotations
 import pickle
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from models.betting import (
     INITIAL_BANKROLL,
@@ -278,7 +279,7 @@ class LeagueProcessor:
                 "stake": bet.stake,
                 "closing_odds": closing,
                 "clv": closing_line_value(bet.odds, closing) if closing else None,
-                "status": "open" if outcome is None else ("won" if profit > 0 else "lost"),
+                "status": "open" if profit is None else ("won" if profit > 0 else "lost"),
                 "profit": profit,
                 "bookmaker": bet.bookmaker,
                 "fair_clv": fair_closing_value(bet.odds, fair) if fair else None,
@@ -431,7 +432,7 @@ class LeagueProcessor:
     def model_states(self, ts: datetime) -> list[Record]:
         records = []
         for name, model in self.models.items():
-            estimator = getattr(model, "estimator", None)  # the ARF's counts
+            estimator: Any = getattr(model, "estimator", None)  # the ARF's counts
             counts = (
                 (estimator.n_drifts_detected(), estimator.n_warnings_detected())
                 if hasattr(estimator, "n_drifts_detected")

@@ -25,7 +25,15 @@ class Record:
 
 
 def iso(moment: datetime) -> str:
-    """Fixed-width UTC text, so time columns sort the same in every store."""
+    """Fixed-width UTC text, so time columns sort the same in every store
+    (the one way matchflow writes a time; a naive time is taken as UTC).
+
+    >>> from datetime import timedelta, timezone
+    >>> iso(datetime(2024, 5, 1, 21, 30, tzinfo=timezone(timedelta(hours=2))))
+    '2024-05-01T19:30:00+00:00'
+    """
+    if moment.tzinfo is not None and moment.utcoffset():
+        moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 

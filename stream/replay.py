@@ -29,7 +29,7 @@ def _odds(row: MatchRow, match_id: str, phase: str, prices: Prices, lead: timede
         league=row.league,
         season=row.season,
         ts=row.kickoff - lead,
-        phase=phase,  # type: ignore[arg-type]
+        phase=phase,
         bookmaker=prices.bookmaker,
         home=prices.home,
         draw=prices.draw,

@@ -12,6 +12,7 @@ import math
 import random
 from typing import Any
 
+from models.scoring import score_means
 from stream.storage import Store
 
 _SEASON_FILTER = "season >= :score_from"
@@ -28,23 +29,14 @@ def _metrics(store: Store, league: str, score_from: str) -> dict[str, dict[str, 
         f"WHERE league = :league AND {_SEASON_FILTER} ORDER BY model, phase",
         {"league": league, "score_from": score_from},
     )
-    grouped: dict[tuple[str, str], dict[str, list[float]]] = {}
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in rows:
-        columns = grouped.setdefault(
-            (row["model"], row["phase"]), {"rps": [], "log_loss": [], "accuracy": [], "brier": []}
-        )
-        for name, column in (
-            ("rps", "rps"),
-            ("log_loss", "log_loss"),
-            ("accuracy", "correct"),
-            ("brier", "brier"),
-        ):
-            columns[name].append(float(row[column]))
+        grouped.setdefault((row["model"], row["phase"]), []).append(row)
     models: dict[str, dict[str, Any]] = {}
-    for (model, phase), columns in grouped.items():
+    for (model, phase), scored in grouped.items():
+        means = score_means(scored)
         models.setdefault(model, {})[phase] = {
-            "matches": len(columns["rps"]),
-            **{name: _mean(values) for name, values in columns.items()},
+            name: value if name == "matches" else round(value, 6) for name, value in means.items()
         }
     return models
 
@@ -67,7 +59,7 @@ def _uniform_indices(bits, n: int) -> list[int]:
     """``n`` uniform draws from ``range(n)`` by rejection on ``bits(k)``: the
     draws ``randrange(n)`` makes, without its per-call checks (a full replay's
     summary bootstraps millions of them)."""
-    k, picks = n.bit_length(), []
+    k, picks = n.bit_length(), list[int]()
     while len(picks) < n:
         r = bits(k)
         if r < n:

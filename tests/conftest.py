@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,8 @@ os.environ["MATCHFLOW_STATE_KEY_FILE"] = str(
 )
 os.environ.pop("MATCHFLOW_STATE_KEY", None)
 
-from stream.loader import BUNDLED_DATA, load
-from stream.replay import replay_events
-
-
-@lru_cache(maxsize=8)
-def bundled_events(league: str, *seasons: str) -> tuple:
-    rows = load(BUNDLED_DATA, [league], list(seasons)).rows
-    return tuple(replay_events(rows))
+from tests.support.data import bundled_events
+from tests.support.stores import new_database
 
 
 @pytest.fixture(scope="session")
@@ -59,17 +52,6 @@ def postgres(services_dir):
     cluster = PostgresCluster(services_dir / "postgres").start()
     yield cluster
     cluster.stop()
-
-
-def new_database(cluster: PostgresCluster) -> str:
-    """A new, empty database on the cluster; returns its URL."""
-    import psycopg
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    server = cluster.url.rsplit("/", 1)[0]
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{server}/{name}"
 
 
 @pytest.fixture

@@ -155,7 +155,11 @@ def test_every_setting_the_stack_reads_is_in_env_example():
 def _dockerfile() -> list[tuple[str, str]]:
     text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
     lines = [line.strip() for line in text.splitlines()]
-    return [tuple(line.split(None, 1)) for line in lines if line and not line.startswith("#")]
+    return [
+        (line.split(None, 1)[0], line.split(None, 1)[1])
+        for line in lines
+        if line and not line.startswith("#")
+    ]
 
 
 def _uv() -> list[str]:

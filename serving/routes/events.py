@@ -90,7 +90,7 @@ def post_events(
     ):
         raise HTTPException(401, "X-API-Key: missing or wrong")
     listed = isinstance(events, list)
-    batch = events if listed else [events]
+    batch: list[Event] = events if isinstance(events, list) else [events]
     if len(batch) > 1000:
         raise RequestValidationError(
             [{"type": "too_long", "loc": ("body",), "msg": "at most 1000 events per request"}]

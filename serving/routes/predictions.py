@@ -8,10 +8,11 @@ from fastapi.responses import JSONResponse
 from serving import queries
 from serving.deps import BODY_RESPONSES, STORE_RESPONSES, DbDep, LiveDep, SettingsDep, bad_query
 from serving.schemas import FixtureIn, PredictionOut, PredictionsPage
+from stream.events import LEAGUE_PATTERN
 
 router = APIRouter(tags=["predictions"], responses=STORE_RESPONSES)
 League = Annotated[
-    str | None, Query(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_]+$", examples=["E0"])
+    str | None, Query(min_length=1, max_length=16, pattern=LEAGUE_PATTERN, examples=["E0"])
 ]
 
 

@@ -49,6 +49,7 @@ def up() -> None:
         if pg is not None:  # leave nothing running that `down` would not know of
             pg.stop()
         fail(str(exc), code=1)
+    assert pg is not None and kafka.process is not None  # both started, or we failed above
     state = {
         "kafka": kafka.bootstrap,
         "kafka_pid": kafka.process.pid,

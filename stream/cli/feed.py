@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import signal
 import threading
 from datetime import UTC, datetime
@@ -11,11 +10,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from stream.cli.common import TopicOpt, current_settings, fail
+from stream.cli.common import TopicOpt, current_settings, err, fail
+from stream.events import is_league_code
 from stream.feeds.football_data import DEFAULT_BASE_URL, season_code
 from stream.selection import parse_duration
 
@@ -24,16 +23,24 @@ feed_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-err = Console(stderr=True)
-_LEAGUE = re.compile(r"^[A-Z][A-Z0-9]{0,5}$")
 
 
 def _leagues(text: str) -> list[str]:
     codes = [code.strip() for code in text.split(",") if code.strip()]
-    bad = [code for code in codes if not _LEAGUE.match(code)]
+    bad = [code for code in codes if not is_league_code(code)]
     if not codes or bad:
         raise ValueError(f"--leagues: {', '.join(bad) or 'none given'} (league codes like E0,SP1)")
     return codes
+
+
+def _stopper(caught: list[int], stop: threading.Event):
+    """A signal handler that notes the signal and ends the polling loop."""
+
+    def handle(number: int, _frame: object) -> None:
+        caught.append(number)
+        stop.set()
+
+    return handle
 
 
 def _table(report, poll: int) -> Table:
@@ -164,9 +171,9 @@ def _follow(
         sink = KafkaFeedSink(bootstrap, topic)
     except KafkaUnavailable as exc:
         fail(f"--to-kafka: {exc}", 1)
-    stop, caught = threading.Event(), []
+    stop, caught = threading.Event(), list[int]()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda number, _frame: (caught.append(number), stop.set()))
+        signal.signal(signum, _stopper(caught, stop))
     timeout, retries, backoff = http
     fetcher = Fetcher(timeout, retries, backoff, sleep=stop.wait)
     feed = FootballDataFeed(

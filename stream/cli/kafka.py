@@ -35,6 +35,7 @@ def _bootstrap(value: str | None, settings: Settings, flag: str) -> str:
     bootstrap = value or settings.kafka
     if not bootstrap:
         fail(f"{flag}: a Kafka bootstrap HOST:PORT is required")
+    assert bootstrap is not None  # fail() exits
     host, sep, port = bootstrap.rpartition(":")
     if not sep or not host or not port.isdigit():
         fail(f"{flag}: expected HOST:PORT, got {bootstrap!r}")
@@ -192,7 +193,7 @@ def run(
     if (process_id is None) != (addresses is None):
         fail("--process-id/--addresses: give both or neither")
     peers = [a.strip() for a in addresses.split(";") if a.strip()] if addresses else None
-    if peers is not None and not process_id < len(peers):
+    if peers is not None and process_id is not None and not process_id < len(peers):
         fail(f"--process-id: {process_id} is not an index into {len(peers)} --addresses")
     url = settings.db
     try:

@@ -129,6 +129,7 @@ def predict(
         fail(f"LEAGUE: no live model for {league!r}", code=1)
     when = kickoff or datetime.now(UTC)
     when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    assert processor is not None  # fail() exits
     probs, _features = processor.predict(home, away, when, prices)
     result = {name: dict(zip(("home", "draw", "away"), p)) for name, p in probs.items()}
     if as_json:

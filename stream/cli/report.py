@@ -6,11 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from stream.cli.common import DbOpt, current_settings, fail
-
-out_console = Console(stderr=True)
+from stream.cli.common import DbOpt, current_settings, err, fail
 
 
 def report(
@@ -46,9 +43,9 @@ def report(
                     f"--leagues: {', '.join(unknown) or 'none'} not in the store "
                     f"(it has {', '.join(known) or 'no leagues'})"
                 )
-            with out_console.status(f"drawing {len(chosen)} league(s)..."):
+            with err.status(f"drawing {len(chosen)} league(s)..."):
                 covered = write_report(store, out, chosen, source=url.split("@")[-1])
     except StoreError as exc:
         fail(str(exc))
     size = out.stat().st_size / 1e6
-    out_console.print(f"wrote {out} ({size:.1f} MB): {', '.join(covered)}")
+    err.print(f"wrote {out} ({size:.1f} MB): {', '.join(covered)}")

@@ -11,7 +11,7 @@ from stream.kafka.producer import EventPublisher
 from stream.records import Record
 
 
-def dlq_message(record: Record) -> tuple[str | None, str, list[tuple[str, bytes]]]:
+def dlq_message(record: Record) -> tuple[str | None, str, list[tuple[str, str | bytes | None]]]:
     """(key, value, headers) of one dead letter.
 
     >>> from stream.records import dead_letter

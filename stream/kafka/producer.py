@@ -52,7 +52,7 @@ class EventPublisher:
         self,
         key: str | None,
         value: str | bytes,
-        headers: list[tuple[str, bytes]] | None = None,
+        headers: list[tuple[str, str | bytes | None]] | None = None,
         on_delivery: Callable[[object, object], None] | None = None,
     ) -> None:
         """Hand one message to the producer; its result goes to ``on_delivery``

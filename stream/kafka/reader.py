@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import cast
 
 from confluent_kafka import Consumer, TopicPartition
 
@@ -56,10 +57,11 @@ def read_to_end(
                     f"(partitions {sorted(todo)} unfinished)"
                 )
             for message in consumer.consume(500, timeout=1):
-                if message.error() is not None or message.partition() not in todo:
+                partition, offset = message.partition(), message.offset()
+                if message.error() is not None or partition not in todo or offset is None:
                     continue
-                if message.offset() + 1 >= todo[message.partition()]:
-                    del todo[message.partition()]
-                yield message.value()
+                if offset + 1 >= todo[partition]:
+                    del todo[partition]
+                yield cast(bytes, message.value())
     finally:
         consumer.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
@@ -24,7 +25,7 @@ BACKOFF = timedelta(milliseconds=50)
 FILL_WAIT = 0.05  # seconds
 
 
-class _PartitionReader(StatefulSourcePartition[bytes, int]):
+class _PartitionReader(StatefulSourcePartition[bytes, int | None]):
     def __init__(
         self,
         bootstrap: str,
@@ -67,15 +68,16 @@ class _PartitionReader(StatefulSourcePartition[bytes, int]):
         # never blocks the worker's other partitions.
         wait = FILL_WAIT if self._active else 0
         messages = self._consumer.consume(self._batch_size, timeout=wait)
-        values = []
+        values: list[bytes] = []
         for message in messages:
             error = message.error()
             if error is not None:
                 if error.code() != KafkaError._PARTITION_EOF:
                     self._awake = datetime.now(UTC) + BACKOFF
                 continue
-            values.append(message.value())
-            self._offset = message.offset() + 1
+            # a message without an error has both (the types allow None for errors)
+            values.append(cast(bytes, message.value()))
+            self._offset = cast(int, message.offset()) + 1
         self._active = bool(values)
         self._report_lag()
         if values:
@@ -116,7 +118,7 @@ class _PartitionReader(StatefulSourcePartition[bytes, int]):
         self._consumer.close()
 
 
-class KafkaEventSource(FixedPartitionedSource[bytes, int]):
+class KafkaEventSource(FixedPartitionedSource[bytes, int | None]):
     """Raw message values of ``topic``, partition by partition; every part ends
     once ``stop()`` is true."""
 

@@ -91,7 +91,7 @@ class PostgresStore(Store):
         self._last_refresh = time.monotonic()
         self._dirty = False  # wrote since the last refresh of the daily view
         self._staged: WeakKeyDictionary[psycopg.Connection, set[str]] = WeakKeyDictionary()
-        options = {"autocommit": False, "connect_timeout": 10}
+        options: dict[str, Any] = {"autocommit": False, "connect_timeout": 10}
         if timeout is not None:  # the server ends a statement that runs longer
             options["options"] = f"-c statement_timeout={int(timeout * 1000)}"
             options["connect_timeout"] = max(int(timeout), 1)

@@ -12,7 +12,8 @@ from stream.config import FlowConfig
 from stream.embedded import run_payloads
 from stream.snapshots import SnapshotOptions
 from stream.storage.postgres import PostgresStore
-from tests.conftest import bundled_events, new_database
+from tests.support.data import bundled_events
+from tests.support.stores import new_database
 
 HELD_BACK = 20
 LEAGUES = ("E0", "SP1")

@@ -16,8 +16,9 @@ import yaml
 from dashboards import build
 from stream.services.ports import free_port, wait_for_port
 from stream.storage import open_store
-from tests.conftest import bundled_events
-from tests.helpers import MATCHFLOW, publish, run_args
+from tests.support.data import bundled_events
+from tests.support.kafka import publish
+from tests.support.processes import MATCHFLOW, run_args
 
 PROMETHEUS_YML = Path(build.ROOT).parent / "prometheus" / "prometheus.yml"
 # Grafana's variables as Grafana would fill them: every league, a one-minute window.

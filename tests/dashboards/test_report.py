@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.helpers import MATCHFLOW
+from tests.support.processes import MATCHFLOW
 
 WIDTH = 1200
 # Test-only instrumentation: write each figure's box and the page height into the DOM.

@@ -18,7 +18,7 @@ from stream.embedded import run_payloads
 from stream.services.ports import free_port, wait_for_port
 from stream.snapshots import SnapshotOptions
 from stream.storage import open_store
-from tests.conftest import bundled_events
+from tests.support.data import bundled_events
 
 FIXTURES = pd.DataFrame(
     [
@@ -106,6 +106,7 @@ def test_replay_registers_versions_and_the_live_pyfunc_predicts_like_the_dataflo
     assert 1 <= len(versions) <= 3  # retention keeps the newest three
     live = client.get_model_version_by_alias("matchflow-E0", "live")
     assert int(live.version) == max(int(v.version) for v in versions)
+    assert live.run_id is not None and live.description is not None
     run = client.get_run(live.run_id)
     assert run.data.tags["trigger"] == "final" and run.data.tags["league"] == "E0"
     assert run.data.metrics["matches_learned"] == 760

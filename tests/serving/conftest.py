@@ -10,7 +10,8 @@ import pytest
 from serving.app import create_app
 from stream.config import FlowConfig, Settings
 from stream.embedded import run_payloads
-from tests.conftest import bundled_events, new_database
+from tests.support.data import bundled_events
+from tests.support.stores import new_database
 
 HELD_BACK = 20
 

@@ -11,12 +11,12 @@ import selectors
 import socket
 import subprocess
 import time
+from typing import cast
 
-import httpx
 import pytest
 
 from stream.services.ports import free_port, wait_for_port
-from tests.helpers import MATCHFLOW
+from tests.support.processes import MATCHFLOW, ServedClient
 
 LIMIT = 250
 SLOW = 300
@@ -44,7 +44,7 @@ def server(replayed_urls):
         },
     )
     assert wait_for_port(port, 60), "serve did not start"
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+    with ServedClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
         client.port, client.pid = port, process.pid
         for _ in range(3):  # warm: imports, first model load, caches
             client.post(
@@ -79,11 +79,12 @@ def _statuses(sockets: list[socket.socket], seconds: float) -> dict[socket.socke
                         sock.send(b" ")
             next_byte = time.monotonic() + 2
         for key, _ in selector.select(timeout=0.2):
+            sock = cast(socket.socket, key.fileobj)
             try:
-                answers[key.fileobj] = key.fileobj.recv(64)[:12]
+                answers[sock] = sock.recv(64)[:12]
             except OSError:
-                answers[key.fileobj] = b"reset"
-            selector.unregister(key.fileobj)
+                answers[sock] = b"reset"
+            selector.unregister(sock)
     return answers
 
 

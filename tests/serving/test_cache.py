@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from serving.app import create_app
 from stream.config import FlowConfig, Settings
 from stream.embedded import run_payloads
-from tests.conftest import bundled_events
+from tests.support.data import bundled_events
 
 
 def test_cached_page_changes_when_the_dataflow_commits(tmp_path):

@@ -18,7 +18,7 @@ from stream.kafka.admin import ensure_topics
 from stream.kafka.reader import read_to_end
 from stream.services.kafka_broker import KafkaBroker
 from stream.services.ports import free_port, wait_for_port
-from tests.helpers import MATCHFLOW
+from tests.support.processes import MATCHFLOW
 
 KEY = {"X-API-Key": "delivery-key"}
 TOPIC = "delivery-events"

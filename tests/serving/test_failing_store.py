@@ -18,8 +18,9 @@ import httpx
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
 from stream.services.postgres_cluster import PostgresCluster
-from tests.conftest import bundled_events
-from tests.helpers import serving, sqlite_copy
+from tests.support.data import bundled_events
+from tests.support.processes import serving
+from tests.support.stores import sqlite_copy
 
 
 def _timed(client, path):

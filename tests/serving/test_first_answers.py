@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from serving.app import create_app
 from stream.config import FlowConfig, Settings
 from stream.embedded import run_payloads
-from tests.conftest import bundled_events
+from tests.support.data import bundled_events
 
 
 def test_after_a_replay_of_history_the_empty_upcoming_page_says_why(tmp_path):

@@ -10,11 +10,10 @@ import socket
 import subprocess
 import time
 
-import httpx
 import pytest
 
 from stream.services.ports import free_port, wait_for_port
-from tests.helpers import MATCHFLOW
+from tests.support.processes import MATCHFLOW, ServedClient
 
 FIXTURE = {
     "league": "E0",
@@ -44,7 +43,7 @@ def server(replayed_urls):
         env={**os.environ, "MATCHFLOW_API_KEY": "secret-key"},
     )
     assert wait_for_port(port, 60), "serve did not start"
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+    with ServedClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
         client.port = port
         yield client
     process.terminate()

@@ -15,8 +15,9 @@ from stream.embedded import run_payloads
 from stream.records import Record
 from stream.storage.migrations import READER_ROLE
 from stream.storage.postgres import PostgresStore
-from tests.conftest import bundled_events, new_database
-from tests.helpers import MATCHFLOW, serving
+from tests.support.data import bundled_events
+from tests.support.processes import MATCHFLOW, serving
+from tests.support.stores import new_database
 
 FIXTURE = {
     "league": "E0",
@@ -64,13 +65,14 @@ def test_serve_refuses_a_database_nobody_migrated_and_migrate_makes_it(postgres)
     )
     assert refused.returncode == 2 and "matchflow migrate" in refused.stderr
     with psycopg.connect(url) as conn:
-        assert conn.execute("SELECT to_regclass('schema_migrations')").fetchone()[0] is None
+        assert conn.execute("SELECT to_regclass('schema_migrations')").fetchone() == (None,)
     done = subprocess.run(
         [MATCHFLOW, "migrate", "--db", url], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and "schema version" in done.stdout
     with psycopg.connect(url) as conn:
-        assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] >= 6
+        (applied,) = conn.execute("SELECT count(*) FROM schema_migrations").fetchone() or (0,)
+        assert applied >= 6
 
 
 def test_the_api_opens_sqlite_read_only(replayed_urls):

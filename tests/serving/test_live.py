@@ -12,7 +12,7 @@ from serving.app import create_app
 from stream.config import Settings
 from stream.kafka.admin import ensure_topics
 from stream.services.ports import free_port, wait_for_port
-from tests.helpers import run_args
+from tests.support.processes import run_args
 
 KEY = {"X-API-Key": "live-key"}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from stream.kafka.admin import ensure_topics
 from stream.services.ports import free_port, wait_for_port
-from tests.helpers import MATCHFLOW
+from tests.support.processes import MATCHFLOW
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from models.sealing import seal
 from serving.app import create_app
 from stream.config import Settings
-from tests.helpers import sqlite_copy
+from tests.support.stores import sqlite_copy
 
 FIXTURE = {
     "league": "E0",

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.helpers import MATCHFLOW
+from tests.support.processes import MATCHFLOW
 
 # every E0 season (about 45,000 events, 25 s or more): still streaming at 14 s
 REPLAY = ["replay", "--leagues", "E0"]

@@ -8,7 +8,7 @@ import json
 import subprocess
 
 from stream.storage import open_store
-from tests.helpers import MATCHFLOW
+from tests.support.processes import MATCHFLOW
 
 
 def _replay(db: str, league: str, seasons: str) -> dict:

@@ -4,6 +4,7 @@ fresh one, and both hold every column the writers use, on both backends."""
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 import pytest
 
@@ -12,14 +13,14 @@ from stream.storage.migrations import LATEST, MIGRATIONS
 from stream.storage.schema import ALL_TABLES
 
 
-def _sqlite_schema(url: str) -> dict[str, object]:
+def _sqlite_schema(url: str) -> dict[str, Any]:
     """Each table's columns (name, type, primary-key position) and each index's SQL."""
     with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
         objects = conn.execute(
             "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
             "AND name != 'schema_migrations'"
         ).fetchall()
-        schema: dict[str, object] = {}
+        schema: dict[str, Any] = {}
         for kind, name, sql in objects:
             if kind == "table":
                 info = conn.execute(f"PRAGMA table_info({name})").fetchall()
@@ -29,7 +30,7 @@ def _sqlite_schema(url: str) -> dict[str, object]:
     return schema
 
 
-def _postgres_schema(url: str) -> dict[str, object]:
+def _postgres_schema(url: str) -> dict[str, Any]:
     with open_store(url, create=False) as store:
         columns = store.fetch(
             "SELECT table_name, column_name, data_type FROM information_schema.columns "
@@ -48,9 +49,9 @@ def _postgres_schema(url: str) -> dict[str, object]:
         functions = store.fetch(
             "SELECT proname FROM pg_proc WHERE pronamespace = current_schema()::regnamespace"
         )
-    schema: dict[str, object] = {}
+    schema: dict[str, Any] = {}
     for row in columns:
-        schema.setdefault(row["table_name"], set()).add((row["column_name"], row["data_type"]))  # type: ignore[union-attr]
+        schema.setdefault(row["table_name"], set()).add((row["column_name"], row["data_type"]))
     schema["keys"] = sorted(
         (k["table_name"], k["column_name"], k["ordinal_position"]) for k in keys
     )
@@ -71,7 +72,7 @@ def two_urls(request, tmp_path):
     """Two empty databases of one backend."""
     if request.param == "sqlite":
         return request.param, [f"sqlite:///{tmp_path / name}.db" for name in ("old", "new")]
-    from tests.conftest import new_database
+    from tests.support.stores import new_database
 
     cluster = request.getfixturevalue("postgres")
     return request.param, [new_database(cluster), new_database(cluster)]
@@ -97,5 +98,5 @@ def test_the_migrated_schema_has_every_column_the_writers_use(two_urls):
     open_store(url).close()
     schema = _sqlite_schema(url) if kind == "sqlite" else _postgres_schema(url)
     for table in ALL_TABLES.values():
-        present = {c[0] for c in schema[table.name]}  # type: ignore[union-attr]
+        present = {c[0] for c in schema[table.name]}
         assert present == set(table.column_names), table.name

@@ -13,11 +13,13 @@ from stream.storage.migrations import (
     retention_statements,
     timeseries_statements,
 )
-from tests.helpers import dump_tables
+from stream.storage.postgres import PostgresStore
+from tests.support.stores import dump_tables
 
 
 def test_migrations_are_versioned_and_idempotent(pg_url):
     with open_store(pg_url) as store:
+        assert isinstance(store, PostgresStore)
         assert not store.timescale  # no TimescaleDB package exists on this machine
     with open_store(pg_url) as store:  # a second start applies nothing new
         versions = store.fetch("SELECT version, name FROM schema_migrations ORDER BY version")
@@ -32,9 +34,11 @@ def test_migrations_are_versioned_and_idempotent(pg_url):
 
 
 def test_a_database_from_before_the_best_price_gets_its_columns(pg_url):
-    with open_store(pg_url) as store, store._pool.connection() as conn:  # as migration 5 left it
-        conn.execute("ALTER TABLE bets DROP COLUMN bookmaker, DROP COLUMN fair_clv")
-        conn.execute("DELETE FROM schema_migrations WHERE version = 6")
+    with open_store(pg_url) as store:
+        assert isinstance(store, PostgresStore)
+        with store._pool.connection() as conn:  # as migration 5 left it
+            conn.execute("ALTER TABLE bets DROP COLUMN bookmaker, DROP COLUMN fair_clv")
+            conn.execute("DELETE FROM schema_migrations WHERE version = 6")
     with open_store(pg_url) as store:
         columns = {
             r["column_name"]

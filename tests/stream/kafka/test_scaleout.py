@@ -8,8 +8,9 @@ import pytest
 from stream.loader import BUNDLED_DATA, load
 from stream.replay import replay_events
 from stream.services.ports import free_port
-from tests.conftest import new_database
-from tests.helpers import dump_tables, publish, run_args, run_consumer
+from tests.support.kafka import publish
+from tests.support.processes import run_args, run_consumer
+from tests.support.stores import dump_tables, new_database
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import json
 import subprocess
 
 from stream.loader import BUNDLED_DATA
-from tests.helpers import MATCHFLOW
+from tests.support.processes import MATCHFLOW
 
 
 def _broken_season(folder) -> None:

@@ -4,6 +4,8 @@ also sets names the variable and its default, and flags look like flags
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 import pytest
 import typer
@@ -13,7 +15,7 @@ from stream.cli import app
 from stream.config import Settings
 
 
-def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
+def _commands(group: Any, prefix: tuple[str, ...] = ()):
     for name, command in group.commands.items():
         if isinstance(command, click.Group):
             yield from _commands(command, (*prefix, name))
@@ -21,7 +23,7 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
             yield (*prefix, name), command
 
 
-COMMANDS = list(_commands(typer.main.get_command(app)))
+COMMANDS = list(_commands(typer.main.get_group(app)))
 
 
 @pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from tests.conftest import new_database
-from tests.helpers import MATCHFLOW, dump_tables, run_args, run_consumer
+from tests.support.processes import MATCHFLOW, run_args, run_consumer
+from tests.support.stores import dump_tables, new_database
 
 E0_SEASONS = "2005-06:2022-23"
 
@@ -91,7 +91,7 @@ def test_kill_9_three_times_then_resume_gives_the_same_tables(
     url = new_database(postgres)
     recovery = tmp_path / "recovery"
     args = run_args(
-        kafka.bootstrap, e0_topic, url, "--recovery-dir", str(recovery), "--snapshot-interval", "1"
+        kafka.bootstrap, e0_topic, url, "--recovery-dir", str(recovery), "--recovery-interval", "1"
     )
     rng = random.Random(20251126)
     for execution in range(3):

@@ -7,7 +7,7 @@ import os
 import subprocess
 
 from stream.kafka.admin import ensure_topics, partitions_of
-from tests.helpers import MATCHFLOW
+from tests.support.processes import MATCHFLOW
 
 
 def _dev(folder, *args: str) -> subprocess.CompletedProcess:

@@ -18,7 +18,7 @@ import pytest
 from stream.events import make_match_id
 from stream.kafka.admin import dlq_topic
 from stream.loader import decode_csv, parse_csv
-from tests.feed_support import (
+from tests.support.feed_server import (
     FeedServer,
     crash_when_recording,
     events_in,
@@ -26,7 +26,9 @@ from tests.feed_support import (
     season_csv,
     season_frame,
 )
-from tests.helpers import MATCHFLOW, drain, dump_tables, run_consumer
+from tests.support.kafka import drain
+from tests.support.processes import MATCHFLOW, run_consumer
+from tests.support.stores import dump_tables
 
 SEASON_PATH = "/mmz4281/2223/E0.csv"
 FIXTURES_PATH = "/fixtures.csv"

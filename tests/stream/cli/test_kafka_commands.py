@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from stream.cli import app
-from tests.helpers import MATCHFLOW
+from tests.support.processes import MATCHFLOW
 
 runner = CliRunner()
 

@@ -17,7 +17,7 @@ from stream.loader import decode_csv, parse_csv
 from stream.selection import parse_duration
 from stream.services.ports import free_port
 from stream.teams import UnknownTeam, normalise, team_names
-from tests.feed_support import (
+from tests.support.feed_server import (
     FeedServer,
     Recorder,
     crash_when_recording,
@@ -26,7 +26,7 @@ from tests.feed_support import (
     season_csv,
     season_frame,
 )
-from tests.helpers import MATCHFLOW
+from tests.support.processes import MATCHFLOW
 
 
 @pytest.fixture

@@ -6,7 +6,9 @@ import json
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
 from stream.kafka.admin import dlq_topic
-from tests.helpers import drain, dump_tables, publish, run_consumer
+from tests.support.kafka import drain, publish
+from tests.support.processes import run_consumer
+from tests.support.stores import dump_tables
 
 KINDS = (
     "bad_json",

@@ -1,0 +1,51 @@
+"""Stores in the tests: a new PostgreSQL database, a copy of a SQLite file,
+and a store's tables in a store-independent form."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import UTC, datetime
+
+from stream.services.postgres_cluster import PostgresCluster
+from stream.storage import open_store
+from stream.storage.schema import TABLES
+
+
+def new_database(cluster: PostgresCluster) -> str:
+    """A new, empty database on the cluster; returns its URL."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    server = cluster.url.rsplit("/", 1)[0]
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{server}/{name}"
+
+
+def sqlite_copy(url: str, path) -> str:
+    """A consistent copy of a SQLite store (the backup API, WAL included)."""
+    source, target = sqlite3.connect(url.removeprefix("sqlite:///")), sqlite3.connect(path)
+    source.backup(target)
+    source.close()
+    target.close()
+    return f"sqlite:///{path}"
+
+
+def _plain(value):
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    return value
+
+
+def dump_tables(url: str, skip: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
+    """Every table's rows, ordered by natural key, with times as ISO text."""
+    tables = {}
+    with open_store(url, create=False) as store:
+        for name, table in TABLES.items():
+            if name in skip:
+                continue
+            columns = ", ".join(table.column_names)
+            rows = store.fetch(f"SELECT {columns} FROM {name} ORDER BY {', '.join(table.key)}")
+            tables[name] = [tuple(_plain(row[c]) for c in table.column_names) for row in rows]
+    return tables
