@@ -12,12 +12,11 @@ from stream.config import FlowConfig
 from stream.embedded import run_payloads
 from stream.snapshots import SnapshotOptions
 from stream.storage.postgres import PostgresStore
+from tests.support.data import DASHBOARD_LEAGUES as LEAGUES
 from tests.support.data import bundled_events
-from tests.support.stores import new_database
+from tests.support.stores import READER_PASSWORD, new_database
 
 HELD_BACK = 20
-LEAGUES = ("E0", "SP1")
-READER_PASSWORD = "reader-secret"
 MIRRORED = "2022-23"
 
 

@@ -19,7 +19,8 @@ from dashboards.panels import SCHEMA_VERSION
 from serving.metrics import ApiMetrics
 from stream.metrics import FlowMetrics
 from stream.storage.migrations import READER_ROLE
-from tests.dashboards.conftest import LEAGUES, READER_PASSWORD
+from tests.support.data import DASHBOARD_LEAGUES as LEAGUES
+from tests.support.stores import READER_PASSWORD
 
 BOARDS = build.committed_dashboards()
 ALERTS = build.committed_provisioning("alerting")

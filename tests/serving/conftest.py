@@ -10,21 +10,10 @@ import pytest
 from serving.app import create_app
 from stream.config import FlowConfig, Settings
 from stream.embedded import run_payloads
-from tests.support.data import bundled_events
+from tests.support.data import replay_with_upcoming
 from tests.support.stores import new_database
 
-HELD_BACK = 20
-
 warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
-
-
-def replay_with_upcoming() -> tuple[list[str], list[str]]:
-    """Payloads, and the ids of the matches whose results are held back."""
-    events = list(bundled_events("E0", "2021-22", "2022-23"))
-    results = [e for e in events if e.type == "result"]
-    upcoming = {e.match_id for e in results[-HELD_BACK:]}
-    kept = [e for e in events if not (e.type == "result" and e.match_id in upcoming)]
-    return [e.to_json() for e in kept], sorted(upcoming)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from tests.serving.conftest import HELD_BACK
+from tests.support.data import HELD_BACK
 
 FIXTURE = {
     "league": "E0",

@@ -12,3 +12,18 @@ from stream.replay import replay_events
 def bundled_events(league: str, *seasons: str) -> tuple:
     rows = load(BUNDLED_DATA, [league], list(seasons)).rows
     return tuple(replay_events(rows))
+
+
+HELD_BACK = 20  # results of the last matches kept back: "upcoming" matches
+
+
+def replay_with_upcoming() -> tuple[list[str], list[str]]:
+    """Payloads, and the ids of the matches whose results are held back."""
+    events = list(bundled_events("E0", "2021-22", "2022-23"))
+    results = [e for e in events if e.type == "result"]
+    upcoming = {e.match_id for e in results[-HELD_BACK:]}
+    kept = [e for e in events if not (e.type == "result" and e.match_id in upcoming)]
+    return [e.to_json() for e in kept], sorted(upcoming)
+
+
+DASHBOARD_LEAGUES = ("E0", "SP1")  # the leagues replayed for the dashboard tests

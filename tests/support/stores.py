@@ -11,6 +11,8 @@ from stream.services.postgres_cluster import PostgresCluster
 from stream.storage import open_store
 from stream.storage.schema import TABLES
 
+READER_PASSWORD = "reader-secret"  # the read-only role's login in the tests
+
 
 def new_database(cluster: PostgresCluster) -> str:
     """A new, empty database on the cluster; returns its URL."""
