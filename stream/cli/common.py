@@ -56,7 +56,7 @@ MlflowOpt = Annotated[
     str | None,
     typer.Option(
         "--mlflow",
-        help="MLflow tracking URI; implies --snapshots [env MLFLOW_TRACKING_URI, default sqlite:///mlflow.db].",
+        help="MLflow tracking URI; implies --snapshots (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
     ),
 ]
 WarmOpt = Annotated[

@@ -16,7 +16,7 @@ MlflowOpt = Annotated[
     str | None,
     typer.Option(
         "--mlflow",
-        help="MLflow tracking URI [env MLFLOW_TRACKING_URI, default sqlite:///mlflow.db].",
+        help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
     ),
 ]
 

@@ -7,6 +7,7 @@ root, Debian's ``postgresql`` package is installed.
 
 from __future__ import annotations
 
+import getpass
 import glob
 import os
 import shutil
@@ -52,7 +53,7 @@ class PostgresCluster:
 
     @property
     def url(self) -> str:
-        user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
+        user = "postgres" if os.geteuid() == 0 else getpass.getuser()
         return f"postgresql://{user}@127.0.0.1:{self.port}/{self.database}"
 
     @property
