@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -39,6 +39,9 @@ from stream.selection import (
     seasons_in_range,
 )
 
+if TYPE_CHECKING:
+    from stream.embedded import RunStats
+
 
 def _score_from(text: str | None) -> str | None:
     return check_season(text, "--score-from") if text else None
@@ -71,11 +74,20 @@ def replay(
     mlflow: MlflowOpt = None,
     warm_start: WarmOpt = False,
     keep_versions: KeepOpt = 5,
+    processes: Annotated[
+        int,
+        typer.Option(
+            "--processes",
+            "-p",
+            min=1,
+            max=64,
+            help="Dataflows run side by side, leagues split between them (one per core).",
+        ),
+    ] = 1,
 ) -> None:
     """Replay seasons as a stream: through the dataflow into the store, or onto Kafka."""
     from stream.loader import available
     from stream.storage import StoreError
-    from stream.summary import summarize
 
     settings = current_settings(db=db, topic=topic)
     directory = data_dir or settings.data_dir
@@ -102,15 +114,53 @@ def replay(
             "nothing would be scored"
         )
     if to_kafka:
+        if processes > 1:
+            fail("--processes: a replay to Kafka is published by one process")
         from stream.cli.kafka import publish_replay
 
         publish_replay(directory, codes, wanted, to_kafka, settings.topic, speed, as_json)
         return
-    url = settings.db
     try:
         writer_store(settings).close()
     except StoreError as exc:
         fail(str(exc))
+    workers = None
+    if processes > 1 and len(codes) > 1:  # they load Bytewax and River while the data is read
+        from stream.parallel import ReplayWorkers
+
+        workers = ReplayWorkers(min(processes, len(codes)))
+    try:
+        _replay_into_store(
+            settings,
+            directory,
+            codes,
+            wanted,
+            seasons,
+            score_from,
+            scored_from,
+            as_json,
+            snapshot_options(snapshots, mlflow, warm_start, keep_versions),
+            workers,
+        )
+    finally:
+        if workers is not None:
+            workers.close()
+
+
+def _replay_into_store(
+    settings: Settings,
+    directory: Path,
+    codes: list[str],
+    wanted: list[str] | None,
+    seasons: str | None,
+    score_from: str | None,
+    scored_from: str | None,
+    as_json: bool,
+    snapshot,
+    workers,
+) -> None:
+    from stream.summary import summarize
+
     loaded, payloads = _prepare(directory, codes, wanted, quiet=as_json)
     if not loaded.rows:
         fail(
@@ -119,13 +169,17 @@ def replay(
         )
     with writer_store(settings) as store:  # a replay recomputes its leagues from scratch
         store.delete_leagues(codes)
-    snapshot = snapshot_options(snapshots, mlflow, warm_start, keep_versions)
     with StopRequest() as stop:
-        stats = _run_with_progress(
-            payloads, url, settings, quiet=as_json, snapshot=snapshot, stop=lambda: stop.requested
+        stats, reached = _run_with_progress(
+            payloads,
+            settings,
+            quiet=as_json,
+            workers=workers,
+            snapshot=snapshot,
+            stop=lambda: stop.requested,
         )
     if stop.requested:
-        _stopped_early(stop, stats.events, payloads)
+        _stopped_early(stop, stats.events, len(payloads), reached)
     with writer_store(settings) as store:
         summary = summarize(store, scored_from, codes)
     for (code, model), size in stats.model_bytes.items():
@@ -203,12 +257,11 @@ def _prepare(directory: Path, codes: list[str], seasons: list[str] | None, quiet
     return loaded, payloads
 
 
-def _stopped_early(stop: StopRequest, done: int, payloads: list[str]) -> None:
+def _stopped_early(stop: StopRequest, done: int, total: int, reached: str | None) -> None:
     """One line for an interrupted replay: what was done, what the store holds."""
-    reached = json.loads(payloads[done - 1])["ts"][:10] if done else None
-    held = f"every event up to {reached}" if reached else "nothing new"
+    held = f"every event up to {reached[:10]}" if reached else "nothing new"
     err.print(
-        f"[yellow]interrupted[/]: replayed {done:,} of {len(payloads):,} events; "
+        f"[yellow]interrupted[/]: replayed {done:,} of {total:,} events; "
         f"the store holds {held}, complete and usable; run the command again "
         "to replay it all",
         soft_wrap=True,
@@ -217,24 +270,45 @@ def _stopped_early(stop: StopRequest, done: int, payloads: list[str]) -> None:
 
 
 def _run_with_progress(
-    payloads: list[str], url: str, settings: Settings, quiet: bool, snapshot=None, stop=None
-):
-    config = settings.flow_config()
+    payloads: list[str],
+    settings: Settings,
+    quiet: bool,
+    workers=None,
+    snapshot=None,
+    stop=None,
+) -> tuple[RunStats, str | None]:
+    """The replay with a progress bar; returns its stats and the event time up
+    to which the store holds every event (it matters when stopped early)."""
+    config, key = settings.flow_config(), settings.sealing_key()
     with events_progress() as progress:
         task = progress.add_task("replay", total=len(payloads), rate="-")
+        advance = rate_updater(progress, task)
         # imported under the bar: Bytewax and River take seconds to load
+        if workers is not None:
+            from stream.parallel import ProcessFailed
+
+            try:
+                parallel = workers.run(
+                    payloads,
+                    settings.db,
+                    config,
+                    key,
+                    settings.batch_size,
+                    advance,
+                    snapshot,
+                    stop,
+                )
+            except ProcessFailed as exc:
+                fail(f"replay: {exc}", code=1)
+            reached = [t for t in parallel.reached if t]
+            return parallel.stats, (min(reached) if len(reached) == len(parallel.reached) else None)
         from stream.embedded import run_payloads
 
-        return run_payloads(
-            payloads,
-            url,
-            config,
-            settings.batch_size,
-            rate_updater(progress, task),
-            snapshot,
-            stop,
-            key=settings.sealing_key(),
+        stats = run_payloads(
+            payloads, settings.db, config, settings.batch_size, advance, snapshot, stop, key=key
         )
+        done = stats.events
+        return stats, (json.loads(payloads[done - 1])["ts"] if done else None)
 
 
 def _emit(summary: dict[str, Any], as_json: bool) -> None:

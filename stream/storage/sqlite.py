@@ -123,6 +123,24 @@ class SQLiteStore(Store):
         cursor = self._conn.execute(sql, params or {})
         return [dict(row) for row in cursor.fetchall()]
 
+    def absorb(self, path: str) -> int:
+        """Copy every row of another matchflow file into this one, in one
+        transaction (a parallel replay's processes each write a file of their
+        own: two writers on one SQLite file wait on each other's locks)."""
+        self._conn.execute("ATTACH DATABASE ? AS part", (path,))
+        try:
+            with self._conn:
+                copied = 0
+                for table in ALL_TABLES.values():
+                    columns = ", ".join(table.column_names)
+                    copied += self._conn.execute(
+                        f"INSERT OR REPLACE INTO main.{table.name} ({columns}) "
+                        f"SELECT {columns} FROM part.{table.name}"
+                    ).rowcount
+                return copied
+        finally:
+            self._conn.execute("DETACH DATABASE part")
+
     def data_version(self) -> object | None:
         return self._conn.execute("PRAGMA data_version").fetchone()[0]
 
