@@ -9,12 +9,12 @@ from stream.replay import replay_events
 
 
 def event_arguments(
-    description: str, leagues: str = "E0", seasons: str = "2005-06:2022-23"
+    description: str, leagues: str = "E0", seasons: str = "2005-06:2022-23", repeats: int = 3
 ) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--leagues", default=leagues, help="comma-separated codes, or all")
     parser.add_argument("--seasons", default=seasons, help="FIRST:LAST")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=repeats)
     return parser.parse_args()
 
 

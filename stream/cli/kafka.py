@@ -118,6 +118,32 @@ def produce(
         raise typer.Exit(1)
 
 
+def _local_cluster(processes: int, flags: list[str], metrics_port: int | None) -> int:
+    """``processes`` copies of ``matchflow run`` as one Bytewax cluster on
+    127.0.0.1; the first serves the metrics. Returns the worst exit code."""
+    import subprocess
+    import sys
+
+    from stream.services.ports import free_port
+
+    addresses = ";".join(f"127.0.0.1:{free_port()}" for _ in range(processes))
+    children = []
+    for index in range(processes):
+        extra = ["--metrics-port", str(metrics_port)] if metrics_port and index == 0 else []
+        command = [sys.executable, "-m", "stream.cli", "run", *flags, *extra]
+        command += ["--process-id", str(index), "--addresses", addresses]
+        # own sessions: the terminal's Ctrl-C reaches only this process, which
+        # passes it on once (a second signal would stop a child at once)
+        children.append(subprocess.Popen(command, start_new_session=True))
+    err.print(f"cluster of {processes} processes on {addresses}", soft_wrap=True)
+    try:
+        return max(child.wait() for child in children)
+    except Interrupted as exc:  # pass the signal on: each stops at its next batch and says so
+        for child in children:
+            child.send_signal(exc.exit_code - 128)
+        return max(child.wait() for child in children)
+
+
 def run(
     kafka: KafkaOpt = None,
     topic: TopicOpt = None,
@@ -174,6 +200,16 @@ def run(
     mlflow: MlflowOpt = None,
     warm_start: WarmOpt = False,
     keep_versions: KeepOpt = 5,
+    processes: Annotated[
+        int,
+        typer.Option(
+            "--processes",
+            "-p",
+            min=1,
+            max=64,
+            help="Start a local cluster of N processes (Bytewax's -i/-a on free ports).",
+        ),
+    ] = 1,
 ) -> None:
     """Consume the topic through the dataflow into the store (forever, or until idle)."""
     from stream.kafka.admin import KafkaUnavailable
@@ -200,6 +236,18 @@ def run(
         writer_store(settings).close()  # fail fast on a bad URL, and migrate once
     except StoreError as exc:
         fail(str(exc))
+    if processes > 1:
+        if peers is not None:
+            fail("--processes: starts its own cluster; not with --process-id/--addresses")
+        flags = ["--kafka", bootstrap, "--topic", settings.topic, "--db", url]
+        flags += ["--workers", str(workers), "--recovery-interval", str(settings.recovery_interval)]
+        flags += ["--recovery-dir", str(recovery_dir)] if recovery_dir else []
+        flags += ["--until-idle", str(until_idle)] if until_idle else []
+        flags += ["--snapshots"] if snapshots else []
+        flags += ["--mlflow", mlflow] if mlflow else []
+        flags += ["--warm-start"] if warm_start else []
+        flags += ["--keep-versions", str(keep_versions)]
+        raise typer.Exit(_local_cluster(processes, flags, metrics_port))
     job = KafkaRun(
         bootstrap=bootstrap,
         topic=settings.topic,

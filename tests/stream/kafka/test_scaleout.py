@@ -7,7 +7,6 @@ import pytest
 
 from stream.loader import BUNDLED_DATA, load
 from stream.replay import replay_events
-from stream.services.ports import free_port
 from tests.support.kafka import publish
 from tests.support.processes import run_args, run_consumer
 from tests.support.stores import dump_tables, new_database
@@ -40,28 +39,31 @@ def test_two_worker_threads_match_one_worker(kafka, postgres, three_leagues, one
     assert dump_tables(url) == one_worker
 
 
-def test_two_processes_match_one_worker(kafka, postgres, three_leagues, one_worker):
+def test_a_local_cluster_of_two_processes_matches_one_worker(
+    kafka, postgres, three_leagues, one_worker
+):
+    """``--processes 2`` starts two ``run -i K -a ...`` processes (Bytewax's
+    own addressing) on free ports."""
     url = new_database(postgres)
-    addresses = ";".join(f"127.0.0.1:{free_port()}" for _ in range(2))
-    processes = [
-        subprocess.Popen(
-            run_args(
-                kafka.bootstrap,
-                three_leagues,
-                url,
-                "--until-idle",
-                "3",
-                "--process-id",
-                str(i),
-                "--addresses",
-                addresses,
-            ),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        for i in range(2)
-    ]
-    for process in processes:
-        _, stderr = process.communicate(timeout=600)
-        assert process.returncode == 0, stderr.decode()[-3000:]
+    run_consumer(kafka.bootstrap, three_leagues, url, "--processes", "2")
     assert dump_tables(url) == one_worker
+
+
+def test_a_cluster_is_started_or_joined_not_both(kafka, tmp_path):
+    done = subprocess.run(
+        run_args(
+            kafka.bootstrap,
+            "unused",
+            f"sqlite:///{tmp_path / 'x.db'}",
+            "--processes",
+            "2",
+            "--process-id",
+            "0",
+            "--addresses",
+            "127.0.0.1:1;127.0.0.1:2",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "--processes" in done.stderr
