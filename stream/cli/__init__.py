@@ -8,6 +8,7 @@ which assembles them into ``app``.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
@@ -57,11 +58,22 @@ app.add_typer(feed.feed_app, name="feed")
 app.add_typer(models.models_app, name="models")
 
 
-def main() -> None:
-    """The ``matchflow`` command: Ctrl-C or SIGTERM outside a stream's clean
-    stop ends with one line and 130 or 143, never a traceback."""
+def _click_errors() -> tuple[type[Any], ...]:
+    """Typer (0.2x) raises the exceptions of the click it vendors, which are
+    not the ``click`` package's: a bad option or value must be either."""
     import click
 
+    vendored = type(typer.BadParameter("")).__mro__  # BadParameter, UsageError, ClickException
+    return (click.ClickException, *(c for c in vendored if c.__name__ == "ClickException"))
+
+
+CLICK_ERRORS = _click_errors()
+
+
+def main() -> None:
+    """The ``matchflow`` command: Ctrl-C or SIGTERM outside a stream's clean
+    stop ends with one line and 130 or 143, never a traceback; a bad argument
+    is click's message and exit 2."""
     raise_on_signals()
     try:
         code = typer.main.get_command(app).main(prog_name="matchflow", standalone_mode=False)
@@ -72,7 +84,7 @@ def main() -> None:
             soft_wrap=True,
         )
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
+    except CLICK_ERRORS as exc:
         exc.show()
         sys.exit(exc.exit_code)
     sys.exit(code if isinstance(code, int) else 0)

@@ -4,6 +4,7 @@ also sets names the variable and its default, and flags look like flags
 
 from __future__ import annotations
 
+import subprocess
 from typing import Any
 
 import click
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 from stream.cli import app
 from stream.config import Settings
+from tests.support.processes import MATCHFLOW
 
 
 def _commands(group: Any, prefix: tuple[str, ...] = ()):
@@ -72,3 +74,19 @@ def test_any_cli_module_imports_first_and_python_m_runs(first):
             [sys.executable, "-m", "stream.cli", "--help"], capture_output=True, text=True
         )
         assert shown.returncode == 0 and "replay" in shown.stdout, shown.stderr[-1500:]
+
+
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["replay", "--bogus"], "--bogus"),
+        (["replay", "--processes", "0"], "--processes"),
+        (["run", "--workers", "0"], "--workers"),
+    ],
+)
+def test_the_installed_command_says_what_is_wrong_with_an_argument(args, named):
+    """The real entry point, not CliRunner: Typer raises its vendored click's
+    exceptions, which once escaped as a traceback and exit 1."""
+    done = subprocess.run([MATCHFLOW, *args], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert named in done.stderr and "Traceback" not in done.stderr
