@@ -41,7 +41,9 @@ _LEAGUE = re.compile(LEAGUE_PATTERN)
 
 
 def is_league_code(text: str) -> bool:
-    """>>> is_league_code("E0"), is_league_code("E0;DROP")
+    """Letters, digits or ``_``, 1 to 16 of them.
+
+    >>> is_league_code("E0"), is_league_code("E0;DROP")
     (True, False)
     """
     return _LEAGUE.match(text) is not None

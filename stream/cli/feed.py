@@ -14,8 +14,7 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from stream.cli.common import TopicOpt, current_settings, err, fail
-from stream.events import is_league_code
-from stream.feeds.football_data import DEFAULT_BASE_URL, season_code
+from stream.feeds.football_data import DEFAULT_BASE_URL, is_football_data_code, season_code
 from stream.selection import parse_duration
 
 feed_app = typer.Typer(
@@ -27,7 +26,7 @@ feed_app = typer.Typer(
 
 def _leagues(text: str) -> list[str]:
     codes = [code.strip() for code in text.split(",") if code.strip()]
-    bad = [code for code in codes if not is_league_code(code)]
+    bad = [code for code in codes if not is_football_data_code(code)]
     if not codes or bad:
         raise ValueError(f"--leagues: {', '.join(bad) or 'none given'} (league codes like E0,SP1)")
     return codes

@@ -6,7 +6,18 @@ from __future__ import annotations
 
 import re
 
+from stream.events import is_league_code
+
 DEFAULT_BASE_URL = "https://www.football-data.co.uk"
+
+
+def is_football_data_code(code: str) -> bool:
+    """A league code as football-data.co.uk names its files: upper case.
+
+    >>> is_football_data_code("SP1"), is_football_data_code("sp1")
+    (True, False)
+    """
+    return is_league_code(code) and code == code.upper()
 
 
 def season_code(season: str) -> str:
