@@ -68,6 +68,19 @@ KeepOpt = Annotated[
 ]
 
 
+ProcessesOpt = Annotated[
+    int,
+    typer.Option(
+        "--processes",
+        "-p",
+        min=1,
+        max=64,
+        help="Processes, one per core: replay splits the leagues between them, "
+        "run starts a local Bytewax cluster (-i/-a on free ports).",
+    ),
+]
+
+
 def fail(message: str, code: int = 2) -> None:
     # a store's own errors start "db:": the flag that names the store is --db
     message = f"--{message}" if message.startswith("db:") else message

@@ -16,6 +16,7 @@ from stream.cli.common import (
     KafkaOpt,
     KeepOpt,
     MlflowOpt,
+    ProcessesOpt,
     SnapshotsOpt,
     TopicOpt,
     WarmOpt,
@@ -200,16 +201,7 @@ def run(
     mlflow: MlflowOpt = None,
     warm_start: WarmOpt = False,
     keep_versions: KeepOpt = 5,
-    processes: Annotated[
-        int,
-        typer.Option(
-            "--processes",
-            "-p",
-            min=1,
-            max=64,
-            help="Start a local cluster of N processes (Bytewax's -i/-a on free ports).",
-        ),
-    ] = 1,
+    processes: ProcessesOpt = 1,
 ) -> None:
     """Consume the topic through the dataflow into the store (forever, or until idle)."""
     from stream.kafka.admin import KafkaUnavailable

@@ -15,6 +15,7 @@ from stream.cli.common import (
     KeepOpt,
     LeaguesOpt,
     MlflowOpt,
+    ProcessesOpt,
     ScoreFromOpt,
     SeasonsOpt,
     SnapshotsOpt,
@@ -74,16 +75,7 @@ def replay(
     mlflow: MlflowOpt = None,
     warm_start: WarmOpt = False,
     keep_versions: KeepOpt = 5,
-    processes: Annotated[
-        int,
-        typer.Option(
-            "--processes",
-            "-p",
-            min=1,
-            max=64,
-            help="Dataflows run side by side, leagues split between them (one per core).",
-        ),
-    ] = 1,
+    processes: ProcessesOpt = 1,
 ) -> None:
     """Replay seasons as a stream: through the dataflow into the store, or onto Kafka."""
     from stream.loader import available
