@@ -52,9 +52,13 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
     """Bytewax's handle on one league's processor; snapshots are pickles
     (``stateful_map`` would deep-copy the models every epoch: 3x slower).
 
-    Every ``config.publish_state_every`` seconds, and at the end of the stream,
-    it also emits the pickled processor as a ``league_state`` row, so the API
-    predicts with models at most that old."""
+    The state is pickled once per epoch, in :meth:`snapshot` (Bytewax calls it
+    at the end of every epoch in which the league had events, with or without
+    recovery), and that one pickle serves everyone who wants the state: the
+    recovery store, the MLflow snapshot the league is owed, and the
+    ``league_state`` row for the API, which goes out with the first event of
+    an epoch once ``config.publish_state_every`` seconds have passed (and at
+    the end of the stream)."""
 
     def __init__(self, config: FlowConfig, context: RunContext, resume_state: bytes | None) -> None:
         self.config = config
@@ -64,6 +68,7 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
             pickle.loads(resume_state) if resume_state is not None else None
         )
         self._published = time.monotonic()
+        self._epoch_pickle = False  # the processor holds the pickle of the last epoch's end
 
     def on_item(self, value: Event | Record) -> tuple[list[list[Record]], bool]:
         if isinstance(value, Record):  # a dead letter under the REJECTED key
@@ -72,14 +77,18 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
             return [[value]], StatefulLogic.RETAIN
         if self.processor is None:
             self.processor = self.context.new_processor(value.league, self.config)
+        published = [self._state_record()] if self._epoch_pickle else []
+        self._epoch_pickle = False
         records = self.processor.process(value)
         if self.context.snapshots is not None:
             self.context.snapshots.after(self.processor, records)
-        if time.monotonic() - self._published >= self.config.publish_state_every:
-            records.append(self._state_record())
+        records = published + records
         if self.metrics is not None:
             self.metrics.observe(value.league, value.type, records)
         return [records], StatefulLogic.RETAIN
+
+    def _publish_due(self) -> bool:
+        return time.monotonic() - self._published >= self.config.publish_state_every
 
     def _state_record(self) -> Record:
         self._published = time.monotonic()
@@ -95,7 +104,15 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
     def snapshot(self) -> bytes:
         if self.metrics is not None:
             self.metrics.recovery_snapshotted()
-        return pickle.dumps(self.processor, protocol=pickle.HIGHEST_PROTOCOL)
+        if self.processor is None:
+            return pickle.dumps(None)
+        state = self.processor.pickled()
+        if self.context.snapshots is not None:
+            self.context.snapshots.take_due(self.processor)
+        self._epoch_pickle = self._publish_due()
+        if not self._epoch_pickle:
+            self.processor.forget_pickle()  # nobody else will ask before it changes
+        return state
 
 
 def _only_dead_letters(pair: tuple[str, list[Record]]) -> list[Record]:

@@ -8,7 +8,6 @@ breaks a match's life cycle comes back as a single dead-letter record.
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +23,7 @@ from models.betting import (
 from models.drift import DriftMonitor
 from models.factory import CHALLENGER, MARKET, MODEL_NAMES, PRIMARY, primary_features
 from models.features import FeatureState, implied_probabilities
+from models.pickling import dumps
 from models.quotes import Book, Quote
 from models.scoring import MatchScore, Prequential
 from stream.config import FlowConfig
@@ -73,9 +73,29 @@ class LeagueProcessor:
         self.last_snapshot = 0  # matches learned at the last MLflow snapshot
         self.season_teams: dict[str, set[str]] = {}
         self.references: dict[str, str] = {}  # moment -> the latest reference bookmaker
+        self._pickled: bytes | None = None  # this state, pickled, until the next event
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_pickled"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._pickled = None
+
+    def pickled(self) -> bytes:
+        """This processor pickled (:func:`models.pickling.dumps`), once per
+        state however many ask for it: recovery, ``league_state``, MLflow."""
+        if self._pickled is None:
+            self._pickled = dumps(self)
+        return self._pickled
+
+    def forget_pickle(self) -> None:
+        """Drop the kept pickle (memory) when nobody will ask for it."""
+        self._pickled = None
 
     # -- dispatch ---------------------------------------------------------
     def process(self, event: Event) -> list[Record]:
+        self._pickled = None
         self.events += 1
         self.last_ts = event.ts
         try:
@@ -398,7 +418,7 @@ class LeagueProcessor:
                 "updated_at": iso(self.last_ts) if self.last_ts else None,
                 "matches_learned": self.learned,
                 "events": self.events,
-                "state": pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL),
+                "state": self.pickled(),
             },
         )
 
@@ -424,7 +444,7 @@ class LeagueProcessor:
         return [
             Record(
                 "_model_size",
-                {"league": self.league, "model": name, "bytes": len(pickle.dumps(model))},
+                {"league": self.league, "model": name, "bytes": len(dumps(model))},
             )
             for name, model in self.models.items()
         ]

@@ -3,9 +3,10 @@ and what goes with it.
 
 The dataflow asks :meth:`SnapshotPolicy.after` after every event: a snapshot
 is due after a matchweek of settled matches (half the teams the league has
-fielded this season) or at a drift alarm, and is taken only when the logger
-has nothing of that league in hand (so a slow MLflow costs skipped snapshots,
-never a stalled stream). A scheduled snapshot also waits ``min_interval``
+fielded this season) or at a drift alarm. It is taken at the end of the epoch
+(:meth:`SnapshotPolicy.take_due`, from the pickle Bytewax's recovery snapshot
+makes anyway), and only when the logger has nothing of that league in hand (so
+a slow MLflow costs later snapshots, never a stalled stream). A scheduled snapshot also waits ``min_interval``
 seconds of wall time after the league's previous one: live, a matchweek takes
 days and this never binds; a replay runs years in a minute and would otherwise
 pickle the state (~70 ms for 5 MB) a hundred times.
@@ -16,7 +17,6 @@ save every league's state and source offsets for a restart.
 
 from __future__ import annotations
 
-import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,24 +75,36 @@ class SnapshotPolicy:
         self.min_interval = min_interval
         self._clock = clock
         self._last_taken: dict[str, float] = {}  # league -> clock of its last snapshot
+        self._due: dict[str, str] = {}  # league -> trigger of the snapshot it is owed
 
     def after(self, processor: LeagueProcessor, records: list[Record]) -> None:
         """Called after each event with the records it produced."""
-        drifted = any(r.table == "drift_events" for r in records)
-        due = (
-            processor.learned - processor.last_snapshot >= processor.matchweek()
-            and self._clock() - self._last_taken.get(processor.league, 0.0) >= self.min_interval
-        )
-        if (drifted or due) and self.logger.ready(processor.league):
-            self.logger.submit(self._take(processor, "drift" if drifted else "schedule"))
+        league = processor.league
+        if any(r.table == "drift_events" for r in records):
+            self._due[league] = "drift"
+        elif (
+            league not in self._due
+            and processor.learned - processor.last_snapshot >= processor.matchweek()
+            and self._clock() - self._last_taken.get(league, 0.0) >= self.min_interval
+        ):
+            self._due[league] = "schedule"
+
+    def take_due(self, processor: LeagueProcessor) -> None:
+        """At the end of an epoch: the snapshot the league is owed, if the
+        logger is free for it (else it stays owed)."""
+        trigger = self._due.get(processor.league)
+        if trigger is not None and self.logger.ready(processor.league):
+            del self._due[processor.league]
+            self.logger.submit(self._take(processor, trigger))
 
     def final(self, processor: LeagueProcessor) -> None:
         """At the end of the stream, whatever was learned since the last one."""
+        self._due.pop(processor.league, None)
         if processor.learned > 0:
             self.logger.submit(self._take(processor, "final"))
 
     def _take(self, processor: LeagueProcessor, trigger: str) -> Snapshot:
-        state = pickle.dumps(processor, protocol=pickle.HIGHEST_PROTOCOL)  # pickled once
+        state = processor.pickled()  # the epoch's pickle, shared with recovery
         processor.last_snapshot = processor.learned
         self._last_taken[processor.league] = self._clock()
         return Snapshot(

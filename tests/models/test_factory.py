@@ -8,6 +8,7 @@ import random
 import pytest
 
 from models.factory import MODEL_NAMES, PRIMARY, ArfConfig, build_models, primary_features
+from models.pickling import dumps
 
 
 def _samples(n=300, seed=7):
@@ -75,6 +76,22 @@ def test_same_seed_same_predictions_and_pickle_round_trip():
     assert _run(first, samples[:300]) == _run(second, samples[:300])
     clone = pickle.loads(pickle.dumps(first))
     assert _run(clone, samples[300:]) == _run(first, samples[300:])
+
+
+def test_a_compact_pickle_loses_nothing_a_model_uses():
+    samples = list(_samples(400))
+    models = build_models(seed=5)
+    _run(models, samples[:300])
+    before = pickle.dumps(models)
+    restored = pickle.loads(dumps(models))
+    assert pickle.dumps(models) == before  # pickling leaves the models as they were
+    assert _run(restored, samples[300:]) == _run(models, samples[300:])
+
+
+def test_the_compact_forest_pickle_is_a_fraction_of_the_plain_one():
+    forest = build_models(seed=5)["arf"]
+    _run({"arf": forest}, _samples(600))
+    assert len(dumps(forest)) * 3 < len(pickle.dumps(forest, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def test_arf_is_bounded_and_uses_adwin_detectors():

@@ -1,5 +1,6 @@
 """The per-league processor: honesty (no leak), life cycle, determinism."""
 
+import pickle
 import random
 from datetime import timedelta
 
@@ -103,6 +104,27 @@ def test_no_quote_of_any_bookmaker_reaches_an_earlier_prediction_or_bet(e0_two_s
 def test_same_events_same_records(e0_two_seasons):
     events = list(e0_two_seasons)[:1500]
     assert _run(events)[1] == _run(events)[1]
+
+
+def test_a_processor_restored_from_its_pickle_goes_on_as_if_never_stopped(e0_two_seasons):
+    """The compact pickle (no Gaussian generators) loses nothing the models use."""
+    events = list(e0_two_seasons)
+    cut = len(events) // 2
+    processor, _ = _run(events[:cut])
+    state = processor.pickled()
+    assert processor.pickled() is state  # asked twice, pickled once
+    restored = pickle.loads(state)
+    assert [r for e in events[cut:] for r in restored.process(e)] == [
+        r for e in events[cut:] for r in processor.process(e)
+    ]
+
+
+def test_the_pickle_is_dropped_when_the_state_changes(e0_two_seasons):
+    events = list(e0_two_seasons)[:50]
+    processor, _ = _run(events[:-1])
+    before = processor.pickled()
+    processor.process(events[-1])
+    assert pickle.loads(processor.pickled()).events == pickle.loads(before).events + 1
 
 
 def test_learning_uses_the_locked_features(e0_two_seasons):

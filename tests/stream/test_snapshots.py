@@ -36,6 +36,7 @@ def _season(policy: SnapshotPolicy, now: list[float], step: float) -> LeagueProc
     for event in bundled_events("E0", "2016-17"):
         records = processor.process(event)
         policy.after(processor, [r for r in records if r.table != "drift_events"])
+        policy.take_due(processor)  # an epoch per event
         now[0] += step
     return processor
 
@@ -63,6 +64,8 @@ def test_a_busy_logger_skips_snapshots_and_a_drift_alarm_takes_one():
     logger.busy = False
     processor = LeagueProcessor("E0", FlowConfig())
     policy.after(processor, [Record("drift_events", {"league": "E0"})])
+    assert logger.submitted == []  # owed until the epoch ends
+    policy.take_due(processor)
     assert [s.trigger for s in logger.submitted] == ["drift"]
 
 
