@@ -3,8 +3,10 @@
 Both parse the same JSON payloads, build features, predict with every model,
 score, bet and learn (``LeagueProcessor``); neither writes a store, so the
 ratio isolates the dataflow's overhead (operators, keying, state snapshots).
-Runs alternate (loop, flow, loop, flow, ...) so machine noise hits both; the
-ratio is of medians. Both run with the collector tuning matchflow's workers use
+Runs come in pairs, back to back, the order swapped every pair (loop then flow,
+flow then loop, ...) so neither always runs second, and each starts from a
+collected heap (``gc.collect()``): the ratio is the median of the pairs' own
+ratios, with their spread. Both run with the collector tuning matchflow's workers use
 (``stream.runtime.tune_gc``).
 
     uv run python -m benchmarks.bench_dataflow [--leagues E0] [--repeats 5]
@@ -12,6 +14,7 @@ ratio is of medians. Both run with the collector tuning matchflow's workers use
 
 from __future__ import annotations
 
+import gc
 import statistics
 import time
 
@@ -57,8 +60,10 @@ def main() -> None:
     tune_gc()
     times: dict[str, list[float]] = {"plain loop": [], "bytewax dataflow": []}
     console = Console()
+    runs = [("plain loop", plain_loop), ("bytewax dataflow", dataflow)]
     for i in range(args.repeats):
-        for name, run in (("plain loop", plain_loop), ("bytewax dataflow", dataflow)):
+        for name, run in runs if i % 2 == 0 else runs[::-1]:
+            gc.collect()  # no run pays for the garbage of the one before
             started = time.perf_counter()
             produced = run(payloads, config)
             times[name].append(time.perf_counter() - started)
