@@ -2,8 +2,10 @@
 
 Starts a throwaway Kafka broker and PostgreSQL cluster on 127.0.0.1 (or uses
 ``MATCHFLOW_KAFKA``/``MATCHFLOW_PG`` when set), publishes the replay once, then
-alternates embedded (replay source -> SQLite) and Kafka (topic -> PostgreSQL)
-runs and reports medians. Also: the raw consume rate of the topic with no
+runs embedded (replay source -> SQLite) and Kafka (topic -> PostgreSQL) in
+pairs, back to back, the order swapped every pair, each from a collected heap.
+The ratio is the median of the pairs' own ratios (a pair shares the machine's
+mood), with their spread; the table gives the medians of each kind of run. Also: the raw consume rate of the topic with no
 processing, and PostgreSQL's upsert rate for the rows one replay writes.
 
     uv run python -m benchmarks.bench_kafka_pg [--leagues E0] [--repeats 3]
@@ -11,11 +13,13 @@ processing, and PostgreSQL's upsert rate for the rows one replay writes.
 
 from __future__ import annotations
 
+import gc
 import os
 import statistics
 import tempfile
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 
 from confluent_kafka import Consumer, TopicPartition
@@ -36,6 +40,7 @@ from stream.services.postgres_cluster import PostgresCluster
 from stream.storage import open_store
 
 IDLE = 1.0
+KEY = b"bench-kafka-pg-key" * 2
 console = Console()
 
 
@@ -61,9 +66,17 @@ def raw_consume(bootstrap: str, topic: str, expected: int) -> float:
     return elapsed
 
 
-def kafka_run(bootstrap: str, topic: str, url: str) -> float:
+def embedded_run(payloads: list[str], url: str) -> float:
+    return run_payloads(payloads, url, FlowConfig(), key=KEY).seconds
+
+
+def kafka_run(bootstrap: str, topic: str, server: str) -> float:
+    url = _database(server)
     started = time.perf_counter()
-    run_kafka(KafkaRun(bootstrap=bootstrap, topic=topic, db_url=url, until_idle=IDLE), FlowConfig())
+    run_kafka(
+        KafkaRun(bootstrap=bootstrap, topic=topic, db_url=url, until_idle=IDLE, key=KEY),
+        FlowConfig(),
+    )
     return time.perf_counter() - started - IDLE
 
 
@@ -122,12 +135,13 @@ def main() -> None:
         }
         for i in range(args.repeats):
             url = f"sqlite:///{work / f'embedded-{i}.db'}"
-            times["embedded (replay -> SQLite)"].append(
-                run_payloads(payloads, url, FlowConfig()).seconds
-            )
-            times["Kafka -> Bytewax -> PostgreSQL"].append(
-                kafka_run(bootstrap, topic, _database(server))
-            )
+            runs = [
+                ("embedded (replay -> SQLite)", partial(embedded_run, payloads, url)),
+                ("Kafka -> Bytewax -> PostgreSQL", partial(kafka_run, bootstrap, topic, server)),
+            ]
+            for name, run in runs if i % 2 == 0 else runs[::-1]:
+                gc.collect()  # no run pays for the garbage of the one before
+                times[name].append(run())
             times["raw consume (no processing)"].append(
                 raw_consume(bootstrap, topic, len(payloads))
             )
@@ -164,6 +178,16 @@ def main() -> None:
         f"{len(payloads) / loop_s / base:.2f}",
     )
     console.print(table)
+    ratios = sorted(
+        embedded / kafka
+        for embedded, kafka in zip(
+            times["embedded (replay -> SQLite)"], times["Kafka -> Bytewax -> PostgreSQL"]
+        )
+    )
+    console.print(
+        f"Kafka path / embedded (events/s), pair by pair: median {statistics.median(ratios):.3f}, "
+        f"spread {ratios[0]:.3f}-{ratios[-1]:.3f} over {len(ratios)} pairs"
+    )
     console.print(
         f"PostgreSQL upserts (COPY + INSERT ... ON CONFLICT): {pg_rows} rows in "
         f"{pg_s:.2f} s = {pg_rows / pg_s:,.0f} rows/s; SQLite: "

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import pickle
 import time
+from collections.abc import Callable
 
 import bytewax.operators as op
-from bytewax.dataflow import Dataflow
+from bytewax.dataflow import Dataflow, operator
 from bytewax.inputs import Source
-from bytewax.operators import StatefulLogic
+from bytewax.operators import KeyedStream, StatefulBatchLogic
 from bytewax.outputs import Sink
 
 from stream.config import FlowConfig
@@ -48,9 +49,11 @@ def keyed_by_league(item: object) -> tuple[str, Event | Record]:
     return (parsed.league, parsed)
 
 
-class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
+class LeagueLogic(StatefulBatchLogic[Event | Record, list[Record], bytes]):
     """Bytewax's handle on one league's processor; snapshots are pickles
     (``stateful_map`` would deep-copy the models every epoch: 3x slower).
+    A batch of the league's events comes back as one list of records: one
+    item downstream per batch, not per event.
 
     The state is pickled once per epoch, in :meth:`snapshot` (Bytewax calls it
     at the end of every epoch in which the league had events, with or without
@@ -70,11 +73,17 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
         self._published = time.monotonic()
         self._epoch_pickle = False  # the processor holds the pickle of the last epoch's end
 
-    def on_item(self, value: Event | Record) -> tuple[list[list[Record]], bool]:
+    def on_batch(self, values: list[Event | Record]) -> tuple[list[list[Record]], bool]:
+        out: list[Record] = []
+        for value in values:
+            out += self._on_item(value)
+        return [out], StatefulBatchLogic.RETAIN
+
+    def _on_item(self, value: Event | Record) -> list[Record]:
         if isinstance(value, Record):  # a dead letter under the REJECTED key
             if self.metrics is not None:
                 self.metrics.observe("unknown", "rejected", [value])
-            return [[value]], StatefulLogic.RETAIN
+            return [value]
         if self.processor is None:
             self.processor = self.context.new_processor(value.league, self.config)
         published = [self._state_record()] if self._epoch_pickle else []
@@ -82,10 +91,11 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
         records = self.processor.process(value)
         if self.context.snapshots is not None:
             self.context.snapshots.after(self.processor, records)
-        records = published + records
+        if published:
+            records = published + records
         if self.metrics is not None:
             self.metrics.observe(value.league, value.type, records)
-        return [records], StatefulLogic.RETAIN
+        return records
 
     def _publish_due(self) -> bool:
         return time.monotonic() - self._published >= self.config.publish_state_every
@@ -96,10 +106,10 @@ class LeagueLogic(StatefulLogic[Event, list[Record], bytes]):
 
     def on_eof(self) -> tuple[list[list[Record]], bool]:
         if self.processor is None:
-            return [], StatefulLogic.RETAIN
+            return [], StatefulBatchLogic.RETAIN
         if self.context.snapshots is not None:
             self.context.snapshots.final(self.processor)
-        return [[*self.processor.model_sizes(), self._state_record()]], StatefulLogic.RETAIN
+        return [[*self.processor.model_sizes(), self._state_record()]], StatefulBatchLogic.RETAIN
 
     def snapshot(self) -> bytes:
         if self.metrics is not None:
@@ -135,11 +145,7 @@ def build_dataflow(
     flow = Dataflow(flow_id)
     raw = op.input("events", flow, source)
     keyed = op.map("parse_and_key", raw, keyed_by_league)
-    records = op.stateful(
-        "league_state",
-        keyed,
-        _stateful_builder(config, context),
-    )
+    records = _league_state("league_state", keyed, _stateful_builder(config, context))
     op.output("store", records, sink)
     if dlq_sink is not None:
         dead = op.flat_map("dead_letters", records, _only_dead_letters)
@@ -147,8 +153,19 @@ def build_dataflow(
     return flow
 
 
+@operator
+def _league_state(
+    step_id: str,
+    up: KeyedStream[Event | Record],
+    builder: Callable[[bytes | None], LeagueLogic],
+) -> KeyedStream[list[Record]]:
+    """``op.stateful_batch`` at the step path ``op.stateful`` used before
+    (``<step_id>.stateful_batch``), so recovery stores written then resume."""
+    return op.stateful_batch("stateful_batch", up, builder)
+
+
 def _stateful_builder(config: FlowConfig, context: RunContext):
-    def build(resume_state: bytes | None) -> StatefulLogic:
+    def build(resume_state: bytes | None) -> LeagueLogic:
         return LeagueLogic(config, context, resume_state)
 
     return build

@@ -6,7 +6,8 @@ Queries are written once with ``:name`` parameters; each backend adapts them.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from operator import itemgetter
 from typing import Any
 
 from stream.records import Record
@@ -34,19 +35,32 @@ def group_rows(records: Iterable[Record]) -> tuple[Upserts, Deletes]:
     >>> list(upserts.values()), deletes
     ([[{'match_id': 'm', 'status': 'b'}]], {'bets': [('m', 'flat')]})
     """
-    last: dict[tuple[str, tuple], Record] = {}
-    for record in records:
-        key = tuple(record.row[k] for k in ALL_TABLES[record.table].key)
-        last.pop((record.table, key), None)  # re-insert: keep the order of last writes
-        last[(record.table, key)] = record
+    kept: list[tuple[str, tuple, Record]] = []
+    seen: set[tuple[str, tuple]] = set()
+    for record in reversed(list(records)):  # newest first: the first seen of a key wins
+        key = _NATURAL_KEY[record.table](record.row)
+        if (record.table, key) not in seen:
+            seen.add((record.table, key))
+            kept.append((record.table, key, record))
     upserts: Upserts = {}
     deletes: Deletes = {}
-    for (table, key), record in last.items():
+    for table, key, record in reversed(kept):  # in the order of the last writes
         if record.delete:
             deletes.setdefault(table, []).append(key)
         else:
             upserts.setdefault((table, tuple(record.row)), []).append(record.row)
     return upserts, deletes
+
+
+def _key_getter(columns: tuple[str, ...]) -> Callable[[dict], tuple]:
+    if len(columns) == 1:  # itemgetter of one column gives the value, not a tuple
+        (column,) = columns
+        return lambda row: (row[column],)
+    return itemgetter(*columns)
+
+
+# table -> the row's natural key, as a tuple (group_rows runs for every row written)
+_NATURAL_KEY = {name: _key_getter(table.key) for name, table in ALL_TABLES.items()}
 
 
 def delete_sql(table: str, placeholder: str) -> str:

@@ -1,14 +1,19 @@
 """The dataflow end to end with Bytewax's testing source and sink."""
 
 import json
+import pickle
+from datetime import timedelta
 
 from bytewax.testing import TestingSink, TestingSource, run_main
 
+from stream import league as league_module
 from stream.config import FlowConfig
+from stream.context import RunContext
 from stream.dataflow import build_dataflow
 from stream.league import LeagueProcessor
 from stream.loader import BUNDLED_DATA, load
 from stream.replay import replay_events
+from stream.snapshots import SnapshotPolicy
 
 
 def _flat(pairs):
@@ -66,3 +71,44 @@ def test_end_of_stream_reports_model_sizes():
     sized = [r.row for r in _flat(stored) if r.table == "_model_size"]
     assert {row["model"] for row in sized} == {"anchored", "arf", "market"}
     assert all(0 < row["bytes"] < 10 * 1024 * 1024 for row in sized)
+
+
+class _Submitted:
+    """An MLflow logger that keeps what it is handed."""
+
+    def __init__(self) -> None:
+        self.submitted: list = []
+
+    def ready(self, league: str) -> bool:
+        return True
+
+    def submit(self, snapshot) -> None:
+        self.submitted.append(snapshot)
+
+
+def test_one_pickle_per_epoch_serves_recovery_the_api_and_mlflow(monkeypatch):
+    events = list(replay_events(load(BUNDLED_DATA, ["E0"], ["2017-18"]).rows))[:1500]
+    pickled = []
+    real_dumps = league_module.dumps
+
+    def counting_dumps(value):
+        if isinstance(value, LeagueProcessor):
+            pickled.append(value.events)
+        return real_dumps(value)
+
+    monkeypatch.setattr(league_module, "dumps", counting_dumps)
+    logger = _Submitted()
+    stored: list = []
+    flow = build_dataflow(
+        TestingSource([e.to_json() for e in events], batch_size=25),
+        TestingSink(stored),
+        FlowConfig(publish_state_every=0.0),  # a league_state row after every epoch
+        context=RunContext(snapshots=SnapshotPolicy(logger, min_interval=0.0)),  # type: ignore[arg-type]
+    )
+    run_main(flow, epoch_interval=timedelta(milliseconds=1))
+    states = [r.row for r in _flat(stored) if r.table == "league_state"]
+    assert len(states) >= 5 and len(logger.submitted) >= 2  # several epochs, both consumers
+    assert len(pickled) == len(set(pickled))  # never the same state twice
+    published = {pickle.loads(row["state"]).events for row in states}
+    logged = {pickle.loads(s.state).events for s in logger.submitted}
+    assert published | logged <= set(pickled)  # every consumer got an epoch's pickle
