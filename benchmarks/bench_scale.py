@@ -35,6 +35,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.common import positive_int
 from benchmarks.synthetic import leagues_events
 
 KEY = b"bench-scale-key-" * 2
@@ -197,14 +198,24 @@ def capacity_table(results: list[dict], history: dict) -> Table:
     return table
 
 
+def _sizes(text: str) -> list[int]:
+    return [positive_int(part.strip()) for part in text.split(",")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1,10,100", help="league counts, comma-separated")
-    parser.add_argument("--seasons", type=int, default=1)
-    parser.add_argument("--updates", type=int, default=3, help="pre-match odds updates a match")
-    parser.add_argument("--history", type=int, default=10, help="seasons of the one-league run")
+    parser.add_argument(
+        "--sizes", type=_sizes, default="1,10,100", help="league counts, comma-separated"
+    )
+    parser.add_argument("--seasons", type=positive_int, default=1)
+    parser.add_argument(
+        "--updates", type=positive_int, default=3, help="pre-match odds updates a match"
+    )
+    parser.add_argument(
+        "--history", type=positive_int, default=10, help="seasons of the one-league run"
+    )
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = args.sizes
 
     work = Path(tempfile.mkdtemp(prefix="matchflow-scale-"))
     work.chmod(0o755)

@@ -8,13 +8,20 @@ from stream.loader import BUNDLED_DATA, available, load
 from stream.replay import replay_events
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (else exit 2 naming it)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
 def event_arguments(
     description: str, leagues: str = "E0", seasons: str = "2005-06:2022-23", repeats: int = 3
 ) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--leagues", default=leagues, help="comma-separated codes, or all")
     parser.add_argument("--seasons", default=seasons, help="FIRST:LAST")
-    parser.add_argument("--repeats", type=int, default=repeats)
+    parser.add_argument("--repeats", type=positive_int, default=repeats)
     return parser.parse_args()
 
 

@@ -55,13 +55,14 @@ class LeagueLogic(StatefulBatchLogic[Event | Record, list[Record], bytes]):
     A batch of the league's events comes back as one list of records: one
     item downstream per batch, not per event.
 
-    The state is pickled once per epoch, in :meth:`snapshot` (Bytewax calls it
-    at the end of every epoch in which the league had events, with or without
-    recovery), and that one pickle serves everyone who wants the state: the
-    recovery store, the MLflow snapshot the league is owed, and the
-    ``league_state`` row for the API, which goes out with the first event of
-    an epoch once ``config.publish_state_every`` seconds have passed (and at
-    the end of the stream)."""
+    The processor pickles a state once, however many ask for it
+    (:meth:`LeagueProcessor.pickled`). Bytewax asks at the end of every epoch
+    in which the league had events (:meth:`snapshot`, with or without
+    recovery), and the MLflow snapshot the league is owed is taken from that
+    pickle. The ``league_state`` row for the API goes out after a batch once
+    ``config.publish_state_every`` seconds have passed, and at the end of the
+    stream; when no event follows before the epoch ends (a live league
+    between its events), the epoch reuses that pickle."""
 
     def __init__(self, config: FlowConfig, context: RunContext, resume_state: bytes | None) -> None:
         self.config = config
@@ -71,12 +72,13 @@ class LeagueLogic(StatefulBatchLogic[Event | Record, list[Record], bytes]):
             pickle.loads(resume_state) if resume_state is not None else None
         )
         self._published = time.monotonic()
-        self._epoch_pickle = False  # the processor holds the pickle of the last epoch's end
 
     def on_batch(self, values: list[Event | Record]) -> tuple[list[list[Record]], bool]:
         out: list[Record] = []
         for value in values:
             out += self._on_item(value)
+        if self.processor is not None and self._publish_due():
+            out.append(self._state_record())
         return [out], StatefulBatchLogic.RETAIN
 
     def _on_item(self, value: Event | Record) -> list[Record]:
@@ -86,13 +88,9 @@ class LeagueLogic(StatefulBatchLogic[Event | Record, list[Record], bytes]):
             return [value]
         if self.processor is None:
             self.processor = self.context.new_processor(value.league, self.config)
-        published = [self._state_record()] if self._epoch_pickle else []
-        self._epoch_pickle = False
         records = self.processor.process(value)
         if self.context.snapshots is not None:
             self.context.snapshots.after(self.processor, records)
-        if published:
-            records = published + records
         if self.metrics is not None:
             self.metrics.observe(value.league, value.type, records)
         return records
@@ -119,9 +117,7 @@ class LeagueLogic(StatefulBatchLogic[Event | Record, list[Record], bytes]):
         state = self.processor.pickled()
         if self.context.snapshots is not None:
             self.context.snapshots.take_due(self.processor)
-        self._epoch_pickle = self._publish_due()
-        if not self._epoch_pickle:
-            self.processor.forget_pickle()  # nobody else will ask before it changes
+        self.processor.forget_pickle()  # nobody asks again before it changes: free it
         return state
 
 

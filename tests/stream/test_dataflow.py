@@ -86,7 +86,7 @@ class _Submitted:
         self.submitted.append(snapshot)
 
 
-def test_one_pickle_per_epoch_serves_recovery_the_api_and_mlflow(monkeypatch):
+def test_a_state_is_pickled_once_for_recovery_the_api_and_mlflow(monkeypatch):
     events = list(replay_events(load(BUNDLED_DATA, ["E0"], ["2017-18"]).rows))[:1500]
     pickled = []
     real_dumps = league_module.dumps
@@ -102,13 +102,15 @@ def test_one_pickle_per_epoch_serves_recovery_the_api_and_mlflow(monkeypatch):
     flow = build_dataflow(
         TestingSource([e.to_json() for e in events], batch_size=25),
         TestingSink(stored),
-        FlowConfig(publish_state_every=0.0),  # a league_state row after every epoch
+        FlowConfig(publish_state_every=0.0),  # a league_state row after every batch
         context=RunContext(snapshots=SnapshotPolicy(logger, min_interval=0.0)),  # type: ignore[arg-type]
     )
     run_main(flow, epoch_interval=timedelta(milliseconds=1))
     states = [r.row for r in _flat(stored) if r.table == "league_state"]
     assert len(states) >= 5 and len(logger.submitted) >= 2  # several epochs, both consumers
-    assert len(pickled) == len(set(pickled))  # never the same state twice
+    # Never the same state twice; only the end of the stream may pickle its last
+    # state again, after the epoch that had it freed the bytes.
+    assert len(pickled[:-1]) == len(set(pickled[:-1]))
     published = {pickle.loads(row["state"]).events for row in states}
     logged = {pickle.loads(s.state).events for s in logger.submitted}
-    assert published | logged <= set(pickled)  # every consumer got an epoch's pickle
+    assert published | logged <= set(pickled)  # every consumer got one of those pickles
