@@ -19,6 +19,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.bench_dataflow import plain_loop
-from benchmarks.common import event_arguments, selected_events
+from benchmarks.common import event_arguments, new_database, postgres_server, selected_events
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
 from stream.kafka.admin import ensure_topics, partitions_of
@@ -36,21 +37,11 @@ from stream.kafka_run import KafkaRun, run_kafka
 from stream.league import LeagueProcessor
 from stream.records import Record
 from stream.services.kafka_broker import KafkaBroker
-from stream.services.postgres_cluster import PostgresCluster
 from stream.storage import open_store
 
 IDLE = 1.0
 KEY = b"bench-kafka-pg-key" * 2
 console = Console()
-
-
-def _database(server: str) -> str:
-    import psycopg
-
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{server}/{name}"
 
 
 def raw_consume(bootstrap: str, topic: str, expected: int) -> float:
@@ -71,7 +62,7 @@ def embedded_run(payloads: list[str], url: str) -> float:
 
 
 def kafka_run(bootstrap: str, topic: str, server: str) -> float:
-    url = _database(server)
+    url = new_database(server)
     started = time.perf_counter()
     run_kafka(
         KafkaRun(bootstrap=bootstrap, topic=topic, db_url=url, until_idle=IDLE, key=KEY),
@@ -108,16 +99,13 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="matchflow-bench-"))
     work.chmod(0o755)
-    broker = cluster = None
     bootstrap = os.environ.get("MATCHFLOW_KAFKA")
-    server = os.environ.get("MATCHFLOW_PG")
-    try:
+    with ExitStack() as services:
+        server = services.enter_context(postgres_server(work))
         if not bootstrap:
             broker = KafkaBroker(work / "kafka").start()
+            services.callback(broker.stop)
             bootstrap = broker.bootstrap
-        if not server:
-            cluster = PostgresCluster(work / "pg").start()
-            server = cluster.url.rsplit("/", 1)[0]
         topic = f"bench-{uuid.uuid4().hex[:8]}"
         ensure_topics(bootstrap, [topic])
         publisher = EventPublisher(bootstrap, topic)
@@ -151,13 +139,8 @@ def main() -> None:
         started = time.perf_counter()
         plain_loop(payloads, FlowConfig())
         loop_s = time.perf_counter() - started
-        pg_rows, pg_s = upsert_rate(payloads, _database(server))
+        pg_rows, pg_s = upsert_rate(payloads, new_database(server))
         sqlite_rows, sqlite_s = upsert_rate(payloads, f"sqlite:///{work / 'rate.db'}")
-    finally:
-        if broker:
-            broker.stop()
-        if cluster:
-            cluster.stop()
 
     base = len(payloads) / statistics.median(times["embedded (replay -> SQLite)"])
     table = Table(

@@ -24,6 +24,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.common import positive_int
+
 MATCHFLOW = str(Path(sys.executable).parent / "matchflow")
 
 
@@ -47,8 +49,8 @@ def replay(db: Path, processes: int) -> tuple[float, float, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--repeats", type=positive_int, default=3)
+    parser.add_argument("--processes", type=positive_int, default=2)
     args = parser.parse_args()
     console = Console()
     rates: dict[int, list[float]] = {1: [], args.processes: []}

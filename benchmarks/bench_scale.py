@@ -22,20 +22,18 @@ import argparse
 import gc
 import math
 import multiprocessing
-import os
 import pickle
 import resource
 import statistics
 import tempfile
 import time
 import tracemalloc
-import uuid
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.common import positive_int
+from benchmarks.common import new_database, positive_int, postgres_server
 from benchmarks.synthetic import leagues_events
 
 KEY = b"bench-scale-key-" * 2
@@ -107,17 +105,8 @@ def measure(leagues: int, seasons: int, updates: int, work: str, pg_server: str 
         "pg_rows_per_s": None,
     }
     if pg_server:
-        result["pg_rows_per_s"] = _upsert_rate(tables, _database(pg_server))
+        result["pg_rows_per_s"] = _upsert_rate(tables, new_database(pg_server, "scale"))
     return result
-
-
-def _database(server: str) -> str:
-    import psycopg
-
-    name = f"scale_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{server}/{name}"
 
 
 def _in_child(*args) -> dict:
@@ -215,29 +204,17 @@ def main() -> None:
         "--history", type=positive_int, default=10, help="seasons of the one-league run"
     )
     args = parser.parse_args()
-    sizes = args.sizes
 
     work = Path(tempfile.mkdtemp(prefix="matchflow-scale-"))
     work.chmod(0o755)
-    cluster = None
-    server = os.environ.get("MATCHFLOW_PG")
-    try:
-        if not server:
-            from stream.services.postgres_cluster import PostgresCluster
-
-            cluster = PostgresCluster(work / "pg").start()
-            server = cluster.url.rsplit("/", 1)[0]
+    with postgres_server(work) as server:
         results = []
-        for size in sizes:
+        for size in args.sizes:
             results.append(_in_child(size, args.seasons, args.updates, str(work), server))
             console.log(f"{size} leagues: {results[-1]['events_per_s']:,.0f} events/s")
-        history = _in_child(1, args.history, args.updates, str(work), None)
-        results.append(history)
-    finally:
-        if cluster:
-            cluster.stop()
-    console.print(measured_table(results))
-    console.print(capacity_table(results[:-1], history))
+    history = _in_child(1, args.history, args.updates, str(work), None)
+    console.print(measured_table([*results, history]))
+    console.print(capacity_table(results, history))
 
 
 if __name__ == "__main__":

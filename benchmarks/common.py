@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from stream.loader import BUNDLED_DATA, available, load
 from stream.replay import replay_events
@@ -47,3 +52,29 @@ def median_table(title: str, label: str, times: dict[str, list[float]], events: 
         median = statistics.median(values)
         table.add_row(name, f"{median:.2f}", f"{events / median:,.0f}", f"{median / base:.3f}")
     return table
+
+
+@contextmanager
+def postgres_server(work: Path) -> Iterator[str]:
+    """A PostgreSQL server URL without a database: ``MATCHFLOW_PG`` when set,
+    else a throwaway cluster in ``work``, stopped on the way out."""
+    if server := os.environ.get("MATCHFLOW_PG"):
+        yield server
+        return
+    from stream.services.postgres_cluster import PostgresCluster
+
+    cluster = PostgresCluster(work / "pg").start()
+    try:
+        yield cluster.url.rsplit("/", 1)[0]
+    finally:
+        cluster.stop()
+
+
+def new_database(server: str, prefix: str = "bench") -> str:
+    """The URL of a fresh, empty database on ``server``."""
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{server}/{name}"
