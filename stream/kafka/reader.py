@@ -20,6 +20,7 @@ def _consumer(bootstrap: str) -> Consumer:
                 "group.id": "matchflow-reader",
                 "enable.auto.commit": False,
                 "fetch.message.max.bytes": 8 << 20,
+                "auto.offset.reset": "earliest",  # a start gone to retention: the oldest kept
             },
         )
     )
