@@ -14,12 +14,10 @@ processing, and PostgreSQL's upsert rate for the rows one replay writes.
 from __future__ import annotations
 
 import gc
-import os
 import statistics
 import tempfile
 import time
 import uuid
-from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 
@@ -28,7 +26,13 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.bench_dataflow import plain_loop
-from benchmarks.common import event_arguments, new_database, postgres_server, selected_events
+from benchmarks.common import (
+    event_arguments,
+    kafka_server,
+    new_database,
+    postgres_server,
+    selected_events,
+)
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
 from stream.kafka.admin import ensure_topics, partitions_of
@@ -36,7 +40,6 @@ from stream.kafka.producer import EventPublisher
 from stream.kafka_run import KafkaRun, run_kafka
 from stream.league import LeagueProcessor
 from stream.records import Record
-from stream.services.kafka_broker import KafkaBroker
 from stream.storage import open_store
 
 IDLE = 1.0
@@ -61,8 +64,20 @@ def embedded_run(payloads: list[str], url: str) -> float:
     return run_payloads(payloads, url, FlowConfig(), key=KEY).seconds
 
 
-def kafka_run(bootstrap: str, topic: str, server: str) -> float:
-    url = new_database(server)
+def published_topic(bootstrap: str, events: list, payloads: list[str]) -> tuple[str, float]:
+    """A new topic holding the replay, keyed by league; and the seconds publishing took."""
+    topic = f"bench-{uuid.uuid4().hex[:8]}"
+    ensure_topics(bootstrap, [topic])
+    publisher = EventPublisher(bootstrap, topic)
+    started = time.perf_counter()
+    for event, payload in zip(events, payloads):
+        publisher.publish(event.league, payload)
+    publisher.flush()
+    return topic, time.perf_counter() - started
+
+
+def kafka_run(bootstrap: str, topic: str, url: str) -> float:
+    """Seconds of Kafka -> Bytewax -> the store at ``url``, less the idle wait."""
     started = time.perf_counter()
     run_kafka(
         KafkaRun(bootstrap=bootstrap, topic=topic, db_url=url, until_idle=IDLE, key=KEY),
@@ -99,22 +114,8 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="matchflow-bench-"))
     work.chmod(0o755)
-    bootstrap = os.environ.get("MATCHFLOW_KAFKA")
-    with ExitStack() as services:
-        server = services.enter_context(postgres_server(work))
-        if not bootstrap:
-            broker = KafkaBroker(work / "kafka").start()
-            services.callback(broker.stop)
-            bootstrap = broker.bootstrap
-        topic = f"bench-{uuid.uuid4().hex[:8]}"
-        ensure_topics(bootstrap, [topic])
-        publisher = EventPublisher(bootstrap, topic)
-        started = time.perf_counter()
-        for event, payload in zip(events, payloads):
-            publisher.publish(event.league, payload)
-        publisher.flush()
-        publish_s = time.perf_counter() - started
-        del publisher
+    with postgres_server(work) as server, kafka_server(work) as bootstrap:
+        topic, publish_s = published_topic(bootstrap, events, payloads)
 
         times: dict[str, list[float]] = {
             "embedded (replay -> SQLite)": [],
@@ -125,7 +126,10 @@ def main() -> None:
             url = f"sqlite:///{work / f'embedded-{i}.db'}"
             runs = [
                 ("embedded (replay -> SQLite)", partial(embedded_run, payloads, url)),
-                ("Kafka -> Bytewax -> PostgreSQL", partial(kafka_run, bootstrap, topic, server)),
+                (
+                    "Kafka -> Bytewax -> PostgreSQL",
+                    partial(kafka_run, bootstrap, topic, new_database(server)),
+                ),
             ]
             for name, run in runs if i % 2 == 0 else runs[::-1]:
                 gc.collect()  # no run pays for the garbage of the one before

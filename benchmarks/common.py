@@ -70,6 +70,22 @@ def postgres_server(work: Path) -> Iterator[str]:
         cluster.stop()
 
 
+@contextmanager
+def kafka_server(work: Path) -> Iterator[str]:
+    """A Kafka bootstrap address: ``MATCHFLOW_KAFKA`` when set, else a
+    throwaway broker in ``work``, stopped on the way out."""
+    if bootstrap := os.environ.get("MATCHFLOW_KAFKA"):
+        yield bootstrap
+        return
+    from stream.services.kafka_broker import KafkaBroker
+
+    broker = KafkaBroker(work / "kafka").start()
+    try:
+        yield broker.bootstrap
+    finally:
+        broker.stop()
+
+
 def new_database(server: str, prefix: str = "bench") -> str:
     """The URL of a fresh, empty database on ``server``."""
     import psycopg

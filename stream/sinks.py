@@ -1,7 +1,8 @@
 """Bytewax sinks of ``(league, [Record, ...])`` pairs.
 
 :class:`StoreSink` writes behind: a background thread upserts each batch while
-the worker goes on processing (the database works on the other core), and the
+the worker goes on processing (the database works on the other core; for
+PostgreSQL, so does a child process that runs psycopg), and the
 partition's ``snapshot()`` (called by Bytewax at the end of every epoch, before
 the epoch's state is committed) waits until everything handed over is written.
 So a recovered dataflow never resumes past a row that was not stored; the
@@ -13,6 +14,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
+from typing import Protocol
 
 from bytewax.outputs import (
     DynamicSink,
@@ -23,17 +25,36 @@ from bytewax.outputs import (
 
 from models.sealing import seal
 from stream.records import Record
-from stream.storage import Store, open_store
+from stream.storage import open_store
 
 Observer = Callable[[Record], None]
 _STOP = object()
+
+
+class Writer(Protocol):
+    """What the sink needs of a store (a :class:`Store` is one)."""
+
+    def write(self, records: list[Record]) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def open_writer(url: str) -> Writer:
+    """PostgreSQL is written from a child process (:mod:`stream.writer_process`:
+    psycopg's Python work would take the worker's GIL); SQLite's writes run in
+    C with the GIL released, and stay in this process."""
+    if url.startswith(("postgresql:", "postgres:")):
+        from stream.writer_process import WriterProcess
+
+        return WriterProcess(url)
+    return open_store(url)
 
 
 class WriteBehind:
     """Upsert batches on a background thread; :meth:`flush` waits for them and
     re-raises the first failure, so an error stops the dataflow."""
 
-    def __init__(self, store: Store, depth: int = 16) -> None:
+    def __init__(self, store: Writer, depth: int = 16) -> None:
         self._store = store
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
@@ -75,7 +96,7 @@ class WriteBehind:
 
 
 class _StorePartition(StatefulSinkPartition[list[Record], None]):
-    def __init__(self, store: Store, observer: Observer | None, key: bytes) -> None:
+    def __init__(self, store: Writer, observer: Observer | None, key: bytes) -> None:
         self._writer = WriteBehind(store)
         self._observer = observer
         self._key = key
@@ -119,7 +140,7 @@ class StoreSink(FixedPartitionedSink[list[Record], None]):
         url: str,
         key: bytes,
         observer: Observer | None = None,
-        opener: Callable[[str], Store] = open_store,
+        opener: Callable[[str], Writer] = open_writer,
     ) -> None:
         self.url = url
         self._observer = observer
