@@ -16,6 +16,7 @@ pipe, not the command line, where ``ps`` would show its password.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import subprocess
@@ -123,10 +124,8 @@ def _serve(requests: Connection, replies: Connection) -> None:
 
 
 if __name__ == "__main__":
-    try:
+    with contextlib.suppress(BrokenPipeError, EOFError):  # the parent is gone
         _serve(
             Connection(int(sys.argv[1]), writable=False),
             Connection(int(sys.argv[2]), readable=False),
         )
-    except (BrokenPipeError, EOFError):  # the parent is gone; the server ends our session
-        pass
