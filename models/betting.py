@@ -104,7 +104,7 @@ class FlatStake:
         books: Sequence[str] | None = None,
     ) -> Decision | None:
         outcome, value = best_value(probs, odds)
-        if value <= self.edge:
+        if not value > self.edge:  # NaN compares False: no value, no bet
             return None
         return Decision(outcome, odds[outcome], probs[outcome], self.stake, _book(books, outcome))
 
@@ -131,7 +131,7 @@ class FractionalKelly:
         books: Sequence[str] | None = None,
     ) -> Decision | None:
         outcome, value = best_value(probs, odds)
-        if value <= self.edge or bankroll <= 0:
+        if not (value > self.edge and bankroll > 0):  # NaN compares False: no bet
             return None
         share = min(self.fraction * kelly_fraction(probs[outcome], odds[outcome]), self.cap)
         stake = round(share * bankroll, 6)

@@ -125,6 +125,10 @@ def _serve(tracking_uri: str, keep: int, key: bytes, inbox, outbox) -> None:
     outbox.put(None)
 
 
+class SnapshotFailed(RuntimeError):
+    """MLflow refused a snapshot; the message is its reason."""
+
+
 @dataclass
 class SnapshotLogger:
     """Logs snapshots to MLflow in a separate process; ``on_logged`` gets a
@@ -134,6 +138,7 @@ class SnapshotLogger:
     keep: int = 5
     key: bytes = b""  # the sealing key (Settings.sealing_key())
     on_logged: Callable[[dict], None] | None = None
+    on_error: Callable[[str, str], None] | None = None  # (league, reason) of a failure
     errors: list[str] = field(default_factory=list)
     logged: list[dict] = field(default_factory=list)
     _in_flight: dict[str, int] = field(default_factory=dict)
@@ -166,17 +171,28 @@ class SnapshotLogger:
         self._inbox.put(snapshot)
 
     def _collect(self) -> None:
+        """Results as they come back. A failure, MLflow's or ``on_logged``'s,
+        is logged with its reason and counted; this thread and the league's
+        later snapshots go on."""
         while (message := self._outbox.get()) is not None:
             status, league, payload = message
-            if status == "ok":
+            try:
+                if status != "ok":
+                    raise SnapshotFailed(payload)
                 self.logged.append(payload)
                 if self.on_logged is not None:
                     self.on_logged(payload)
-            else:
-                log.warning("snapshot of %s failed: %s", league, payload)
-                self.errors.append(f"{league}: {payload}")
-            with self._lock:
-                self._in_flight[league] -= 1
+            except Exception as exc:
+                reason = str(exc)
+                if not isinstance(exc, SnapshotFailed):
+                    reason = f"{type(exc).__name__}: {reason}"
+                log.warning("snapshot of %s failed: %s", league, reason)
+                self.errors.append(f"{league}: {reason}")
+                if self.on_error is not None:
+                    self.on_error(league, reason)
+            finally:
+                with self._lock:
+                    self._in_flight[league] -= 1
 
     def close(self) -> None:
         """Log everything submitted, then stop the process."""

@@ -13,6 +13,7 @@ into its state as :class:`FlowConfig`) and
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -27,17 +28,46 @@ BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data" / "football-data"
 
 
 class ModelSettings(BaseModel):
-    """What a league's processor needs to build its models and strategies."""
+    """What a league's processor needs to build its models and strategies.
+    Every value has bounds: one out of them is exit 2 naming its variable."""
 
-    seed: int = 42
-    rolling_window: int = 100
-    monitor_delta: float = 0.002  # ADWIN confidence of the drift monitor; larger alarms sooner
-    edge: float = 0.10
-    best_edge: float = 0.02  # threshold of the best-price strategies
-    prior_variance: float = 0.003  # the anchored model's prior: the market is right
-    kelly_fraction: float = 0.25
-    kelly_cap: float = 0.05
-    flat_stake: float = 1.0
+    seed: int = Field(42, ge=0)
+    rolling_window: int = Field(100, ge=1)
+    # ADWIN confidence of the drift monitor; larger alarms sooner
+    monitor_delta: float = Field(0.002, gt=0, lt=1)
+    edge: float = Field(0.10, ge=0, allow_inf_nan=False)
+    best_edge: float = Field(0.02, ge=0, allow_inf_nan=False)  # of the best-price strategies
+    # the anchored model's prior: the market is right
+    prior_variance: float = Field(0.003, gt=0, allow_inf_nan=False)
+    kelly_fraction: float = Field(0.25, gt=0, le=1)
+    kelly_cap: float = Field(0.05, gt=0, le=1)  # largest stake, as a share of the bankroll
+    flat_stake: float = Field(1.0, gt=0, allow_inf_nan=False)
+    # Seconds of event time an event may arrive behind its league's latest
+    # one and still be processed in order (see stream/ordering.py).
+    allowed_lateness: float = Field(300.0, ge=0, le=30 * 86400, allow_inf_nan=False)
+    arf: ArfConfig = Field(default_factory=ArfConfig)
+
+    def learned_differences(self, other: ModelSettings) -> list[tuple[str, str, str]]:
+        """``(variable, self's value, other's)`` for each setting that shaped
+        learned state and differs: a warm start cannot change them.
+
+        >>> ModelSettings().learned_differences(ModelSettings(edge=0.5, prior_variance=0.01))
+        [('MATCHFLOW_PRIOR_VARIANCE', '0.003', '0.01')]
+        """
+        mine, theirs = _learned(self), _learned(other)
+        return [(name, mine[name], theirs[name]) for name in mine if mine[name] != theirs[name]]
+
+
+# Settings that shaped a league's learned state (models, scores, monitor);
+# the others (edges, stakes, lateness, cadence) apply to a restored state.
+LEARNED_SETTINGS = ("seed", "rolling_window", "monitor_delta", "prior_variance")
+
+
+def _learned(settings: ModelSettings) -> dict[str, str]:
+    values = {f"MATCHFLOW_{n.upper()}": str(getattr(settings, n)) for n in LEARNED_SETTINGS}
+    for name, value in asdict(settings.arf).items():
+        values[f"MATCHFLOW_ARF__{name.upper()}"] = str(value)
+    return values
 
 
 class FlowConfig(ModelSettings):
@@ -46,7 +76,6 @@ class FlowConfig(ModelSettings):
     model_config = ConfigDict(frozen=True)
 
     publish_state_every: float = 30.0  # seconds between league_state rows for the API
-    arf: ArfConfig = Field(default_factory=ArfConfig)
 
     def as_params(self) -> dict[str, str]:
         """Flat ``flow.*`` and ``arf.*`` strings, as MLflow params.
@@ -82,7 +111,9 @@ class FlowConfig(ModelSettings):
 class Settings(SealingSettings, ModelSettings):
     """Process-wide settings, overridable by ``MATCHFLOW_*`` variables."""
 
-    model_config = SettingsConfigDict(env_prefix="MATCHFLOW_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="MATCHFLOW_", env_nested_delimiter="__", extra="ignore", frozen=True
+    )
 
     db: str = "sqlite:///matchflow.db"
     data_dir: Path = BUNDLED_DATA

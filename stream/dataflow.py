@@ -13,6 +13,7 @@ from __future__ import annotations
 import pickle
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import bytewax.operators as op
 from bytewax.dataflow import Dataflow, operator
@@ -24,6 +25,7 @@ from stream.config import FlowConfig
 from stream.context import RunContext
 from stream.events import Event, EventError, parse_event
 from stream.league import LeagueProcessor
+from stream.ordering import EventTimeBuffer
 from stream.records import Record, dead_letter
 
 # Rejected payloads travel under this key, so one map both validates and keys
@@ -50,10 +52,12 @@ def keyed_by_league(item: object) -> tuple[str, Event | Record]:
 
 
 class LeagueLogic(StatefulBatchLogic[Event | Record, list[Record], bytes]):
-    """Bytewax's handle on one league's processor; snapshots are pickles
-    (``stateful_map`` would deep-copy the models every epoch: 3x slower).
-    A batch of the league's events comes back as one list of records: one
-    item downstream per batch, not per event.
+    """Bytewax's handle on one league: its events put in event-time order
+    (:class:`~stream.ordering.EventTimeBuffer`), then its processor.
+    Snapshots are pickles (``stateful_map`` would deep-copy the models every
+    epoch: 3x slower) of the processor and the events still held back. A
+    batch of the league's events comes back as one list of records: one item
+    downstream per batch, not per event.
 
     The processor pickles a state once, however many ask for it
     (:meth:`LeagueProcessor.pickled`). Bytewax asks at the end of every epoch
@@ -62,38 +66,69 @@ class LeagueLogic(StatefulBatchLogic[Event | Record, list[Record], bytes]):
     pickle. The ``league_state`` row for the API goes out after a batch once
     ``config.publish_state_every`` seconds have passed, and at the end of the
     stream; when no event follows before the epoch ends (a live league
-    between its events), the epoch reuses that pickle."""
+    between its events), the epoch reuses that pickle.
+
+    A restored state (recovery) runs under this command's settings
+    (:meth:`LeagueProcessor.reconfigure`), or starts afresh when the run's
+    context says so for its league."""
 
     def __init__(self, config: FlowConfig, context: RunContext, resume_state: bytes | None) -> None:
         self.config = config
         self.context = context
         self.metrics = context.metrics
-        self.processor: LeagueProcessor | None = (
-            pickle.loads(resume_state) if resume_state is not None else None
-        )
+        self.processor, self.buffer = _restore(resume_state, config, context)
         self._published = time.monotonic()
 
     def on_batch(self, values: list[Event | Record]) -> tuple[list[list[Record]], bool]:
         out: list[Record] = []
+        now = datetime.now(UTC)
         for value in values:
-            out += self._on_item(value)
+            out += self._on_item(value, now)
         if self.processor is not None and self._publish_due():
             out.append(self._state_record())
         return [out], StatefulBatchLogic.RETAIN
 
-    def _on_item(self, value: Event | Record) -> list[Record]:
+    def _on_item(self, value: Event | Record, now: datetime) -> list[Record]:
         if isinstance(value, Record):  # a dead letter under the REJECTED key
             if self.metrics is not None:
                 self.metrics.observe("unknown", "rejected", [value])
             return [value]
         if self.processor is None:
             self.processor = self.context.new_processor(value.league, self.config)
-        records = self.processor.process(value)
+        if self.buffer.is_late(value, now):
+            mark = self.buffer.watermark(now)
+            records = self.processor.process_late(value, mark)  # type: ignore[arg-type]
+            self._observe(value, records)
+            return records
+        out: list[Record] = []
+        for event in self.buffer.offer(value, now):
+            out += self._process(event)
+        return out
+
+    def _process(self, event: Event) -> list[Record]:
+        records = self.processor.process(event)  # type: ignore[union-attr]
         if self.context.snapshots is not None:
-            self.context.snapshots.after(self.processor, records)
-        if self.metrics is not None:
-            self.metrics.observe(value.league, value.type, records)
+            self.context.snapshots.after(self.processor, records)  # type: ignore[arg-type]
+        self._observe(event, records)
         return records
+
+    def _observe(self, event: Event, records: list[Record]) -> None:
+        if self.metrics is not None:
+            self.metrics.observe(event.league, event.type, records)
+
+    def _released(self, events: list[Event]) -> list[Record]:
+        out: list[Record] = []
+        for event in events:
+            out += self._process(event)
+        return out
+
+    def on_notify(self) -> tuple[list[list[Record]], bool]:
+        """A quiet league's held events, once the lateness has passed in wall time."""
+        out = self._released(self.buffer.release(datetime.now(UTC)))
+        return ([out] if out else []), StatefulBatchLogic.RETAIN
+
+    def notify_at(self) -> datetime | None:
+        return self.buffer.next_release(datetime.now(UTC))
 
     def _publish_due(self) -> bool:
         return time.monotonic() - self._published >= self.config.publish_state_every
@@ -103,22 +138,48 @@ class LeagueLogic(StatefulBatchLogic[Event | Record, list[Record], bytes]):
         return self.processor.state_record()  # type: ignore[union-attr]
 
     def on_eof(self) -> tuple[list[list[Record]], bool]:
+        """The end of the stream (or ``--until-idle``): nothing later can
+        come, so everything held is released."""
         if self.processor is None:
             return [], StatefulBatchLogic.RETAIN
+        out = self._released(self.buffer.drain())
         if self.context.snapshots is not None:
             self.context.snapshots.final(self.processor)
-        return [[*self.processor.model_sizes(), self._state_record()]], StatefulBatchLogic.RETAIN
+        out += [*self.processor.model_sizes(), self._state_record()]
+        return [out], StatefulBatchLogic.RETAIN
 
     def snapshot(self) -> bytes:
         if self.metrics is not None:
             self.metrics.recovery_snapshotted()
         if self.processor is None:
             return pickle.dumps(None)
-        state = self.processor.pickled()
-        if self.context.snapshots is not None:
+        if self.context.snapshots is not None:  # first: it may mark the state snapshotted
             self.context.snapshots.take_due(self.processor)
+        state = pickle.dumps((STATE_FORMAT, self.processor.pickled(), self.buffer))
         self.processor.forget_pickle()  # nobody asks again before it changes: free it
         return state
+
+
+# A recovery snapshot: (STATE_FORMAT, the processor's pickle, its held events).
+# Older stores hold the processor's pickle alone; both resume.
+STATE_FORMAT = "league/2"
+
+
+def _restore(
+    resume_state: bytes | None, config: FlowConfig, context: RunContext
+) -> tuple[LeagueProcessor | None, EventTimeBuffer]:
+    """The processor and held events of a resumed league, under this run's settings."""
+    restored = pickle.loads(resume_state) if resume_state is not None else None
+    buffer = EventTimeBuffer(config.allowed_lateness)
+    if isinstance(restored, tuple) and restored[0] == STATE_FORMAT:
+        restored, buffer = pickle.loads(restored[1]), restored[2]
+        buffer.lateness = EventTimeBuffer(config.allowed_lateness).lateness
+    if restored is None:
+        return None, buffer
+    if restored.league in context.fresh:
+        return LeagueProcessor(restored.league, config), buffer
+    restored.reconfigure(config)
+    return restored, buffer
 
 
 def _only_dead_letters(pair: tuple[str, list[Record]]) -> list[Record]:

@@ -177,6 +177,16 @@ class Result(_Event):
 
 
 Event = Annotated[Fixture | Odds | Result, Field(discriminator="type")]
+
+# At one instant fixtures come first, then results, then odds: a result settles
+# before new odds of the same instant are priced.
+_KIND_ORDER = {"fixture": 0, "result": 1, "odds": 2}
+
+
+def event_order(event: Fixture | Odds | Result) -> tuple[datetime, int, str]:
+    """The order a league processes its events in: event time, then kind,
+    then match id (quotes of one instant are order-free among themselves)."""
+    return (event.ts, _KIND_ORDER[event.type], event.match_id)
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 

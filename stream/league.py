@@ -8,6 +8,8 @@ breaks a match's life cycle comes back as a single dead-letter record.
 
 from __future__ import annotations
 
+import hashlib
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,6 +37,16 @@ PHASES = ("pre", "close")
 
 class LifecycleError(ValueError):
     """An event that is valid alone but impossible for its match."""
+
+
+class SettingsConflict(ValueError):
+    """A restored state learned under settings the command changes."""
+
+    def __init__(self, league: str, differences: list[tuple[str, str, str]]) -> None:
+        self.league = league
+        self.differences = differences
+        changed = ", ".join(f"{name}: learned with {old}, now {new}" for name, old, new in differences)
+        super().__init__(f"{changed} (league {league})")
 
 
 @dataclass
@@ -73,14 +85,28 @@ class LeagueProcessor:
         self.last_snapshot = 0  # matches learned at the last MLflow snapshot
         self.season_teams: dict[str, set[str]] = {}
         self.references: dict[str, str] = {}  # moment -> the latest reference bookmaker
+        self.late_events = 0  # events older than the watermark (stream.ordering)
+        self.refused_bets = 0  # decisions skipped: a probability was not finite
         self._pickled: bytes | None = None  # this state, pickled, until the next event
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_pickled"}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+        self.__dict__.update({"late_events": 0, "refused_bets": 0, **state})
         self._pickled = None
+
+    def reconfigure(self, config: FlowConfig) -> None:
+        """Apply the command's settings to a restored state: betting and
+        stream settings take effect; a setting the models learned under
+        cannot change (:class:`SettingsConflict` names it)."""
+        differences = self.config.learned_differences(config)
+        if differences:
+            raise SettingsConflict(self.league, differences)
+        if config != self.config:
+            self.config = config
+            self.strategies = config.build_strategies()
+            self._pickled = None
 
     def pickled(self) -> bytes:
         """This processor pickled (:func:`models.pickling.dumps`), once per
@@ -97,7 +123,8 @@ class LeagueProcessor:
     def process(self, event: Event) -> list[Record]:
         self._pickled = None
         self.events += 1
-        self.last_ts = event.ts
+        if self.last_ts is None or event.ts > self.last_ts:
+            self.last_ts = event.ts
         try:
             if isinstance(event, Fixture):
                 return self._on_fixture(event)
@@ -106,6 +133,37 @@ class LeagueProcessor:
             return self._on_result(event)
         except LifecycleError as exc:
             return [dead_letter(event.to_json(), str(exc))]
+
+    def process_late(self, event: Event, watermark: datetime) -> list[Record]:
+        """An event older than the league's watermark: what it should have
+        preceded is done. A fixture or result is still history the league
+        needs (a late result is scored, settles its bets and is learned now,
+        from the features frozen at its match's last prediction); a late quote
+        is kept in ``odds`` but prices nothing and bets nothing. Each is
+        counted and recorded in ``late_events``; one that cannot be kept is
+        dead-lettered with a reason starting ``late``."""
+        self.late_events += 1
+        if isinstance(event, Odds):
+            records = self._late_quote(event)
+            self._pickled = None
+        else:
+            records = self.process(event)
+        dropped = bool(records) and records[0].table == "dead_letters"
+        if dropped:
+            reason = records[0].row["reason"]
+            records = [dead_letter(event.to_json(), f"late: {reason}")]
+        action = "dead-lettered" if dropped else ("learned" if event.type == "result" else "stored")
+        return [*records, _late_record(event, watermark, action)]
+
+    def _late_quote(self, event: Odds) -> list[Record]:
+        if event.match_id not in self.finished:
+            try:
+                fx = self._match(event).fixture
+            except LifecycleError as exc:
+                return [dead_letter(event.to_json(), str(exc))]
+            if event.ts > fx.kickoff:
+                return [dead_letter(event.to_json(), f"ts: odds at {iso(event.ts)} after kick-off")]
+        return [self._odds_record(event)]
 
     def _match(self, event: Odds | Result) -> MatchState:
         if event.match_id in self.finished:
@@ -259,7 +317,11 @@ class LeagueProcessor:
             if strategy.price not in offers:
                 offers[strategy.price] = self._offer(state, strategy.price)
             probs, odds, books = offers[strategy.price]
-            decision = strategy.decide(probs, odds, self.bankroll[strategy.name], books)
+            if not all(math.isfinite(p) for p in probs):
+                self.refused_bets += 1  # never a NaN stake, bankroll or table cell
+                continue
+            free = self.bankroll[strategy.name] - self._open_stakes(strategy.name, state)
+            decision = strategy.decide(probs, odds, free, books)
             if decision == (placed[0] if placed else None):
                 continue
             if decision is None:  # withdrawn by a quote of the same instant
@@ -275,6 +337,15 @@ class LeagueProcessor:
                 state.bets[strategy.name] = (decision, event.ts)
                 records.append(self._bet_record(state, strategy.name, None))
         return records
+
+    def _open_stakes(self, strategy: str, deciding: MatchState) -> float:
+        """Stakes of this strategy's unsettled bets on other matches: money a
+        bankroll-sized stake cannot count on."""
+        return math.fsum(
+            state.bets[strategy][0].stake
+            for state in self.open.values()
+            if state is not deciding and strategy in state.bets
+        )
 
     def _bet_record(self, state: MatchState, strategy: str, outcome: int | None) -> Record:
         """The bet as known now. Its closing line is the same book's closing
@@ -469,3 +540,19 @@ class LeagueProcessor:
             }
             records.append(Record("model_state", row))
         return records
+
+
+def _late_record(event: Event, watermark: datetime, action: str) -> Record:
+    payload = event.to_json()
+    return Record(
+        "late_events",
+        {
+            "id": hashlib.sha256(payload.encode()).hexdigest()[:32],
+            "league": event.league,
+            "match_id": event.match_id,
+            "type": event.type,
+            "ts": iso(event.ts),
+            "watermark": iso(watermark),
+            "action": action,
+        },
+    )

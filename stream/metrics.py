@@ -29,6 +29,18 @@ class FlowMetrics:
         # A counter that first appears at its first increment is invisible to
         # rate(): start each series at 0 (unparseable payloads now, leagues as seen).
         self.dead_letters.labels("unknown")
+        self.late_events = Counter(
+            "matchflow_late_events_total",
+            "Events older than their league's watermark (kept as history, never priced)",
+            ["league", "type"],
+            registry=r,
+        )
+        self.snapshot_errors = Counter(
+            "matchflow_snapshot_errors_total",
+            "MLflow snapshots that failed (logged with the reason; later ones go on)",
+            ["league"],
+            registry=r,
+        )
         self._leagues: set[str] = set()
         self.rolling_rps = Gauge(
             "matchflow_rolling_rps",
@@ -75,6 +87,8 @@ class FlowMetrics:
         if league not in self._leagues:
             self._leagues.add(league)
             self.dead_letters.labels(league)
+            for kind in ("fixture", "odds", "result"):
+                self.late_events.labels(league, kind)
         self.events.labels(league, kind).inc()
         with self._lock:
             self._total += 1
@@ -85,6 +99,8 @@ class FlowMetrics:
             row = record.row
             if record.table == "dead_letters":
                 self.dead_letters.labels(row["league"] or "unknown").inc()
+            elif record.table == "late_events":
+                self.late_events.labels(league, row["type"]).inc()
             elif record.table == "model_metrics":
                 self.rolling_rps.labels(league, row["model"], row["phase"]).set(row["rolling_rps"])
             elif record.table == "bankroll":
@@ -96,6 +112,9 @@ class FlowMetrics:
 
     def recovery_snapshotted(self) -> None:
         self._last_recovery = time.time()
+
+    def snapshot_failed(self, league: str) -> None:
+        self.snapshot_errors.labels(league).inc()
 
     def mlflow_snapshotted(self) -> None:
         self._last_mlflow = time.time()

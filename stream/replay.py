@@ -13,14 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from stream.events import Event, Fixture, Odds, Result, make_match_id
+from stream.events import Event, Fixture, Odds, Result, event_order, make_match_id
 from stream.loader import MatchRow, Prices
 
 FIXTURE_LEAD = timedelta(days=7)
 PRE_ODDS_LEAD = timedelta(days=1)
 MATCH_LENGTH = timedelta(hours=2)
-# Results settle before new odds at the same instant; fixtures come first of all.
-_KIND_ORDER = {"fixture": 0, "result": 1, "odds": 2}
 
 
 def _odds(row: MatchRow, match_id: str, phase: str, prices: Prices, lead: timedelta) -> Odds:
@@ -63,10 +61,6 @@ def match_events(row: MatchRow) -> list[Event]:
             )
         )
     return events
-
-
-def event_order(event: Event) -> tuple:
-    return (event.ts, _KIND_ORDER[event.type], event.match_id)
 
 
 def replay_events(

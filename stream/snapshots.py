@@ -81,13 +81,20 @@ class SnapshotPolicy:
         """Called after each event with the records it produced."""
         league = processor.league
         if any(r.table == "drift_events" for r in records):
-            self._due[league] = "drift"
+            self._owe(processor, "drift")
         elif (
             league not in self._due
             and processor.learned - processor.last_snapshot >= processor.matchweek()
             and self._clock() - self._last_taken.get(league, 0.0) >= self.min_interval
         ):
-            self._due[league] = "schedule"
+            self._owe(processor, "schedule")
+
+    def _owe(self, processor: LeagueProcessor, trigger: str) -> None:
+        # The bookkeeping goes into the state now, while it is unpickled: every
+        # later pickle (recovery's, the API's, the snapshot's own) agrees on
+        # it, and a resumed run does not owe the same snapshot again.
+        self._due[processor.league] = trigger
+        processor.last_snapshot = processor.learned
 
     def take_due(self, processor: LeagueProcessor) -> None:
         """At the end of an epoch: the snapshot the league is owed, if the
@@ -101,11 +108,13 @@ class SnapshotPolicy:
         """At the end of the stream, whatever was learned since the last one."""
         self._due.pop(processor.league, None)
         if processor.learned > 0:
+            if processor.last_snapshot != processor.learned:
+                processor.last_snapshot = processor.learned
+                processor.forget_pickle()  # the snapshot's pickle must say it was taken
             self.logger.submit(self._take(processor, "final"))
 
     def _take(self, processor: LeagueProcessor, trigger: str) -> Snapshot:
         state = processor.pickled()  # the epoch's pickle, shared with recovery
-        processor.last_snapshot = processor.learned
         self._last_taken[processor.league] = self._clock()
         return Snapshot(
             league=processor.league,

@@ -37,7 +37,8 @@ def _settings(context: typer.Context) -> None:
         context.obj = Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = str(first["loc"][0]).upper() if first["loc"] else "*"
+        # a nested setting's path is its variable's: arf.n_models -> ARF__N_MODELS
+        field = "__".join(str(p) for p in first["loc"]).upper() if first["loc"] else "*"
         # fields with aliases (MLFLOW_TRACKING_URI, old names) report the variable itself
         name = field if field.startswith(("MATCHFLOW_", "MLFLOW_")) else f"MATCHFLOW_{field}"
         fail(f"{name}: {first['msg']} (got {str(first.get('input'))[:40]!r})")

@@ -14,7 +14,7 @@ materialized view. Dashboard SQL runs unchanged on both. SQLite skips the
 server-only versions (2 and 5).
 
 >>> [m.version for m in MIGRATIONS]
-[1, 2, 3, 4, 5, 6]
+[1, 2, 3, 4, 5, 6, 7]
 >>> any("create_hypertable('predictions'" in s for s in MIGRATIONS[1].statements("postgres", True))
 True
 >>> MIGRATIONS[5].statements("sqlite", False)
@@ -200,6 +200,15 @@ EXCEPTION WHEN insufficient_privilege OR duplicate_object THEN
 END $$"""
 
 
+# -- version 7: events that arrived behind their league's watermark -------------
+_V7_LATE = table(
+    "late_events",
+    ("id",),
+    "id:text league:text match_id:text type:text ts:ts watermark:ts action:text",
+)
+_V7_INDEXES = ("CREATE INDEX IF NOT EXISTS late_events_league ON late_events (league, ts)",)
+
+
 @dataclass(frozen=True)
 class Migration:
     """One version: its statements for a dialect (and, on PostgreSQL, for
@@ -251,6 +260,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "bets at the best price",
         _add_columns("bets", {"bookmaker": "text", "fair_clv": "float"}),
     ),
+    Migration(7, "late events", lambda d, t: [*_tables(_V7_LATE)(d, t), *_V7_INDEXES]),
 )
 LATEST = MIGRATIONS[-1].version
 LEDGER = (
@@ -263,6 +273,6 @@ def pending(done: set[int], upto: int = LATEST) -> list[Migration]:
     """The migrations a database that has applied ``done`` still needs.
 
     >>> [m.version for m in pending({1, 2, 3})]
-    [4, 5, 6]
+    [4, 5, 6, 7]
     """
     return [m for m in MIGRATIONS if m.version not in done and m.version <= upto]

@@ -102,6 +102,11 @@ TABLES: dict[str, Table] = {
             "warnings:int monitor_drifts:int",
         ),
         table(
+            "late_events",
+            ("id",),
+            "id:text league:text match_id:text type:text ts:ts watermark:ts action:text",
+        ),
+        table(
             "dead_letters",
             ("id",),
             "id:text league:text match_id:text ts:ts reason:text payload:text",

@@ -37,7 +37,7 @@ def test_dataflow_equals_the_plain_loop_and_dead_letters_bad_input():
         "{broken json",
         json.dumps({"v": 1, "type": "odds"}),
         events[0].to_json(),
-    ]  # the last one: a duplicate fixture
+    ]  # the last one: a duplicate fixture, and late (its league has moved on)
     stored, dead = [], []
     flow = build_dataflow(
         TestingSource(payloads + bad, batch_size=50),
@@ -47,7 +47,9 @@ def test_dataflow_equals_the_plain_loop_and_dead_letters_bad_input():
     )
     run_main(flow)
     records = [
-        r for r in _flat(stored) if r.table not in ("dead_letters", "_model_size", "league_state")
+        r
+        for r in _flat(stored)
+        if r.table not in ("dead_letters", "_model_size", "league_state", "late_events")
     ]
     expected = _loop(events)
     by_league = lambda rs, lg: [r for r in rs if r.row.get("league") == lg]  # noqa: E731
@@ -56,7 +58,9 @@ def test_dataflow_equals_the_plain_loop_and_dead_letters_bad_input():
     reasons = sorted(r.row["reason"] for r in dead)
     assert len(reasons) == 3
     assert any(reason.startswith("payload: not valid JSON") for reason in reasons)
-    assert any("duplicate fixture" in reason for reason in reasons)
+    assert any(reason.startswith("late: ") and "duplicate fixture" in reason for reason in reasons)
+    late = [r.row for r in _flat(stored) if r.table == "late_events"]
+    assert [(r["match_id"], r["action"]) for r in late] == [(events[0].match_id, "dead-lettered")]
     assert len([r for r in _flat(stored) if r.table == "dead_letters"]) == 3
 
 
