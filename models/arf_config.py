@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 from pydantic.dataclasses import dataclass
 
@@ -19,13 +21,13 @@ class ArfConfig:
     ('n_models',) Input should be greater than or equal to 1
     """
 
-    n_models: int = Field(10, ge=1, le=200)
-    grace_period: int = Field(200, ge=1)
-    delta: float = Field(1e-5, gt=0, lt=1)
-    max_depth: int = Field(8, ge=1)
-    max_size: float = Field(20.0, gt=0)  # MB per tree
-    drift_delta: float = Field(0.001, gt=0, lt=1)
-    warning_delta: float = Field(0.01, gt=0, lt=1)
+    n_models: Annotated[int, Field(ge=1, le=200)] = 10
+    grace_period: Annotated[int, Field(ge=1)] = 200
+    delta: Annotated[float, Field(gt=0, lt=1)] = 1e-5
+    max_depth: Annotated[int, Field(ge=1)] = 8
+    max_size: Annotated[float, Field(gt=0)] = 20.0  # MB per tree
+    drift_delta: Annotated[float, Field(gt=0, lt=1)] = 0.001
+    warning_delta: Annotated[float, Field(gt=0, lt=1)] = 0.01
     # Weight of the forest's vote against the market's probabilities; 1.0 is
     # the pure forest (the challenger: it trails the market, see the README).
-    shrinkage: float = Field(1.0, ge=0, le=1)
+    shrinkage: Annotated[float, Field(ge=0, le=1)] = 1.0

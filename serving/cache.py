@@ -2,7 +2,10 @@
 
 A page is served from the cache while the store's data version is the one it
 was made at, and for ``ttl`` seconds (one by default) after it was made
-whatever happens: a page is at most that far behind the store. On SQLite the
+whatever happens; while one request remakes an expired page, the others get
+the old one for at most ``STALE_GRACE`` seconds more. "Made" is when its query
+began, so a page is never more than ``ttl + STALE_GRACE`` (2 s) behind the
+store it was read from. On SQLite the
 version is ``PRAGMA data_version``, which changes whenever the dataflow's
 writer commits; PostgreSQL has no such counter, so there pages live ``ttl``.
 
@@ -66,6 +69,7 @@ class _Entry:
 
 class ResponseCache:
     REFRESH_WAIT = 2.0  # a remake taking longer than this is presumed failed
+    STALE_GRACE = 1.0  # seconds past ``ttl`` an expired page may still be served
 
     def __init__(self, ttl: float = 1.0, size: int = 1024, max_bytes: int = MAX_BYTES) -> None:
         self.ttl = ttl
@@ -92,7 +96,11 @@ class ResponseCache:
                     same_source
                     and (
                         now - entry.made <= self.ttl
-                        or (entry.refreshing and now - entry.refreshing < self.REFRESH_WAIT)
+                        or (
+                            entry.refreshing
+                            and now - entry.refreshing < self.REFRESH_WAIT
+                            and now - entry.made <= self.ttl + self.STALE_GRACE
+                        )
                     )
                 )
             ):
@@ -101,13 +109,15 @@ class ResponseCache:
             self._entries.move_to_end(key)
             return entry.body
 
-    def put(self, key: Hashable, version: object, body: bytes) -> None:
+    def put(self, key: Hashable, version: object, body: bytes, made: float | None = None) -> None:
+        """Keep ``body``; ``made`` is when its query began (default: now)."""
         if len(body) > self.max_bytes:
             return
         with self._lock:
             old = self._entries.pop(key, None)
             self.bytes += len(body) - (len(old.body) if old else 0)
-            self._entries[key] = _Entry(version, time.monotonic(), body)
+            made = time.monotonic() if made is None else made
+            self._entries[key] = _Entry(version, made, body)
             while len(self._entries) > self.size or self.bytes > self.max_bytes:
                 self.bytes -= len(self._entries.popitem(last=False)[1].body)
 
@@ -152,7 +162,7 @@ class CachedRoutes:
             )
             await send({"type": "http.response.body", "body": hit})
             return
-        status, chunks = [0], []
+        status, chunks, started = [0], [], time.monotonic()
 
         async def keep(message) -> None:
             if message["type"] == "http.response.start":
@@ -163,4 +173,4 @@ class CachedRoutes:
 
         await self.app(scope, receive, keep)
         if status[0] == 200:
-            self.cache.put(key, version, b"".join(chunks))
+            self.cache.put(key, version, b"".join(chunks), made=started)

@@ -64,6 +64,7 @@ def run_context(
     """The context of one run; on exit every pending MLflow snapshot (the
     final ones included) has been logged and recorded in the store. ``key``
     seals the snapshots and checks a warm start's."""
+    fresh = fresh | (options.fresh if options is not None else frozenset())
     if options is None or not (options.enabled or options.warm_start):
         yield RunContext(metrics=metrics, fresh=fresh)
         return

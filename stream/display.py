@@ -17,7 +17,8 @@ def models_table(code: str, league: dict[str, Any]) -> Table:
     table = Table(
         title=f"{code}: {league['scored_matches']} scored matches, "
         f"{_plural(league['drift_events'], 'drift event')}, "
-        f"{_plural(league['dead_letters'], 'dead letter')}",
+        f"{_plural(league['dead_letters'], 'dead letter')}, "
+        f"{_plural(league.get('late_events', 0), 'late event')}",
         title_justify="left",
     )
     for header in (

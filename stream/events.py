@@ -187,6 +187,8 @@ def event_order(event: Fixture | Odds | Result) -> tuple[datetime, int, str]:
     """The order a league processes its events in: event time, then kind,
     then match id (quotes of one instant are order-free among themselves)."""
     return (event.ts, _KIND_ORDER[event.type], event.match_id)
+
+
 _ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 

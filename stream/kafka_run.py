@@ -47,6 +47,7 @@ class KafkaRun:
     batch_size: int = 500
     snapshot: SnapshotOptions | None = None  # MLflow's
     key: bytes = b""  # seals model state
+    fresh: frozenset[str] = frozenset()  # leagues whose restored state is set aside
 
 
 def _recovery(run: KafkaRun) -> RecoveryConfig | None:
@@ -72,7 +73,7 @@ def run_kafka(
     ensure_topics(run.bootstrap, [run.topic, dlq_topic(run.topic)], timeout=10)
     tune_gc()
     log.info("consuming %s from %s into %s", run.topic, run.bootstrap, run.db_url)
-    with run_context(run.snapshot, run.db_url, run.key, metrics) as context:
+    with run_context(run.snapshot, run.db_url, run.key, metrics, run.fresh) as context:
         flow = build_dataflow(
             KafkaEventSource(
                 run.bootstrap, run.topic, run.until_idle, run.batch_size, stop, metrics

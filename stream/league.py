@@ -45,7 +45,9 @@ class SettingsConflict(ValueError):
     def __init__(self, league: str, differences: list[tuple[str, str, str]]) -> None:
         self.league = league
         self.differences = differences
-        changed = ", ".join(f"{name}: learned with {old}, now {new}" for name, old, new in differences)
+        changed = ", ".join(
+            f"{name}: learned with {old}, now {new}" for name, old, new in differences
+        )
         super().__init__(f"{changed} (league {league})")
 
 

@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from stream.config import BUNDLED_DATA  # noqa: F401 - re-exported: where the bundled CSVs live
 from stream.events import MatchStats, SideStats
 
 DEFAULT_KICKOFF = time(15, 0)
+# football-data's dates and times are UK local time: GMT in winter, BST in summer.
+UK = ZoneInfo("Europe/London")
 _SEASON_FILE = re.compile(r"^(\d{4})-(\d{2})\.csv$")
 
 # The quotes of each moment. Each group yields at most one quote, from its first
@@ -218,7 +221,19 @@ def _kickoff(row: Row) -> datetime:
     if re.match(r"^\d{1,2}:\d{2}$", raw_time):
         hours, minutes = raw_time.split(":")
         clock = time(int(hours), int(minutes))
-    return datetime.combine(_day((row.get("Date") or "").strip()), clock, tzinfo=UTC)
+    return uk_to_utc(_day((row.get("Date") or "").strip()), clock)
+
+
+@lru_cache(maxsize=65536)
+def uk_to_utc(day: date, clock: time) -> datetime:
+    """A UK wall-clock time in UTC (an hour earlier in British Summer Time).
+
+    >>> uk_to_utc(date(2024, 5, 26), time(20, 0)).isoformat()  # BST
+    '2024-05-26T19:00:00+00:00'
+    >>> uk_to_utc(date(2024, 1, 13), time(15, 0)).isoformat()  # GMT
+    '2024-01-13T15:00:00+00:00'
+    """
+    return datetime.combine(day, clock, tzinfo=UK).astimezone(UTC)
 
 
 def _match(row: Row, league: str, season: str, played: bool, layout: _Layout) -> MatchRow:

@@ -37,6 +37,7 @@ class SnapshotOptions:
     warm_start: bool = False
     keep: int = 5
     min_interval: float = 20.0  # seconds between scheduled snapshots of a league
+    fresh: frozenset[str] = frozenset()  # leagues a warm start leaves cold
 
 
 def _params(processor: LeagueProcessor) -> dict[str, str]:

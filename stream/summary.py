@@ -85,8 +85,8 @@ def roi_interval(
         staked = math.fsum([stakes[i] for i in picks])
         rois.append(math.fsum([profits[i] for i in picks]) / staked if staked else 0.0)
     rois.sort()
-    tail = (1.0 - level) / 2
-    return [round(rois[int(tail * draws)], 4), round(rois[int((1 - tail) * draws) - 1], 4)]
+    cut = round((1.0 - level) / 2 * draws)  # draws left out below, and as many above
+    return [round(rois[cut], 4), round(rois[draws - 1 - cut], 4)]
 
 
 def _betting(store: Store, league: str, score_from: str) -> dict[str, dict[str, Any]]:
@@ -142,6 +142,9 @@ def league_summary(store: Store, league: str, score_from: str) -> dict[str, Any]
         ),
         "dead_letters": _count(
             store, "SELECT COUNT(*) AS n FROM dead_letters WHERE league = :league", params
+        ),
+        "late_events": _count(
+            store, "SELECT COUNT(*) AS n FROM late_events WHERE league = :league", params
         ),
         "models": _metrics(store, league, score_from),
         "betting": _betting(store, league, score_from),

@@ -63,6 +63,15 @@ WarmOpt = Annotated[
     bool,
     typer.Option("--warm-start", help="Start each league from models:/matchflow-<league>@live."),
 ]
+FreshOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fresh",
+        envvar="MATCHFLOW_FRESH",
+        help="Comma-separated leagues that start cold, setting aside a warm start's or "
+        "recovery's state (needed when a model setting changed).",
+    ),
+]
 KeepOpt = Annotated[
     int, typer.Option("--keep-versions", min=1, help="Registered versions kept per league.")
 ]
@@ -79,6 +88,37 @@ ProcessesOpt = Annotated[
         "run starts a local Bytewax cluster (-i/-a on free ports).",
     ),
 ]
+
+
+def fresh_leagues(text: str | None) -> frozenset[str]:
+    """``--fresh``'s league codes; exit 2 naming it for a code that is not one."""
+    from stream.events import is_league_code
+
+    codes = frozenset(c.strip() for c in (text or "").split(",") if c.strip())
+    if bad := sorted(c for c in codes if not is_league_code(c)):
+        fail(f"--fresh: {bad[0]!r} is not a league code")
+    return codes
+
+
+def settings_conflict(exc: BaseException):
+    """The :class:`~stream.league.SettingsConflict` behind a dataflow's
+    failure (Bytewax wraps what a step raises), or None."""
+    from stream.league import SettingsConflict
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, SettingsConflict):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def fail_conflict(conflict) -> None:
+    name = conflict.differences[0][0]
+    fail(
+        f"{name}: {conflict}; the stored state cannot change it: set it back, or "
+        f"start the league afresh with --fresh {conflict.league}"
+    )
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -141,7 +181,9 @@ def rate_updater(progress: Progress, task) -> Callable[[int], None]:
     return advance
 
 
-def snapshot_options(enabled: bool, uri: str | None, warm_start: bool, keep: int):
+def snapshot_options(
+    enabled: bool, uri: str | None, warm_start: bool, keep: int, fresh: frozenset[str] = frozenset()
+):
     """None unless snapshots or a warm start were asked for."""
     if not (enabled or uri or warm_start):
         return None
@@ -152,4 +194,5 @@ def snapshot_options(enabled: bool, uri: str | None, warm_start: bool, keep: int
         enabled=enabled or bool(uri),
         warm_start=warm_start,
         keep=keep,
+        fresh=fresh,
     )

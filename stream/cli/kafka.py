@@ -13,6 +13,7 @@ from rich.logging import RichHandler
 
 from stream.cli.common import (
     DbOpt,
+    FreshOpt,
     KafkaOpt,
     KeepOpt,
     MlflowOpt,
@@ -24,7 +25,10 @@ from stream.cli.common import (
     err,
     events_progress,
     fail,
+    fail_conflict,
+    fresh_leagues,
     rate_updater,
+    settings_conflict,
     snapshot_options,
     writer_store,
 )
@@ -119,9 +123,12 @@ def produce(
         raise typer.Exit(1)
 
 
-def _local_cluster(processes: int, flags: list[str], metrics_port: int | None) -> int:
+def _local_cluster(
+    processes: int, flags: list[str], metrics_port: int | None, secrets: dict[str, str]
+) -> int:
     """``processes`` copies of ``matchflow run`` as one Bytewax cluster on
     127.0.0.1; the first serves the metrics. Returns the worst exit code."""
+    import os
     import subprocess
     import sys
 
@@ -135,7 +142,8 @@ def _local_cluster(processes: int, flags: list[str], metrics_port: int | None) -
         command += ["--process-id", str(index), "--addresses", addresses]
         # own sessions: the terminal's Ctrl-C reaches only this process, which
         # passes it on once (a second signal would stop a child at once)
-        children.append(subprocess.Popen(command, start_new_session=True))
+        env = {**os.environ, **secrets}
+        children.append(subprocess.Popen(command, start_new_session=True, env=env))
     err.print(f"cluster of {processes} processes on {addresses}", soft_wrap=True)
     try:
         return max(child.wait() for child in children)
@@ -202,6 +210,7 @@ def run(
     warm_start: WarmOpt = False,
     keep_versions: KeepOpt = 5,
     processes: ProcessesOpt = 1,
+    fresh: FreshOpt = None,
 ) -> None:
     """Consume the topic through the dataflow into the store (forever, or until idle)."""
     from stream.kafka.admin import KafkaUnavailable
@@ -217,6 +226,7 @@ def run(
         err.print("[yellow]--snapshot-interval is deprecated[/]: use --recovery-interval")
         recovery_interval = recovery_interval or snapshot_interval
     settings = current_settings(db=db, topic=topic, recovery_interval=recovery_interval)
+    fresh_codes = fresh_leagues(fresh)
     bootstrap = _bootstrap(kafka, settings, "--kafka")
     if (process_id is None) != (addresses is None):
         fail("--process-id/--addresses: give both or neither")
@@ -231,15 +241,20 @@ def run(
     if processes > 1:
         if peers is not None:
             fail("--processes: starts its own cluster; not with --process-id/--addresses")
-        flags = ["--kafka", bootstrap, "--topic", settings.topic, "--db", url]
+        # URLs may hold passwords: children get them in their environment,
+        # never on a command line (`ps` shows every process's arguments)
+        secrets = {"MATCHFLOW_DB": url}
+        if mlflow:
+            secrets["MLFLOW_TRACKING_URI"] = mlflow
+        flags = ["--kafka", bootstrap, "--topic", settings.topic]
         flags += ["--workers", str(workers), "--recovery-interval", str(settings.recovery_interval)]
         flags += ["--recovery-dir", str(recovery_dir)] if recovery_dir else []
         flags += ["--until-idle", str(until_idle)] if until_idle else []
-        flags += ["--snapshots"] if snapshots else []
-        flags += ["--mlflow", mlflow] if mlflow else []
+        flags += ["--snapshots"] if snapshots or mlflow else []
         flags += ["--warm-start"] if warm_start else []
+        flags += ["--fresh", ",".join(sorted(fresh_codes))] if fresh_codes else []
         flags += ["--keep-versions", str(keep_versions)]
-        raise typer.Exit(_local_cluster(processes, flags, metrics_port))
+        raise typer.Exit(_local_cluster(processes, flags, metrics_port, secrets))
     job = KafkaRun(
         bootstrap=bootstrap,
         topic=settings.topic,
@@ -251,8 +266,9 @@ def run(
         recovery_interval=settings.recovery_interval,
         until_idle=until_idle,
         batch_size=settings.batch_size,
-        snapshot=snapshot_options(snapshots, mlflow, warm_start, keep_versions),
+        snapshot=snapshot_options(snapshots, mlflow, warm_start, keep_versions, fresh_codes),
         key=settings.sealing_key(),
+        fresh=fresh_codes,
     )
     metrics = None
     if metrics_port is not None:
@@ -267,6 +283,10 @@ def run(
             run_kafka(job, settings.flow_config(), stop=lambda: stop.requested, metrics=metrics)
     except KafkaUnavailable as exc:
         fail(str(exc), code=1)
+    except Exception as exc:  # a restored league learned under other model settings
+        if (conflict := settings_conflict(exc)) is None:
+            raise
+        fail_conflict(conflict)
     if stop.requested:
         resume = (
             "the next run resumes from there (--recovery-dir)"

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from stream.cli.common import (
     DbOpt,
+    FreshOpt,
     JsonOpt,
     KeepOpt,
     LeaguesOpt,
@@ -25,6 +26,8 @@ from stream.cli.common import (
     err,
     events_progress,
     fail,
+    fail_conflict,
+    fresh_leagues,
     out,
     rate_updater,
     snapshot_options,
@@ -71,17 +74,31 @@ def replay(
             "--speed", help="With --to-kafka: 'max', or how many times faster than event time."
         ),
     ] = "max",
+    to_jsonl: Annotated[
+        Path | None,
+        typer.Option(
+            "--to-jsonl",
+            help="Write the replay's events to this file, one JSON event per line "
+            "(what `produce` reads), instead of running them.",
+        ),
+    ] = None,
     snapshots: SnapshotsOpt = False,
     mlflow: MlflowOpt = None,
     warm_start: WarmOpt = False,
     keep_versions: KeepOpt = 5,
     processes: ProcessesOpt = 1,
+    fresh: FreshOpt = None,
 ) -> None:
-    """Replay seasons as a stream: through the dataflow into the store, or onto Kafka."""
+    """Replay seasons as a stream: through the dataflow into the store, onto Kafka or into a file."""
     from stream.loader import available
     from stream.storage import StoreError
 
     settings = current_settings(db=db, topic=topic)
+    fresh_codes = fresh_leagues(fresh)
+    if to_jsonl is not None and to_kafka:
+        fail("--to-jsonl: give it or --to-kafka, not both")
+    if to_jsonl is not None and not to_jsonl.parent.is_dir():
+        fail(f"--to-jsonl: {to_jsonl.parent} is not a directory")
     directory = data_dir or settings.data_dir
     if not directory.is_dir():
         fail(f"--data-dir: {directory} is not a directory")
@@ -112,6 +129,12 @@ def replay(
 
         publish_replay(directory, codes, wanted, to_kafka, settings.topic, speed, as_json)
         return
+    if to_jsonl is not None:
+        _write_jsonl(directory, codes, wanted, to_jsonl, as_json)
+        return
+    options = snapshot_options(snapshots, mlflow, warm_start, keep_versions, fresh_codes)
+    if options is not None and options.warm_start:
+        _check_warm_start(options, codes, settings)  # before a row of the store is touched
     try:
         writer_store(settings).close()
     except StoreError as exc:
@@ -131,7 +154,7 @@ def replay(
             score_from,
             scored_from,
             as_json,
-            snapshot_options(snapshots, mlflow, warm_start, keep_versions),
+            options,
             workers,
         )
     finally:
@@ -201,6 +224,51 @@ def _replay_into_store(
         }
         summary["mlflow_run"] = _log_backtest(snapshot.tracking_uri, settings, selection, summary)
     _emit(summary, as_json)
+
+
+def _check_warm_start(options, codes: list[str], settings: Settings) -> None:
+    """Exit 2 when a league's ``@live`` state learned under other model
+    settings than this command's (unless it starts ``--fresh``)."""
+    from models.sealing import TamperedBlob
+    from models.snapshots import load_live
+    from stream.league import SettingsConflict
+
+    config = settings.flow_config()
+    for code in codes:
+        if code in options.fresh:
+            continue
+        try:
+            warm = load_live(options.tracking_uri, code, settings.sealing_key())
+        except TamperedBlob as exc:
+            fail(f"--warm-start: {code}'s @live state: {exc}")
+        if warm is None:
+            continue
+        try:
+            warm.reconfigure(config)
+        except SettingsConflict as conflict:
+            fail_conflict(conflict)
+
+
+def _write_jsonl(
+    directory: Path, codes: list[str], wanted: list[str] | None, target: Path, as_json: bool
+) -> None:
+    """The replay's events as JSON lines, in event-time order; written beside
+    and renamed, so an interrupted write never leaves half a file."""
+    loaded, payloads = _prepare(directory, codes, wanted, quiet=as_json)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8") as handle:
+            for payload in payloads:
+                handle.write(payload + "\n")
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    result = {"events": len(payloads), "file": str(target), "skipped_rows": loaded.skipped}
+    print(
+        json.dumps(result)
+        if as_json
+        else f"wrote {len(payloads):,} events to {target} ({loaded.skipped} CSV rows skipped)"
+    )
 
 
 def _log_backtest(

@@ -42,3 +42,20 @@ def test_distinct_query_strings_of_one_page_are_one_entry(tmp_path):
         client.get("/predictions?league=E0&status=all")  # the same page, reordered
         assert len(pages) == 1
         assert len(app.state.cache._entries) == 1 and app.state.cache.bytes == len(pages.pop())
+
+
+def test_no_page_is_served_more_than_ttl_plus_grace_after_its_query_began(monkeypatch):
+    from serving import cache as cache_module
+
+    clock = [100.0]
+    monkeypatch.setattr(cache_module.time, "monotonic", lambda: clock[0])
+    cache = cache_module.ResponseCache(ttl=1.0)
+    cache.put(("page",), None, b"old", made=99.6)  # its query began 0.4 s before it was kept
+    served = []
+    for step in range(60):  # a remake that never lands: each caller finds it expired or stale
+        clock[0] = 99.6 + step * 0.1
+        if cache.get(("page",), None) is not None:
+            served.append(clock[0] - 99.6)
+    bound = cache.ttl + cache.STALE_GRACE
+    assert served and max(served) <= bound + 1e-9
+    assert max(served) > cache.ttl  # the grace is used: callers are not all sent to the store

@@ -88,7 +88,9 @@ def test_no_quote_of_any_bookmaker_reaches_an_earlier_prediction_or_bet(e0_two_s
     events = list(e0_two_seasons)[:3000]
     results = [e for e in events if e.type == "result"]
     targets = [results[150].match_id, results[400].match_id]
-    config = FlowConfig.model_construct(edge=-1.0, best_edge=-1.0)  # past the bounds on purpose: every strategy bets on every match
+    config = FlowConfig.model_construct(
+        edge=-1.0, best_edge=-1.0
+    )  # past the bounds on purpose: every strategy bets on every match
     _, honest = _run(events, config)
     for match_id in targets:
         _, tampered = _run(_later_quotes_tampered(events, match_id), config)
@@ -174,7 +176,9 @@ def _side(row, outcome):
 
 
 def test_bets_are_placed_at_pre_odds_and_settled_on_the_result(e0_two_seasons):
-    config = FlowConfig.model_construct(edge=-1.0, best_edge=-1.0)  # past the bounds on purpose: bet on everything
+    config = FlowConfig.model_construct(
+        edge=-1.0, best_edge=-1.0
+    )  # past the bounds on purpose: bet on everything
     events = list(e0_two_seasons)[:200]
     _, records = _run(events, config)
     bets = _rows(records, "bets")
@@ -268,7 +272,9 @@ def test_a_producer_that_sends_one_bookmaker_still_works(e0_two_seasons):
         for e in events
         if e.type != "odds" or e.bookmaker == "pinnacle"
     ]
-    config = FlowConfig.model_construct(edge=-0.5)  # past the bounds on purpose: a bet at the reference's price on every match
+    config = FlowConfig.model_construct(
+        edge=-0.5
+    )  # past the bounds on purpose: a bet at the reference's price on every match
     _, full = _run(events, config)
     _, single = _run(one_book, config)
     # the only book is the reference: every model predicts what it predicts from Pinnacle
