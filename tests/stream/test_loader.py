@@ -14,14 +14,15 @@ def test_old_and_new_formats_parse_with_the_right_odds():
     old = load_season(BUNDLED_DATA / "E0" / "2005-06.csv", "E0", "2005-06")
     assert len(old.rows) == 380 and old.skipped == 0
     first = old.rows[0]
-    assert first.kickoff.year == 2005 and first.kickoff.hour == 15  # no Time column
+    # no Time column: 15:00 UK time, which is 14:00 UTC in August (BST)
+    assert first.kickoff.year == 2005 and first.kickoff.hour == 14
     assert [q.bookmaker for q in first.pre] == ["bet365", "market-avg", "market-max"]
     assert first.close == ()
     assert first.pre[2].home == max(first.pre[0].home, first.pre[1].home, first.pre[2].home)
     new = load_season(BUNDLED_DATA / "E0" / "2019-20.csv", "E0", "2019-20")
     opener = new.rows[0]
     assert (opener.home, opener.away) == ("Liverpool", "Norwich")
-    assert (opener.kickoff.hour, opener.kickoff.minute) == (20, 0)
+    assert (opener.kickoff.hour, opener.kickoff.minute) == (19, 0)  # 20:00 BST
     assert [q.bookmaker for q in opener.pre] == ["pinnacle", "market-avg", "market-max"]
     assert [q.bookmaker for q in opener.close] == ["pinnacle", "market-avg", "market-max"]
     assert (opener.pre[0].home, opener.close[2].away) == (1.15, 23.0)  # PSH, MaxCA
@@ -62,3 +63,13 @@ def test_missing_pinnacle_falls_back_to_bet365(tmp_path):
     row = load(tmp_path, ["E0"], None).rows[0]
     assert [q.bookmaker for q in row.pre] == ["bet365", "market-avg", "market-max"]
     assert row.close == ()  # no PSC, B365C or AvgC in 2017-18
+
+
+def test_kickoff_times_are_uk_local_time_stored_in_utc():
+    """football-data's Time is UK wall-clock time: BST (UTC+1) in summer, GMT in winter."""
+    spain = load_season(BUNDLED_DATA / "SP1" / "2023-24.csv", "SP1", "2023-24").rows
+    sevilla = next(r for r in spain if (r.home, r.away) == ("Sevilla", "Barcelona"))
+    assert sevilla.kickoff.isoformat() == "2024-05-26T19:00:00+00:00"  # 21:00 CEST
+    england = load_season(BUNDLED_DATA / "E0" / "2019-20.csv", "E0", "2019-20").rows
+    newcastle = next(r for r in england if (r.home, r.away) == ("Newcastle", "Leicester"))
+    assert newcastle.kickoff.isoformat() == "2020-01-01T15:00:00+00:00"  # 15:00 GMT
