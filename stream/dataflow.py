@@ -85,6 +85,8 @@ class LeagueLogic(StatefulBatchLogic[Event | Record, list[Record], bytes]):
         for value in values:
             out += self._on_item(value, now)
         if self.processor is not None and self._publish_due():
+            if self.context.snapshots is not None:  # one pickle serves both
+                self.context.snapshots.take_due(self.processor)
             out.append(self._state_record())
         return [out], StatefulBatchLogic.RETAIN
 

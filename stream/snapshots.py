@@ -103,6 +103,9 @@ class SnapshotPolicy:
         trigger = self._due.get(processor.league)
         if trigger is not None and self.logger.ready(processor.league):
             del self._due[processor.league]
+            if processor.last_snapshot != processor.learned:  # learned more since it was owed
+                processor.last_snapshot = processor.learned
+                processor.forget_pickle()  # the pickle must say when it was taken
             self.logger.submit(self._take(processor, trigger))
 
     def final(self, processor: LeagueProcessor) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from models.arf_config import ArfConfig
 from stream.cli import app
 from stream.config import FlowConfig, ModelSettings, Settings
 
@@ -58,3 +60,34 @@ def test_the_old_recovery_flag_works_and_says_it_is_deprecated(tmp_path):
     )  # fails fast afterwards: a process id without addresses
     assert "--snapshot-interval is deprecated" in shown.output
     assert shown.exit_code == 2 and "--process-id/--addresses" in shown.output
+
+
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("MATCHFLOW_PRIOR_VARIANCE", "0"),
+        ("MATCHFLOW_PRIOR_VARIANCE", "-1"),
+        ("MATCHFLOW_KELLY_FRACTION", "1.5"),
+        ("MATCHFLOW_BEST_EDGE", "-0.1"),
+        ("MATCHFLOW_KELLY_CAP", "0"),
+        ("MATCHFLOW_ROLLING_WINDOW", "0"),
+        ("MATCHFLOW_ALLOWED_LATENESS", "-5"),
+        ("MATCHFLOW_ARF__N_MODELS", "0"),
+    ],
+)
+def test_a_setting_out_of_bounds_is_exit_2_naming_it_and_nothing_is_written(
+    monkeypatch, tmp_path, variable, value
+):
+    monkeypatch.setenv(variable, value)
+    db = tmp_path / "x.db"
+    shown = CliRunner().invoke(app, ["replay", "--leagues", "E0", "--db", f"sqlite:///{db}"])
+    assert shown.exit_code == 2, shown.output
+    assert f"error: {variable}:" in shown.output
+    assert not db.exists()
+
+
+def test_only_settings_that_shaped_learned_state_conflict_on_a_restore():
+    stored = FlowConfig()
+    assert stored.learned_differences(FlowConfig(best_edge=0.05, allowed_lateness=0)) == []
+    changed = stored.learned_differences(FlowConfig(arf=ArfConfig(n_models=5)))
+    assert changed == [("MATCHFLOW_ARF__N_MODELS", "10", "5")]

@@ -110,7 +110,7 @@ def test_a_quote_later_than_the_lateness_is_kept_counted_and_never_priced(e0_two
 
 def test_held_events_travel_in_the_pickle_and_resume_in_order():
     t0 = datetime(2024, 8, 10, tzinfo=UTC)
-    events = [e for e in bundled_events("E0", "2023-24")[:40]]
+    events = list(bundled_events("E0", "2023-24")[:40])
     buffer = EventTimeBuffer(lateness=LATENESS)
     released = []
     for event in events[:20]:
@@ -130,6 +130,7 @@ def test_a_quiet_league_releases_after_the_lateness_in_wall_time():
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     assert buffer.offer(event, now=t0) == []
     due = buffer.next_release(now=t0)
+    assert due is not None
     assert timedelta(seconds=300) <= due - t0 <= timedelta(seconds=301)
     assert buffer.release(now=t0 + timedelta(seconds=299)) == []
     assert buffer.release(now=due) == [event]

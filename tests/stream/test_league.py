@@ -291,3 +291,57 @@ def test_a_producer_that_sends_one_bookmaker_still_works(e0_two_seasons):
     assert at_reference(single) and at_reference(single) == at_reference(full)
     # its own price is the best one listed, and never beats its own fair probability
     assert not [b for b in _rows(single, "bets") if b["strategy"].startswith("best-")]
+
+
+def test_betting_settings_apply_to_a_restored_state_and_model_settings_cannot_change(
+    e0_two_seasons,
+):
+    """A warm start with MATCHFLOW_BEST_EDGE=0.05 bets from then on exactly as a
+    cold run with 0.05 (a season boundary: each season starts a fresh bank)."""
+    from stream.league import SettingsConflict
+
+    first = [e for e in e0_two_seasons if e.season == "2016-17"]
+    second = [e for e in e0_two_seasons if e.season == "2017-18"]
+    warm, _ = _run(first, FlowConfig(best_edge=0.02))
+    restored = pickle.loads(warm.pickled())
+    restored.reconfigure(FlowConfig(best_edge=0.05))
+    after_warm = [r for e in second for r in restored.process(e)]
+    _, cold = _run(first + second, FlowConfig(best_edge=0.05))
+    season = {e.match_id for e in second}
+    cold_bets = [r for r in _rows(cold, "bets") if r["match_id"] in season]
+    assert _rows(after_warm, "bets") == cold_bets and cold_bets
+    with pytest.raises(SettingsConflict, match="MATCHFLOW_PRIOR_VARIANCE"):
+        pickle.loads(warm.pickled()).reconfigure(FlowConfig(prior_variance=0.01))
+
+
+def test_kelly_stakes_leave_out_the_stakes_of_open_bets(e0_two_seasons):
+    config = FlowConfig.model_construct(edge=-1.0, best_edge=-1.0)  # past the bounds on purpose
+    processor, checked = LeagueProcessor("E0", config), 0
+    for event in list(e0_two_seasons)[:1500]:
+        before = processor.bankroll["kelly"] - processor._open_stakes("kelly", None)  # type: ignore[arg-type]
+        for record in processor.process(event):
+            row = record.row
+            if (
+                record.table == "bets"
+                and not record.delete
+                and (row["strategy"], row["status"]) == ("kelly", "open")
+                and before < processor.bankroll["kelly"]
+            ):
+                assert row["stake"] <= config.kelly_cap * before + 1e-6
+                checked += 1
+    assert checked > 10  # bets sized while others were open
+    assert config.kelly_cap * processor.bankroll["kelly"] > 0
+
+
+def test_non_finite_probabilities_never_reach_a_stake(e0_two_seasons):
+    processor = LeagueProcessor("E0", FlowConfig())
+    events = list(e0_two_seasons)[:1500]
+    for event in events[:1000]:
+        processor.process(event)
+    processor.models[PRIMARY].predict = lambda x: (float("nan"),) * 3
+    later = [r for e in events[1000:] for r in processor.process(e)]
+    assert processor.refused_bets > 0
+    assert all(
+        r.row["stake"] == r.row["stake"] for r in later if r.table == "bets" and not r.delete
+    )
+    assert all(b == b for b in processor.bankroll.values())

@@ -80,3 +80,62 @@ def test_a_run_context_without_options_starts_each_league_cold():
     processor = context.new_processor("SP1", FlowConfig(seed=3))
     assert processor.league == "SP1" and processor.config.seed == 3
     assert context.snapshots is None and context.logged == []
+
+
+def test_a_failing_callback_is_counted_and_the_leagues_snapshots_go_on():
+    import queue
+
+    from models.snapshots import SnapshotLogger
+
+    failures = []
+
+    def refuse(row):
+        raise OSError("store is read-only")
+
+    logger = SnapshotLogger(
+        "unused", key=b"k", on_logged=refuse, on_error=lambda *f: failures.append(f)
+    )
+    logger._outbox = queue.Queue()
+    for league in ("E0", "E0", "SP1"):
+        logger._in_flight[league] = logger._in_flight.get(league, 0) + 1
+    logger._outbox.put(("ok", "E0", {"version": 1}))
+    logger._outbox.put(("error", "E0", "MlflowException: registry down"))
+    logger._outbox.put(("ok", "SP1", {"version": 1}))
+    logger._outbox.put(None)
+    logger._collect()  # returns: the reader did not die at the first failure
+    assert [league for league, _ in failures] == ["E0", "E0", "SP1"]
+    assert "OSError: store is read-only" in failures[0][1] and "registry down" in failures[1][1]
+    assert logger.ready("E0") and logger.ready("SP1") and len(logger.errors) == 3
+
+
+def test_every_pickle_agrees_on_when_the_league_was_last_snapshotted(e0_two_seasons):
+    import pickle
+
+    from stream.config import FlowConfig
+    from stream.league import LeagueProcessor
+    from stream.snapshots import SnapshotPolicy
+
+    class Ready:
+        def __init__(self):
+            self.submitted = []
+
+        def ready(self, league):
+            return True
+
+        def submit(self, snapshot):
+            self.submitted.append(snapshot)
+
+    logger = Ready()
+    policy = SnapshotPolicy(logger, min_interval=0.0)  # type: ignore[arg-type]
+    processor = LeagueProcessor("E0", FlowConfig())
+    for event in list(e0_two_seasons)[:1200]:
+        policy.after(processor, processor.process(event))
+        if processor.learned and processor.learned % 40 == 0:
+            taken = len(logger.submitted)
+            policy.take_due(processor)  # as the dataflow does: before recovery pickles
+            if len(logger.submitted) > taken:
+                assert logger.submitted[-1].state is processor.pickled()  # one pickle for both
+    assert logger.submitted
+    for snapshot in logger.submitted:
+        state = pickle.loads(snapshot.state)
+        assert state.last_snapshot == state.learned  # a resume owes nothing at once

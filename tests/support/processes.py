@@ -46,13 +46,21 @@ def run_args(bootstrap: str, topic: str, db: str, *extra: str) -> list[str]:
     return [MATCHFLOW, "run", "--kafka", bootstrap, "--topic", topic, "--db", db, *extra]
 
 
-def run_consumer(bootstrap: str, topic: str, db: str, *extra: str, timeout: float = 600) -> None:
-    """``matchflow run ... --until-idle 3`` to completion; fails on a non-zero exit."""
+def run_consumer(
+    bootstrap: str,
+    topic: str,
+    db: str,
+    *extra: str,
+    timeout: float = 600,
+    env: dict[str, str] | None = None,
+) -> None:
+    """``matchflow run ... --until-idle 3`` to completion (``env`` added to
+    the environment); fails on a non-zero exit."""
     done = subprocess.run(
         run_args(bootstrap, topic, db, "--until-idle", "3", *extra),
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     assert done.returncode == 0, done.stderr[-3000:]

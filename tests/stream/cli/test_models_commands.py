@@ -156,3 +156,17 @@ def test_api_falls_back_to_the_registry_and_lists_versions(registry, tmp_path):
     with TestClient(create_app(Settings(db=db))) as client:
         registered = client.get("/models").json()["registered"]
         assert registered and registered[0]["league"] == "E0"
+
+
+def test_a_warm_start_with_a_changed_model_setting_is_exit_2_naming_it(registry, monkeypatch):
+    uri, db, _ = registry
+    with open_store(db, create=False) as store:
+        before = store.count("predictions")
+    monkeypatch.setenv("MATCHFLOW_ARF__N_MODELS", "5")
+    args = ["replay", "--leagues", "E0", "--seasons", "2016-17", "--db", db]
+    refused = runner.invoke(app, [*args, "--mlflow", uri, "--warm-start"])
+    assert refused.exit_code == 2, refused.output
+    assert "MATCHFLOW_ARF__N_MODELS: learned with 10, now 5" in refused.output
+    assert "--fresh E0" in refused.output
+    with open_store(db, create=False) as store:
+        assert store.count("predictions") == before  # nothing written
