@@ -47,7 +47,7 @@ def test_a_second_replay_recomputes_its_league_and_keeps_the_others(tmp_path):
 def test_the_roi_interval_leaves_as_many_draws_out_below_as_above():
     from stream.summary import central_interval
 
-    draws = list(range(2000))  # sorted, distinct: each value is its own rank
+    draws = [float(d) for d in range(2000)]  # sorted, distinct: each value is its own rank
     low, high = central_interval(draws, 0.90)
     assert (low, high) == (100, 1899)
     assert sum(d < low for d in draws) == sum(d > high for d in draws) == 100

@@ -95,7 +95,7 @@ def test_a_failing_callback_is_counted_and_the_leagues_snapshots_go_on():
     logger = SnapshotLogger(
         "unused", key=b"k", on_logged=refuse, on_error=lambda *f: failures.append(f)
     )
-    logger._outbox = queue.Queue()
+    logger._outbox = queue.Queue()  # type: ignore[assignment]
     for league in ("E0", "E0", "SP1"):
         logger._in_flight[league] = logger._in_flight.get(league, 0) + 1
     logger._outbox.put(("ok", "E0", {"version": 1}))
