@@ -43,8 +43,10 @@ class ModelSettings(BaseModel):
     kelly_cap: float = Field(0.05, gt=0, le=1)  # largest stake, as a share of the bankroll
     flat_stake: float = Field(1.0, gt=0, allow_inf_nan=False)
     # Seconds of event time an event may arrive behind its league's latest
-    # one and still be processed in order (see stream/ordering.py).
-    allowed_lateness: float = Field(300.0, ge=0, le=30 * 86400, allow_inf_nan=False)
+    # one and still be processed in order (stream/ordering.py). Live, it is
+    # also the longest a quote waits to be priced: a minute absorbs producers
+    # that batch or poll, and keeps a prediction within a minute of its quote.
+    allowed_lateness: float = Field(60.0, ge=0, le=30 * 86400, allow_inf_nan=False)
     arf: ArfConfig = Field(default_factory=ArfConfig)
 
     def learned_differences(self, other: ModelSettings) -> list[tuple[str, str, str]]:

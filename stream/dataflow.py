@@ -93,8 +93,11 @@ class LeagueLogic(StatefulBatchLogic[Event | Record, list[Record], bytes]):
     def _on_item(self, value: Event | Record, now: datetime) -> list[Record]:
         if isinstance(value, Record):  # a dead letter under the REJECTED key
             if self.metrics is not None:
-                self.metrics.observe("unknown", "rejected", [value])
+                self.metrics.arrived("unknown", "rejected")
+                self.metrics.observe("unknown", [value])
             return [value]
+        if self.metrics is not None:
+            self.metrics.arrived(value.league, value.type)
         if self.processor is None:
             self.processor = self.context.new_processor(value.league, self.config)
         if self.buffer.is_late(value, now):
@@ -116,7 +119,7 @@ class LeagueLogic(StatefulBatchLogic[Event | Record, list[Record], bytes]):
 
     def _observe(self, event: Event, records: list[Record]) -> None:
         if self.metrics is not None:
-            self.metrics.observe(event.league, event.type, records)
+            self.metrics.observe(event.league, records)
 
     def _released(self, events: list[Event]) -> list[Record]:
         out: list[Record] = []

@@ -83,18 +83,23 @@ class FlowMetrics:
             "matchflow_events_per_second", "Events/s over the last ten seconds", registry=r
         ).set_function(self.events_per_second)
 
-    def observe(self, league: str, kind: str, records: list[Record]) -> None:
+    def arrived(self, league: str, kind: str) -> None:
+        """An event reached its league (counted on arrival: events held back
+        for event-time order are throughput too)."""
         if league not in self._leagues:
             self._leagues.add(league)
             self.dead_letters.labels(league)
-            for kind in ("fixture", "odds", "result"):
-                self.late_events.labels(league, kind)
+            for event_kind in ("fixture", "odds", "result"):
+                self.late_events.labels(league, event_kind)
         self.events.labels(league, kind).inc()
         with self._lock:
             self._total += 1
             now = time.monotonic()
             if not self._samples or now - self._samples[-1][0] >= 0.5:
                 self._samples.append((now, self._total))
+
+    def observe(self, league: str, records: list[Record]) -> None:
+        """What processing an event produced: scores, bankrolls, drift, late events."""
         for record in records:
             row = record.row
             if record.table == "dead_letters":

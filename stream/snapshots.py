@@ -50,6 +50,8 @@ def _metrics(processor: LeagueProcessor) -> dict[str, float]:
     metrics = {
         "matches_learned": float(processor.learned),
         "monitor_drifts": float(processor.monitor.detections),
+        "late_events": float(processor.late_events),
+        "refused_bets": float(processor.refused_bets),
     }
     arf = processor.models[CHALLENGER].estimator
     metrics["arf_drifts"] = float(arf.n_drifts_detected())

@@ -145,3 +145,31 @@ def test_the_sorted_replay_gives_the_same_tables_whatever_the_lateness(tmp_path,
         tables.append(dump_tables(url))
     assert tables[0] == tables[1] == tables[2]
     assert tables[0]["late_events"] == []
+
+
+def test_late_events_are_counted_for_prometheus(e0_two_seasons):
+    from stream.context import RunContext
+    from stream.metrics import FlowMetrics
+
+    events = list(e0_two_seasons)[:600]
+    quote = next(e for e in events[300:] if e.type == "odds")
+    arrived = [e for e in events if e is not quote] + [quote]  # weeks behind its league
+    metrics = FlowMetrics()
+    stored: list = []
+    flow = build_dataflow(
+        TestingSource([e.to_json() for e in arrived], 40),
+        TestingSink(stored),
+        FlowConfig(allowed_lateness=3600.0),
+        context=RunContext(metrics=metrics),
+    )
+    run_main(flow)
+    count = metrics.registry.get_sample_value(
+        "matchflow_late_events_total", {"league": "E0", "type": "odds"}
+    )
+    assert count == 1.0
+    assert (
+        metrics.registry.get_sample_value(
+            "matchflow_late_events_total", {"league": "E0", "type": "result"}
+        )
+        == 0.0
+    )  # every series starts at 0: rate() sees the first one
