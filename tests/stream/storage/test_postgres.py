@@ -30,6 +30,7 @@ def test_migrations_are_versioned_and_idempotent(pg_url):
             {"version": 4, "name": "model snapshots"},
             {"version": 5, "name": "read-only role for dashboards"},
             {"version": 6, "name": "bets at the best price"},
+            {"version": 7, "name": "late events"},
         ]
 
 
