@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
-from pydantic_settings import SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.arf_config import ArfConfig
 from models.betting import FlatStake, FractionalKelly, Strategy
@@ -110,7 +110,18 @@ class FlowConfig(ModelSettings):
         )
 
 
-class Settings(SealingSettings, ModelSettings):
+class TimescaleSettings(BaseSettings):
+    """Whether a new PostgreSQL store uses TimescaleDB: ``auto`` when
+    ``CREATE EXTENSION timescaledb`` can succeed (else plain tables, with one
+    warning naming the reason and the fix), ``require`` (exit 2 instead of
+    plain tables) or ``off``. A store keeps the kind it was created with."""
+
+    model_config = SettingsConfigDict(env_prefix="MATCHFLOW_", extra="ignore")
+
+    timescale: Literal["auto", "require", "off"] = "auto"
+
+
+class Settings(TimescaleSettings, SealingSettings, ModelSettings):
     """Process-wide settings, overridable by ``MATCHFLOW_*`` variables."""
 
     model_config = SettingsConfigDict(

@@ -166,6 +166,7 @@ def writer_store(settings: Settings) -> Store:
         settings.db,
         reader_password=settings.reader_password,
         retention_days=settings.retention_days,
+        timescale=settings.timescale,
     )
 
 

@@ -2,7 +2,9 @@
 
 ``initdb`` refuses to run as root, so as root the cluster belongs to the
 ``postgres`` user (``runuser``). When no server binaries are found and we are
-root, Debian's ``postgresql`` package is installed.
+root, Debian's ``postgresql`` package is installed. Where TimescaleDB is
+installed the cluster preloads it (a server must, or ``CREATE EXTENSION``
+fails), unless asked for a plain one.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ def pg_bin() -> Path:
     return pg_bin()
 
 
+def timescaledb_installed() -> bool:
+    """True when a PostgreSQL server of this machine has the TimescaleDB
+    library (installs nothing, unlike :func:`pg_bin`)."""
+    return any(Path(lib).exists() for lib in glob.glob("/usr/lib/postgresql/*/lib/timescaledb.so"))
+
+
 def _as_owner(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
@@ -47,9 +55,11 @@ class PostgresCluster:
     workdir: Path
     port: int = 0
     database: str = "matchflow"
+    timescale: bool | None = None  # preload TimescaleDB; None: where it is installed
 
     def __post_init__(self) -> None:
         self.port = self.port or free_port()
+        self.preload = self.timescale or (self.timescale is None and timescaledb_installed())
 
     @property
     def url(self) -> str:
@@ -98,6 +108,8 @@ class PostgresCluster:
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
             "-c max_connections=100"
         )
+        if self.preload:
+            options += " -c shared_preload_libraries=timescaledb -c timescaledb.telemetry_level=off"
         self._run(
             "pg_ctl",
             "-w",

@@ -26,6 +26,7 @@ def open_store(
     read_only: bool = False,
     reader_password: str | None = None,
     retention_days: int | None = None,
+    timescale: str | None = None,
 ) -> Store:
     """Open the store a URL names: ``sqlite:///path`` or ``postgresql://...``.
 
@@ -35,7 +36,8 @@ def open_store(
     ``read_only`` opens a SQLite file read-only (on PostgreSQL, the URL's role
     decides). ``reader_password`` gives the read-only role a login and
     ``retention_days`` sets TimescaleDB's retention (0: keep every row; None
-    leaves it as it is), both when creating.
+    leaves it as it is), both when creating; ``timescale`` is auto, require or
+    off for a new PostgreSQL store (None: ``MATCHFLOW_TIMESCALE``).
     """
     if url.startswith("sqlite:"):
         from stream.storage.sqlite import SQLiteStore, sqlite_path  # no psycopg for SQLite
@@ -54,6 +56,7 @@ def open_store(
             reader_password=reader_password,
             retention_days=retention_days,
             timeout=timeout,
+            timescale=timescale,
         )
     else:
         raise StoreError(f"db: unsupported URL {url!r} (use sqlite:///FILE or postgresql://...)")

@@ -95,6 +95,7 @@ class Store(ABC):
     """Idempotent writes of records and read queries for summaries and serving."""
 
     url: str
+    timescale: bool = False  # time series in TimescaleDB hypertables (PostgreSQL only)
 
     @abstractmethod
     def create_schema(self, upto: int = LATEST) -> None:

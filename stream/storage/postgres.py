@@ -15,6 +15,7 @@ from psycopg import sql as pgsql
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
+from stream.config import TimescaleSettings
 from stream.records import Record
 from stream.storage.base import (
     LEAGUE_TABLES,
@@ -33,6 +34,7 @@ from stream.storage.migrations import (
     retention_statements,
 )
 from stream.storage.schema import ALL_TABLES as TABLES
+from stream.storage.timescale import decide as decide_timescale
 
 log = logging.getLogger("matchflow.storage")
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -83,10 +85,13 @@ class PostgresStore(Store):
         retention_days: int | None = None,
         reader_password: str | None = None,
         timeout: float | None = None,
+        timescale: str | None = None,
     ) -> None:
         self.url = url
         self.reader_password = reader_password
         self.retention_days = retention_days
+        # auto | require | off (MATCHFLOW_TIMESCALE), read where a caller did not say
+        self.timescale_mode = timescale or TimescaleSettings().timescale
         self.timescale = False
         self._last_refresh = time.monotonic()
         self._dirty = False  # wrote since the last refresh of the daily view
@@ -113,19 +118,9 @@ class PostgresStore(Store):
     def create_schema(self, upto: int = LATEST) -> None:
         with self._pool.connection() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
-            self.timescale = bool(
-                conn.execute(
-                    "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"
-                ).fetchone()
-            )
-            log.info(
-                "PostgreSQL store: %s",
-                "TimescaleDB hypertables"
-                if self.timescale
-                else "plain tables with the time_bucket fallback (no timescaledb)",
-            )
             conn.execute(LEDGER.format(ts="TIMESTAMPTZ"))
             done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+            self.timescale = decide_timescale(conn, self.timescale_mode, created=2 in done)
             for migration in pending(done, upto):
                 for statement in migration.statements("postgres", self.timescale):
                     conn.execute(statement)
