@@ -91,3 +91,19 @@ def test_only_settings_that_shaped_learned_state_conflict_on_a_restore():
     assert stored.learned_differences(FlowConfig(best_edge=0.05, allowed_lateness=0)) == []
     changed = stored.learned_differences(FlowConfig(arf=ArfConfig(n_models=5)))
     assert changed == [("MATCHFLOW_ARF__N_MODELS", "10", "5")]
+
+
+def test_a_conflict_raised_inside_the_dataflow_is_found_behind_bytewaxs_errors():
+    from stream.cli.common import settings_conflict
+    from stream.league import SettingsConflict
+
+    conflict = SettingsConflict("E0", [("MATCHFLOW_SEED", "42", "7")])
+    try:
+        try:
+            raise conflict
+        except SettingsConflict as exc:
+            raise RuntimeError("worker panicked") from exc
+    except RuntimeError as wrapped:
+        assert settings_conflict(wrapped) is conflict
+    assert settings_conflict(RuntimeError("other")) is None
+    assert str(conflict) == "MATCHFLOW_SEED: learned with 42, now 7 (league E0)"
