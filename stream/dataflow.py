@@ -13,7 +13,7 @@ from __future__ import annotations
 import pickle
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import bytewax.operators as op
 from bytewax.dataflow import Dataflow, operator
@@ -105,10 +105,7 @@ class LeagueLogic(StatefulBatchLogic[Event | Record, list[Record], bytes]):
             records = self.processor.process_late(value, mark)  # type: ignore[arg-type]
             self._observe(value, records)
             return records
-        out: list[Record] = []
-        for event in self.buffer.offer(value, now):
-            out += self._process(event)
-        return out
+        return self._released(self.buffer.offer(value, now))
 
     def _process(self, event: Event) -> list[Record]:
         records = self.processor.process(event)  # type: ignore[union-attr]
@@ -178,7 +175,7 @@ def _restore(
     buffer = EventTimeBuffer(config.allowed_lateness)
     if isinstance(restored, tuple) and restored[0] == STATE_FORMAT:
         restored, buffer = pickle.loads(restored[1]), restored[2]
-        buffer.lateness = EventTimeBuffer(config.allowed_lateness).lateness
+        buffer.lateness = timedelta(seconds=config.allowed_lateness)  # this run's
     if restored is None:
         return None, buffer
     if restored.league in context.fresh:
