@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 # EXTERNALLY-MANAGED, and pip refuses (rightly) to write there.
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 
-.PHONY: setup services-deps replay lint format test bench
+.PHONY: setup services-deps timescaledb replay lint format test bench
 
 $(CURDIR)/.tools/bin/uv:
 	@echo "uv not found: installing uv $(UV_VERSION) into .tools/ (a private virtualenv)"
@@ -32,6 +32,14 @@ replay: setup
 services-deps: setup
 	$(UV) run python -m stream.services.install
 
+# TimescaleDB for the tests, from the build beside this checkout
+# (../shared/timescaledb on our machines and CI), proven to load; elsewhere the
+# PostgreSQL tests run on plain PostgreSQL and say so in one line. matchflow
+# itself never reads ../shared: users install TimescaleDB their way (README).
+TIMESCALEDB_INSTALL ?= $(CURDIR)/../shared/timescaledb/install.sh
+timescaledb: services-deps
+	$(UV) run python -m stream.services.timescale_setup "$(TIMESCALEDB_INSTALL)"
+
 # Lint, format check, types and the layer contract: what .ci/run checks first.
 lint: setup
 	$(UV) run ruff check .
@@ -43,7 +51,7 @@ format: setup
 	$(UV) run ruff format .
 	$(UV) run ruff check --fix .
 
-test: services-deps
+test: services-deps timescaledb
 	$(UV) run pytest
 
 bench: setup

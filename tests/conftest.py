@@ -31,6 +31,7 @@ import uuid  # noqa: E402
 
 from stream.services.kafka_broker import KafkaBroker  # noqa: E402
 from stream.services.postgres_cluster import PostgresCluster  # noqa: E402
+from tests.support.stores import PG_KINDS  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -47,11 +48,40 @@ def kafka(services_dir):
     broker.stop()
 
 
+def pytest_report_header(config):
+    if len(PG_KINDS) == 2:
+        return "PostgreSQL tests: on plain PostgreSQL and on TimescaleDB"
+    return "PostgreSQL tests: on plain PostgreSQL only (no TimescaleDB installed here)"
+
+
+class PgClusters:
+    """One test cluster per kind, started on first use, stopped at the end."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.started = folder, {}
+
+    def get(self, kind: str) -> PostgresCluster:
+        if kind not in self.started:
+            cluster = PostgresCluster(self.folder / f"postgres-{kind}", timescale=kind != "plain")
+            self.started[kind] = cluster.start()
+        return self.started[kind]
+
+    def stop(self) -> None:
+        for cluster in self.started.values():
+            cluster.stop()
+
+
 @pytest.fixture(scope="session")
-def postgres(services_dir):
-    cluster = PostgresCluster(services_dir / "postgres").start()
-    yield cluster
-    cluster.stop()
+def pg_clusters(services_dir):
+    clusters = PgClusters(services_dir)
+    yield clusters
+    clusters.stop()
+
+
+@pytest.fixture(scope="session", params=PG_KINDS)
+def postgres(request, pg_clusters):
+    """A running cluster of each kind this machine has (tests run once per kind)."""
+    return pg_clusters.get(request.param)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import glob
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,13 @@ def timescaledb_installed() -> bool:
     """True when a PostgreSQL server of this machine has the TimescaleDB
     library (installs nothing, unlike :func:`pg_bin`)."""
     return any(Path(lib).exists() for lib in glob.glob("/usr/lib/postgresql/*/lib/timescaledb.so"))
+
+
+def _fatal_line(log: Path) -> str:
+    """The server's last FATAL line (why it did not start), else a pointer to its log."""
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    fatal = [line.split("FATAL:", 1)[1].strip() for line in lines if "FATAL:" in line]
+    return fatal[-1] if fatal else f"see {log}"
 
 
 def _as_owner(cmd: list[str]) -> list[str]:
@@ -103,24 +111,15 @@ class PostgresCluster:
                 "-D",
                 str(self.data),
             )
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.workdir} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=100"
-        )
-        if self.preload:
-            options += " -c shared_preload_libraries=timescaledb -c timescaledb.telemetry_level=off"
-        self._run(
-            "pg_ctl",
-            "-w",
-            "-D",
-            str(self.data),
-            "-l",
-            str(self.workdir / "pg.log"),
-            "-o",
-            options,
-            "start",
-        )
+        try:
+            self._start_server()
+        except ServiceError as error:
+            if not (self.preload and self.timescale is None):
+                raise
+            # where it was only found, not asked for: a plain server, said once
+            print(f"TimescaleDB not loaded ({error}); running plain PostgreSQL", file=sys.stderr)
+            self.preload = False
+            self._start_server()
         self._create_database()
         return self
 
@@ -134,6 +133,20 @@ class PostgresCluster:
             ).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{self.database}"')
+
+    def _start_server(self) -> None:
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.workdir} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=100"
+        )
+        if self.preload:
+            options += " -c shared_preload_libraries=timescaledb -c timescaledb.telemetry_level=off"
+        log = self.workdir / "pg.log"
+        try:
+            self._run("pg_ctl", "-w", "-D", str(self.data), "-l", str(log), "-o", options, "start")
+        except ServiceError as error:
+            raise ServiceError(f"{error}: {_fatal_line(log)}") from None
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():

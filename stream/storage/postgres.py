@@ -198,14 +198,24 @@ class PostgresStore(Store):
         return removed
 
     def _maybe_refresh(self, force: bool = False) -> None:
-        """Keep the fallback's materialized view near live (TimescaleDB's own
-        continuous aggregate policy does this on a real Timescale)."""
+        """Keep the daily aggregate near live: the fallback's materialized view
+        is recomputed; TimescaleDB's continuous aggregate (real-time, so rows
+        past its last refresh show anyway) re-materializes what writes and
+        deletes invalidated, so a re-replay leaves no stale buckets."""
         due = force or time.monotonic() - self._last_refresh >= REFRESH_EVERY
-        if self.timescale or not self._dirty or not due:
+        if not self._dirty or not due:
             return
         self._last_refresh, self._dirty = time.monotonic(), False
         with self._pool.connection() as conn:
-            conn.execute(f"REFRESH MATERIALIZED VIEW {DAILY_VIEW}")
+            if not self.timescale:
+                conn.execute(f"REFRESH MATERIALIZED VIEW {DAILY_VIEW}")
+                return
+            conn.commit()  # a procedure that refreshes cannot run inside a transaction
+            conn.autocommit = True
+            try:
+                conn.execute(f"CALL refresh_continuous_aggregate('{DAILY_VIEW}', NULL, NULL)")
+            finally:
+                conn.autocommit = False
 
     # -- reads ----------------------------------------------------------------
     def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -2,8 +2,11 @@
 
 A server can list ``timescaledb`` in ``pg_available_extensions`` and still
 refuse ``CREATE EXTENSION`` ("must be preloaded"): that is every server
-between installing the package and editing ``postgresql.conf``. So a new store
-tries the extension inside a savepoint and falls back to plain tables (with the
+between installing the package and editing ``postgresql.conf``, and the refusal
+is FATAL (it ends the connection, so no savepoint can catch it). So a new
+store asks the server whether the library is preloaded before trying, tries
+the extension inside a savepoint (a plain ERROR, such as a missing privilege,
+is caught there), and otherwise falls back to plain tables (with the
 ``time_bucket`` fallback of migration 2), saying why and what would fix it.
 A store keeps the kind it was created with: the extension in its database
 says which.
@@ -45,6 +48,13 @@ def _installed_in(conn: psycopg.Connection) -> bool:
     )
 
 
+def _preloaded(conn: psycopg.Connection) -> bool:
+    row = conn.execute("SELECT current_setting('shared_preload_libraries')").fetchone()
+    libraries = row[0] if row else ""
+    names = (name.strip().strip('"').rsplit("/", 1)[-1] for name in libraries.split(","))
+    return "timescaledb" in names
+
+
 def _why_not(conn: psycopg.Connection) -> tuple[str, str] | None:
     """None when ``CREATE EXTENSION timescaledb`` succeeded (in this
     transaction), else the reason and the fix."""
@@ -53,6 +63,8 @@ def _why_not(conn: psycopg.Connection) -> tuple[str, str] | None:
     ).fetchone()
     if not available:
         return "the server has no timescaledb extension", INSTALL_FIX
+    if not _preloaded(conn):
+        return "the server does not preload it (shared_preload_libraries)", PRELOAD_FIX
     try:
         with conn.transaction():  # a savepoint: a refusal leaves the migration going
             conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
@@ -67,6 +79,11 @@ def decide(conn: psycopg.Connection, mode: str, created: bool) -> bool:
     step (migration 2) already ran, so its kind is settled."""
     if created:
         timescale = _installed_in(conn)
+        if timescale and not _preloaded(conn):
+            raise StoreError(
+                "this store was created with TimescaleDB and the server no longer "
+                f"preloads it; to fix: {PRELOAD_FIX}"
+            )
         if not timescale and mode == "require":
             raise StoreError(
                 "MATCHFLOW_TIMESCALE=require: this store was created with plain tables and "

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 
 from serving.app import create_app
 from stream.config import Settings
+from tests.support.stores import PG_KINDS
 
 
 def _operations(url):
@@ -15,7 +16,7 @@ def _operations(url):
     return [result.ok() for result in schema.get_all_operations()]
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+@pytest.mark.parametrize("kind", ["sqlite", *PG_KINDS])
 def test_no_server_errors_on_any_operation(replayed_urls, kind):
     urls, _ = replayed_urls
     operations = _operations(urls[kind])

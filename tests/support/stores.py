@@ -7,11 +7,16 @@ import sqlite3
 import uuid
 from datetime import UTC, datetime
 
-from stream.services.postgres_cluster import PostgresCluster
+from stream.services.postgres_cluster import PostgresCluster, timescaledb_installed
 from stream.storage import open_store
 from stream.storage.schema import TABLES
 
 READER_PASSWORD = "reader-secret"  # the read-only role's login in the tests
+
+# Every PostgreSQL test runs on plain PostgreSQL and, where the machine has
+# TimescaleDB (`make test` installs it from ../shared when it can), on a
+# cluster that preloads it: one cluster per kind.
+PG_KINDS = ("plain", "timescaledb") if timescaledb_installed() else ("plain",)
 
 
 def new_database(cluster: PostgresCluster) -> str:

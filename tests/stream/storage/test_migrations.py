@@ -11,6 +11,7 @@ import pytest
 from stream.storage import open_store
 from stream.storage.migrations import LATEST, MIGRATIONS
 from stream.storage.schema import ALL_TABLES
+from tests.support.stores import PG_KINDS, new_database
 
 
 def _sqlite_schema(url: str) -> dict[str, Any]:
@@ -67,15 +68,13 @@ def _versions(url: str) -> list[int]:
     return [r["version"] for r in rows]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", *PG_KINDS])
 def two_urls(request, tmp_path):
-    """Two empty databases of one backend."""
+    """Two empty databases of one backend (SQLite, or a PostgreSQL of a kind)."""
     if request.param == "sqlite":
         return request.param, [f"sqlite:///{tmp_path / name}.db" for name in ("old", "new")]
-    from tests.support.stores import new_database
-
-    cluster = request.getfixturevalue("postgres")
-    return request.param, [new_database(cluster), new_database(cluster)]
+    cluster = request.getfixturevalue("pg_clusters").get(request.param)
+    return "postgres", [new_database(cluster), new_database(cluster)]
 
 
 def test_a_database_migrated_from_version_1_equals_a_fresh_one(two_urls):

@@ -31,6 +31,7 @@ def test_migrations_are_versioned_and_idempotent(postgres, pg_url):
             {"version": 5, "name": "read-only role for dashboards"},
             {"version": 6, "name": "bets at the best price"},
             {"version": 7, "name": "late events"},
+            {"version": 8, "name": "TimescaleDB layout"},
         ]
 
 

@@ -1,14 +1,50 @@
-"""[timescale] TimescaleDB detected without crashing, and a store's kind kept,
-on the test cluster (which preloads TimescaleDB where it is installed)."""
+"""[timescale] TimescaleDB detected without crashing, a store's kind kept,
+the layout for the data, and a daily aggregate that is live and right after a
+re-replay: on each kind of cluster the machine has (plain, and TimescaleDB
+where it is installed)."""
 
 import logging
+import os
+import subprocess
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from stream.records import Record
 from stream.services.postgres_cluster import timescaledb_installed
 from stream.storage import StoreError, open_store
 from stream.storage import timescale as detection
+from stream.storage.migrations import CHUNK_DAYS, DAILY_VIEW
+from stream.storage.postgres import PostgresStore
+from tests.support.processes import MATCHFLOW
 from tests.support.stores import new_database
+
+
+def _metric(match_id: str, day: str, rps: float, league: str = "E0") -> Record:
+    """A pre-match metric row; ``day`` is a date (kick-off 17:00 UTC) or a timestamp."""
+    ts = day if "T" in day else f"{day}T17:00:00+00:00"
+    return Record(
+        "model_metrics",
+        {
+            "match_id": match_id,
+            "model": "anchored",
+            "phase": "pre",
+            "ts": ts,
+            "league": league,
+            "season": "2019-20",
+            "rps": rps,
+            "log_loss": 1.0,
+            "brier": 0.6,
+            "correct": 1,
+            "n": 1,
+            "rolling_rps": rps,
+            "rolling_log_loss": 1.0,
+            "rolling_accuracy": 1.0,
+            "cum_rps": rps,
+            "cum_log_loss": 1.0,
+            "cum_accuracy": 1.0,
+        },
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -66,3 +102,113 @@ def test_migrate_with_require_is_exit_2_on_a_plain_server(postgres, monkeypatch)
         assert shown.exit_code == 0, shown.output
     else:
         assert shown.exit_code == 2 and "MATCHFLOW_TIMESCALE=require" in shown.output
+
+
+def test_the_layout_where_timescaledb_runs(postgres):
+    with open_store(new_database(postgres)) as store:
+        versions = [r["version"] for r in store.fetch("SELECT version FROM schema_migrations")]
+        assert 8 in versions  # recorded on both kinds: a plain store has nothing to lay out
+        if not store.timescale:  # the fallback's daily view is a materialized view
+            assert store.fetch(f"SELECT 1 AS x FROM pg_matviews WHERE matviewname = '{DAILY_VIEW}'")
+            return
+        intervals = {
+            r["hypertable_name"]: r["time_interval"].days
+            for r in store.fetch(
+                "SELECT hypertable_name, time_interval FROM timescaledb_information.dimensions "
+                "WHERE hypertable_name NOT LIKE '\\_%'"  # not the aggregate's own
+            )
+        }
+        assert intervals == CHUNK_DAYS
+        live = store.fetch(
+            "SELECT materialized_only FROM timescaledb_information.continuous_aggregates "
+            f"WHERE view_name = '{DAILY_VIEW}'"
+        )
+        assert live == [{"materialized_only": False}]
+        ordered = store.fetch(
+            "SELECT attname, segmentby_column_index, orderby_column_index "
+            "FROM timescaledb_information.compression_settings WHERE hypertable_name = 'odds'"
+        )
+        assert {
+            (r["attname"], r["segmentby_column_index"], r["orderby_column_index"]) for r in ordered
+        } == {
+            ("league", 1, None),
+            ("ts", None, 1),
+        }
+
+
+def _daily(store) -> list[tuple]:
+    rows = store.fetch(f"SELECT day, league, matches, rps FROM {DAILY_VIEW} ORDER BY day, league")
+    return [
+        (r["day"].date().isoformat(), r["league"], r["matches"], round(r["rps"], 6)) for r in rows
+    ]
+
+
+def _daily_from_rows(store) -> list[tuple]:
+    rows = store.fetch(
+        "SELECT time_bucket(INTERVAL '1 day', ts) AS day, league, COUNT(*) AS matches, "
+        "AVG(rps) AS rps FROM model_metrics GROUP BY 1, 2 ORDER BY 1, 2"
+    )
+    return [
+        (r["day"].date().isoformat(), r["league"], r["matches"], round(r["rps"], 6)) for r in rows
+    ]
+
+
+def test_the_daily_aggregate_is_live_and_right_after_a_re_replay(postgres):
+    url = new_database(postgres)
+    with open_store(url) as store:
+        store.write([_metric("a", "2020-01-08", 0.2), _metric("b", "2020-01-09", 0.3, "SP1")])
+    with open_store(url) as store:  # a writer's close brings the aggregate up to date
+        assert _daily(store) == _daily_from_rows(store) != []
+        store.delete_leagues(["E0"])  # a re-replay of E0: other rows, other days
+        store.write([_metric("c", "2020-01-10", 0.1), _metric("d", "2020-01-10", 0.3)])
+    with open_store(url) as store:
+        assert _daily(store) == _daily_from_rows(store)
+        assert ("2020-01-08", "E0", 1, 0.2) not in _daily(store)  # no stale bucket of deleted rows
+        assert ("2020-01-10", "E0", 2, 0.2) in _daily(store)
+
+
+def test_the_daily_aggregate_shows_a_metric_written_a_minute_ago(postgres):
+    url = new_database(postgres)
+    with open_store(url) as writer:  # history, materialized at the writer's close
+        writer.write([_metric("old", "2020-01-08", 0.2)])
+    minute_ago = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    row = (minute_ago[:10], "E0", 1, 0.25)
+    with open_store(url) as writer, open_store(url, create=False) as reader:
+        assert isinstance(writer, PostgresStore)
+        writer.write([_metric("now", minute_ago, 0.25)])
+        if not writer.timescale:  # the fallback shows it after the writer's next refresh
+            assert row not in _daily(reader)
+            writer._maybe_refresh(force=True)
+        assert row in _daily(reader)  # TimescaleDB: real-time aggregation, no refresh
+
+
+@pytest.mark.parametrize("mode", ["auto", "require"])
+def test_a_replay_says_in_one_line_why_not_and_never_a_traceback(postgres, mode):
+    """The CLI as a user runs it: where the server cannot give TimescaleDB (on a
+    machine that has it installed, the plain cluster does not preload it), auto
+    replays into plain tables after one warning and require exits 2 with it."""
+    url = new_database(postgres)
+    done = subprocess.run(
+        [MATCHFLOW, "replay", "--db", url, "--leagues", "E0", "--seasons", "2021-22"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MATCHFLOW_TIMESCALE": mode, "COLUMNS": "200"},
+        timeout=300,
+    )
+    said = done.stdout + done.stderr
+    assert "Traceback" not in said
+    if postgres.preload:
+        assert done.returncode == 0 and "TimescaleDB not used" not in said
+        return
+    fix = "shared_preload_libraries" if timescaledb_installed() else "install TimescaleDB"
+    lines = [line for line in said.splitlines() if fix in line]
+    if mode == "auto":
+        assert done.returncode == 0, said
+        assert len(lines) == 1 and "TimescaleDB not used" in lines[0]
+        with open_store(url, create=False) as store:
+            assert (
+                store.fetch("SELECT count(DISTINCT match_id) AS n FROM predictions")[0]["n"] == 380
+            )
+    else:
+        assert done.returncode == 2, said
+        assert len(lines) == 1 and "MATCHFLOW_TIMESCALE=require" in lines[0]
