@@ -42,10 +42,13 @@ def _sizes(url: str) -> dict[str, float]:
             name: store.fetch(f"SELECT hypertable_size('{name}') AS b")[0]["b"] / MB
             for name in TIME_SERIES
         }
-        sizes["database"] = (
-            store.fetch("SELECT pg_database_size(current_database()) AS b")[0]["b"] / MB
-        )
+    sizes["database"] = _database_mb(url)
     return sizes
+
+
+def _database_mb(url: str) -> float:
+    with open_store(url, create=False) as store:
+        return store.fetch("SELECT pg_database_size(current_database()) AS b")[0]["b"] / MB
 
 
 def _chunks(url: str) -> dict[str, int]:
@@ -101,8 +104,7 @@ def _layout(urls: dict[str, str]) -> Table:
     chunks, before = _chunks(urls["timescaledb"]), _sizes(urls["timescaledb"])
     seconds = _compress_everything(urls["timescaledb"])
     after = _sizes(urls["timescaledb"])
-    with open_store(urls["plain"], create=False) as store:
-        plain = store.fetch("SELECT pg_database_size(current_database()) AS b")[0]["b"] / MB
+    plain = _database_mb(urls["plain"])
     table = Table(
         title=f"TimescaleDB layout: every chunk compressed in {seconds:.1f} s "
         f"(plain PostgreSQL database: {plain:.0f} MB)"
