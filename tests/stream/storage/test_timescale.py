@@ -10,12 +10,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from stream.config import FlowConfig
+from stream.embedded import run_payloads
+from stream.loader import BUNDLED_DATA, load
 from stream.records import Record
+from stream.replay import replay_events
 from stream.services.postgres_cluster import timescaledb_installed
 from stream.storage import StoreError, open_store
 from stream.storage import timescale as detection
 from stream.storage.migrations import CHUNK_DAYS, DAILY_VIEW
 from stream.storage.postgres import PostgresStore
+from stream.summary import summarize
 from tests.support.processes import MATCHFLOW
 from tests.support.stores import new_database
 
@@ -212,3 +217,43 @@ def test_a_replay_says_in_one_line_why_not_and_never_a_traceback(postgres, mode)
     else:
         assert done.returncode == 2, said
         assert len(lines) == 1 and "MATCHFLOW_TIMESCALE=require" in lines[0]
+
+
+def _compress_every_chunk(store) -> int:
+    """Compress every chunk of every hypertable; returns how many chunks."""
+    rows = store.fetch(
+        "SELECT count(compress_chunk(c, if_not_compressed => TRUE)) AS n FROM "
+        "(SELECT show_chunks(format('%I', hypertable_name)::regclass) AS c "
+        " FROM timescaledb_information.hypertables WHERE hypertable_name NOT LIKE '\\_%') AS s"
+    )
+    return rows[0]["n"]
+
+
+def test_a_replay_sums_up_as_on_sqlite_compressed_and_replayed_again(postgres, tmp_path):
+    """The summary of ``replay --leagues E0,SP1`` is SQLite's on either kind; on
+    TimescaleDB also once every chunk is compressed, and after a second replay
+    (delete and rewrite) into the compressed chunks."""
+    rows = [
+        r
+        for r in load(BUNDLED_DATA, ["E0", "SP1"], None).rows
+        if r.season in ("2021-22", "2022-23")
+    ]
+    payloads = [e.to_json() for e in replay_events(rows)]
+    sqlite_url = f"sqlite:///{tmp_path / 'two.db'}"
+    run_payloads(payloads, sqlite_url, FlowConfig())
+    with open_store(sqlite_url, create=False) as store:
+        expected = summarize(store)
+    assert set(expected["leagues"]) == {"E0", "SP1"} and expected["matches"] == 1520
+
+    url = new_database(postgres)
+    run_payloads(payloads, url, FlowConfig())
+    with open_store(url, create=False) as store:
+        assert summarize(store) == expected
+        if not store.timescale:
+            return
+        assert _compress_every_chunk(store) >= 10
+        assert summarize(store) == expected
+        store.delete_leagues(["E0", "SP1"])  # as ``replay`` recomputes its leagues
+    run_payloads(payloads, url, FlowConfig())
+    with open_store(url, create=False) as store:
+        assert summarize(store) == expected
