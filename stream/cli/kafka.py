@@ -123,6 +123,20 @@ def produce(
         raise typer.Exit(1)
 
 
+def _stop_with_parent() -> None:
+    """In a cluster child, before it runs: SIGTERM when the process that
+    started it dies, even by ``kill -9`` (Linux), so that no orphan keeps
+    consuming; elsewhere a no-op."""
+    import sys
+
+    if sys.platform == "linux":
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def _local_cluster(
     processes: int, flags: list[str], metrics_port: int | None, secrets: dict[str, str]
 ) -> int:
@@ -143,7 +157,14 @@ def _local_cluster(
         # own sessions: the terminal's Ctrl-C reaches only this process, which
         # passes it on once (a second signal would stop a child at once)
         env = {**os.environ, **secrets}
-        children.append(subprocess.Popen(command, start_new_session=True, env=env))
+        children.append(
+            subprocess.Popen(
+                command,
+                start_new_session=True,
+                env=env,
+                preexec_fn=_stop_with_parent,  # noqa: PLW1509 (no threads run yet)
+            )
+        )
     err.print(f"cluster of {processes} processes on {addresses}", soft_wrap=True)
     try:
         return max(child.wait() for child in children)

@@ -17,7 +17,7 @@ from tests.support.stores import dump_tables, new_database
 E0_SEASONS = "2005-06:2022-23"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # published once, read by each kind of cluster
 def e0_topic(kafka):
     name = f"e0-{random.randrange(1 << 30)}"
     done = subprocess.run(
