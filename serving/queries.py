@@ -188,30 +188,64 @@ def match_detail(store: Store, match_id: str) -> dict[str, Any] | None:
 
 # -- leagues and metrics -------------------------------------------------------------
 def leagues(store: Store) -> list[dict[str, Any]]:
-    rows = store.fetch(
-        "SELECT league, COUNT(*) AS matches, "
-        "SUM(CASE WHEN status = 'played' THEN 1 ELSE 0 END) AS played, "
-        "SUM(CASE WHEN status = 'scheduled' THEN 1 ELSE 0 END) AS upcoming, "
-        "MIN(season) AS first_season, MAX(season) AS last_season, MAX(kickoff) AS last_kickoff "
-        "FROM matches GROUP BY league ORDER BY league"
+    """Counts from the writer's ``match_counts``; seasons and the last
+    kick-off by index, one lookup each per league."""
+    counts: dict[str, dict[str, int]] = {}
+    for row in store.fetch("SELECT league, status, n FROM match_counts WHERE n > 0"):
+        counts.setdefault(row["league"], {})[row["status"]] = int(row["n"])
+    if not counts:
+        return []
+    marks, params = _in(sorted(counts), "l")
+    ends = store.fetch(
+        "SELECT league, "
+        "(SELECT MIN(season) FROM matches m WHERE m.league = l.league) AS first_season, "
+        "(SELECT MAX(season) FROM matches m WHERE m.league = l.league) AS last_season, "
+        "(SELECT MAX(kickoff) FROM matches m WHERE m.league = l.league) AS last_kickoff "
+        f"FROM (SELECT DISTINCT league FROM match_counts WHERE league IN ({marks})) l "
+        "ORDER BY league",
+        params,
     )
-    return [{**plain(r), "played": int(r["played"]), "upcoming": int(r["upcoming"])} for r in rows]
+    return [
+        {
+            "league": row["league"],
+            "matches": sum(counts[row["league"]].values()),
+            "played": counts[row["league"]].get("played", 0),
+            "upcoming": counts[row["league"]].get("scheduled", 0),
+            **{k: _text(row[k]) for k in ("first_season", "last_season", "last_kickoff")},
+        }
+        for row in ends
+    ]
+
+
+def _rolling(store: Store, league: str, model: str, phase: str, window: int) -> list[dict]:
+    """The series' newest ``window`` scores (index ``model_metrics_series``)."""
+    return store.fetch(
+        "SELECT rps, log_loss, correct, brier FROM model_metrics WHERE league = :league "
+        "AND model = :model AND phase = :phase ORDER BY ts DESC, match_id DESC LIMIT :window",
+        {"league": league, "model": model, "phase": phase, "window": window},
+    )
 
 
 def league_metrics(store: Store, league: str, window: int) -> dict[str, Any]:
-    rows = store.fetch(
-        "SELECT model, phase, rps, log_loss, correct, brier FROM model_metrics "
-        "WHERE league = :league ORDER BY ts, match_id",
+    """Cumulative scores from the writer's totals, rolling ones from the last
+    ``window`` rows of each series: a few rows per series, whatever the history."""
+    totals = store.fetch(
+        "SELECT model, phase, n, rps, log_loss, correct, brier FROM metric_totals "
+        "WHERE league = :league AND n > 0 ORDER BY model, phase",
         {"league": league},
     )
-    series: dict[tuple[str, str], list[dict]] = {}
-    for row in rows:
-        series.setdefault((row["model"], row["phase"]), []).append(row)
     models: dict[str, dict[str, Any]] = {}
-    for (model, phase), values in sorted(series.items()):
-        models.setdefault(model, {})[phase] = {
-            "cumulative": score_means(values),
-            "rolling": score_means(values[-window:]),
+    for total in totals:
+        n = int(total["n"])
+        models.setdefault(total["model"], {})[total["phase"]] = {
+            "cumulative": {
+                "matches": n,
+                "rps": total["rps"] / n,
+                "log_loss": total["log_loss"] / n,
+                "accuracy": total["correct"] / n,
+                "brier": total["brier"] / n,
+            },
+            "rolling": score_means(_rolling(store, league, total["model"], total["phase"], window)),
         }
     drift = [
         plain(r)
@@ -275,19 +309,17 @@ def why_no_upcoming(store: Store, league: str | None) -> str:
 
 
 def bankroll(store: Store, league: str | None, strategy: str | None) -> list[dict]:
+    """One row per league and strategy: the last settled (the writer keeps
+    it in ``latest_bankroll``; matches settled at one instant are settled in
+    match_id order, so that breaks the tie)."""
     where, params = [], {}
     for column, value in (("league", league), ("strategy", strategy)):
         if value:
-            where.append(f"b.{column} = :{column}")
+            where.append(f"{column} = :{column}")
             params[column] = value
-    # One row per league and strategy: the last settled. Matches settled at
-    # the same instant are settled in match_id order, so that breaks the tie.
     rows = store.fetch(
-        "SELECT league, strategy, season, ts, bankroll FROM ("
-        "SELECT b.*, ROW_NUMBER() OVER (PARTITION BY b.league, b.strategy "
-        "ORDER BY b.ts DESC, b.match_id DESC) AS newest FROM bankroll b "
-        f"{'WHERE ' + ' AND '.join(where) if where else ''}) ranked "
-        "WHERE newest = 1 ORDER BY league, strategy",
+        "SELECT league, strategy, season, ts, bankroll FROM latest_bankroll "
+        f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY league, strategy",
         params,
     )
     return [plain(r) for r in rows]

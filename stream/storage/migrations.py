@@ -14,7 +14,7 @@ materialized view. Dashboard SQL runs unchanged on both. SQLite skips the
 server-only versions (2, 5 and 8); plain PostgreSQL skips 8.
 
 >>> [m.version for m in MIGRATIONS]
-[1, 2, 3, 4, 5, 6, 7, 8]
+[1, 2, 3, 4, 5, 6, 7, 8, 9]
 >>> any("create_hypertable('predictions'" in s for s in MIGRATIONS[1].statements("postgres", True))
 True
 >>> MIGRATIONS[5].statements("sqlite", False)
@@ -256,6 +256,64 @@ def layout_statements(timescale: bool) -> list[str]:
     return statements
 
 
+# -- version 9: reads shaped for their answer ------------------------------------
+# Indexes in the order each page is read (newest first, keyset), and three
+# summaries the writer keeps: a league's score totals per model and moment,
+# the newest bankroll of each league and strategy, and matches per status.
+_V9_SUMMARIES = (
+    table(
+        "metric_totals",
+        ("league", "model", "phase"),
+        "league:text model:text phase:text n:int rps:float log_loss:float correct:int brier:float",
+    ),
+    table(
+        "latest_bankroll",
+        ("league", "strategy"),
+        "league:text strategy:text ts:ts match_id:text season:text bankroll:float",
+    ),
+    table("match_counts", ("league", "status"), "league:text status:text n:int"),
+)
+_V9_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS matches_league_season ON matches (league, season)",
+    "CREATE INDEX IF NOT EXISTS matches_kickoff ON matches (kickoff, match_id)",
+    "CREATE INDEX IF NOT EXISTS matches_status_kickoff ON matches (status, kickoff, match_id)",
+    "CREATE INDEX IF NOT EXISTS bets_kickoff ON bets (kickoff, match_id, strategy)",
+    "CREATE INDEX IF NOT EXISTS bets_league_kickoff ON bets (league, kickoff, match_id, strategy)",
+    "CREATE INDEX IF NOT EXISTS bets_strategy_kickoff ON bets (strategy, kickoff, match_id)",
+    "CREATE INDEX IF NOT EXISTS bets_status_kickoff ON bets (status, kickoff, match_id, strategy)",
+    "CREATE INDEX IF NOT EXISTS model_metrics_series "
+    "ON model_metrics (league, model, phase, ts, match_id)",
+)
+# TimescaleDB indexes every hypertable by time already
+_V9_TIME_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS odds_ts ON odds (ts)",
+    "CREATE INDEX IF NOT EXISTS model_metrics_ts ON model_metrics (ts)",
+)
+_V9_BACKFILL = (
+    "INSERT INTO match_counts (league, status, n) "
+    "SELECT league, status, COUNT(*) FROM matches GROUP BY league, status",
+    "INSERT INTO metric_totals (league, model, phase, n, rps, log_loss, correct, brier) "
+    "SELECT league, model, phase, COUNT(*), SUM(rps), SUM(log_loss), SUM(correct), SUM(brier) "
+    "FROM model_metrics GROUP BY league, model, phase",
+    "INSERT INTO latest_bankroll (league, strategy, ts, match_id, season, bankroll) "
+    "SELECT league, strategy, ts, match_id, season, bankroll FROM ("
+    "SELECT b.*, ROW_NUMBER() OVER (PARTITION BY league, strategy "
+    "ORDER BY ts DESC, match_id DESC) AS newest FROM bankroll b) ranked WHERE newest = 1",
+)
+
+
+def read_statements(dialect: Dialect, timescale: bool) -> list[str]:
+    """Version 9: the summary tables (filled from the rows already stored)
+    and the indexes of the API's pages."""
+    time_indexes = [] if timescale else list(_V9_TIME_INDEXES)
+    return [
+        *(t.ddl(TYPES[dialect]) for t in _V9_SUMMARIES),
+        *_V9_INDEXES,
+        *time_indexes,
+        *_V9_BACKFILL,
+    ]
+
+
 @dataclass(frozen=True)
 class Migration:
     """One version: its statements for a dialect (and, on PostgreSQL, for
@@ -309,6 +367,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(7, "late events", lambda d, t: [*_tables(_V7_LATE)(d, t), *_V7_INDEXES]),
     Migration(8, "TimescaleDB layout", _postgres_only(layout_statements)),
+    Migration(9, "reads shaped for their answer", read_statements),
 )
 LATEST = MIGRATIONS[-1].version
 LEDGER = (
@@ -321,6 +380,6 @@ def pending(done: set[int], upto: int = LATEST) -> list[Migration]:
     """The migrations a database that has applied ``done`` still needs.
 
     >>> [m.version for m in pending({1, 2, 3})]
-    [4, 5, 6, 7, 8]
+    [4, 5, 6, 7, 8, 9]
     """
     return [m for m in MIGRATIONS if m.version not in done and m.version <= upto]

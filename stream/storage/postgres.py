@@ -34,6 +34,7 @@ from stream.storage.migrations import (
     retention_statements,
 )
 from stream.storage.schema import ALL_TABLES as TABLES
+from stream.storage.summaries import rows_by_table, summary_statements
 from stream.storage.timescale import decide as decide_timescale
 
 log = logging.getLogger("matchflow.storage")
@@ -164,6 +165,7 @@ class PostgresStore(Store):
         created: list[str] = []
         with self._pool.connection() as conn:
             staged = self._staged.setdefault(conn, set())
+            self._summarise(conn, rows_by_table(groups), deletes)
             for table, keys in deletes.items():
                 with conn.cursor() as cursor:
                     cursor.executemany(delete_sql(table, "%s"), keys)
@@ -185,6 +187,19 @@ class PostgresStore(Store):
         self._dirty = True
         self._maybe_refresh()
         return written
+
+    @staticmethod
+    def _summarise(
+        conn: psycopg.Connection, rows: dict[str, list[dict]], deletes: dict[str, list[tuple]]
+    ) -> None:
+        """The summaries' share of a write, before its rows replace the old."""
+
+        def select(sql: str, params: dict) -> list[dict]:
+            return conn.cursor(row_factory=dict_row).execute(to_psycopg(sql), params).fetchall()
+
+        for sql, params_rows in summary_statements(rows, deletes, select):
+            with conn.cursor() as cursor:
+                cursor.executemany(to_psycopg(sql), params_rows)
 
     def delete_leagues(self, leagues: list[str]) -> int:
         removed = 0

@@ -129,8 +129,29 @@ SNAPSHOTS_TABLE = table(
     ("league", "version"),
     "league:text version:int ts:ts run_id:text trigger:text size:int seconds:float",
 )
+# Summaries the API reads instead of the history, kept by the writer in the
+# transaction of the rows they summarise (:mod:`stream.storage.summaries`).
+# Derived, so out of TABLES: their float sums depend on the order of writes.
+SUMMARY_TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        table(
+            "metric_totals",
+            ("league", "model", "phase"),
+            "league:text model:text phase:text n:int rps:float log_loss:float "
+            "correct:int brier:float",
+        ),
+        table(
+            "latest_bankroll",
+            ("league", "strategy"),
+            "league:text strategy:text ts:ts match_id:text season:text bankroll:float",
+        ),
+        table("match_counts", ("league", "status"), "league:text status:text n:int"),
+    )
+}
 ALL_TABLES: dict[str, Table] = {
     **TABLES,
     STATE_TABLE.name: STATE_TABLE,
     SNAPSHOTS_TABLE.name: SNAPSHOTS_TABLE,
+    **SUMMARY_TABLES,
 }

@@ -1,0 +1,103 @@
+"""[reads] Routes read the writer's summaries and the pages' indexes; their
+answers are those of the obvious queries over the whole history."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from models.scoring import score_means
+from serving.queries import plain
+from stream.storage import open_store
+
+
+def _close(got, want, path="") -> None:
+    """Equal, floats to 1e-12 (a sum kept by the writer adds in another order)."""
+    if isinstance(want, float):
+        assert math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-15), path
+    elif isinstance(want, dict):
+        assert list(got) == list(want), path
+        for key in want:
+            _close(got[key], want[key], f"{path}.{key}")
+    elif isinstance(want, list):
+        assert len(got) == len(want), path
+        for i, (g, w) in enumerate(zip(got, want)):
+            _close(g, w, f"{path}[{i}]")
+    else:
+        assert got == want, path
+
+
+def _url(api, replayed_urls) -> str:
+    urls, _ = replayed_urls
+    return next(url for url in urls.values() if api.app.state.settings.db == url)
+
+
+def _metrics_the_obvious_way(store, league: str, window: int) -> dict:
+    rows = store.fetch(
+        "SELECT model, phase, rps, log_loss, correct, brier FROM model_metrics "
+        "WHERE league = :league ORDER BY ts, match_id",
+        {"league": league},
+    )
+    series: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        series.setdefault((row["model"], row["phase"]), []).append(row)
+    models: dict = {}
+    for (model, phase), values in sorted(series.items()):
+        models.setdefault(model, {})[phase] = {
+            "cumulative": score_means(values),
+            "rolling": score_means(values[-window:]),
+        }
+    return models
+
+
+def _bankroll_the_obvious_way(store) -> list[dict]:
+    rows = store.fetch("SELECT league, strategy, season, ts, bankroll, match_id FROM bankroll")
+    newest: dict = {}
+    for row in map(plain, rows):
+        pair = (row["league"], row["strategy"])
+        if pair not in newest or (row["ts"], row["match_id"]) > (
+            newest[pair]["ts"],
+            newest[pair]["match_id"],
+        ):
+            newest[pair] = row
+    return [
+        {k: row[k] for k in ("league", "strategy", "season", "ts", "bankroll")}
+        for _, row in sorted(newest.items())
+    ]
+
+
+@pytest.mark.parametrize("window", [1, 37, 10000])
+def test_league_metrics_are_the_whole_historys(api, replayed_urls, window):
+    with open_store(_url(api, replayed_urls), create=False) as store:
+        want = _metrics_the_obvious_way(store, "E0", window)
+    got = api.get(f"/leagues/E0/metrics?window={window}").json()["models"]
+    assert want and {"market", "anchored"} <= set(want)
+    _close(got, want)
+
+
+def test_bankroll_is_the_newest_row_of_each_league_and_strategy(api, replayed_urls):
+    with open_store(_url(api, replayed_urls), create=False) as store:
+        want = _bankroll_the_obvious_way(store)
+    assert len(want) >= 2
+    assert api.get("/bankroll").json() == want
+    strategy = want[-1]["strategy"]
+    assert api.get(f"/bankroll?strategy={strategy}&league=E0").json() == [
+        row for row in want if row["strategy"] == strategy and row["league"] == "E0"
+    ]
+
+
+def test_leagues_are_counted_as_the_matches_are(api, replayed_urls):
+    with open_store(_url(api, replayed_urls), create=False) as store:
+        want = [
+            {**plain(r), "played": int(r["played"]), "upcoming": int(r["upcoming"])}
+            for r in store.fetch(
+                "SELECT league, COUNT(*) AS matches, "
+                "SUM(CASE WHEN status = 'played' THEN 1 ELSE 0 END) AS played, "
+                "SUM(CASE WHEN status = 'scheduled' THEN 1 ELSE 0 END) AS upcoming, "
+                "MIN(season) AS first_season, MAX(season) AS last_season, "
+                "MAX(kickoff) AS last_kickoff FROM matches GROUP BY league ORDER BY league"
+            )
+        ]
+    assert want and want[0]["upcoming"] > 0
+    assert api.get("/leagues").json() == want
