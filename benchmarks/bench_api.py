@@ -15,6 +15,12 @@ SQLite and on PostgreSQL (a cluster started for the run), next to the same
 route with no writer. Bar: p99 <= 25 ms there too.
 
     uv run python -m benchmarks.bench_api [--seconds 20] [--rate 200] [--live-only]
+
+With ``--every-route`` ([reads]): every GET route on a store holding the full
+default replay, on SQLite, PostgreSQL and TimescaleDB, quiet and while
+``matchflow run`` appends live events (``benchmarks/api_routes.py``):
+
+    uv run python -m benchmarks.bench_api --every-route [--seconds 4] [--rate 100] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.common import positive_int
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
 from stream.loader import BUNDLED_DATA, load
@@ -201,10 +208,19 @@ def live_table(seconds: float, rate: float, console: Console) -> Table:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, help="per route (default 20; every route: 4)")
+    parser.add_argument("--rate", type=float, help="requests/s (default 200; every route: 100)")
     parser.add_argument("--live-only", action="store_true", help="only the live case")
+    parser.add_argument("--every-route", action="store_true", help="every GET route, 3 stores")
+    parser.add_argument("--repeats", type=positive_int, default=3, help="every route: runs")
+    parser.add_argument("--feed-rate", type=float, default=100, help="every route: events/s")
     args = parser.parse_args()
+    if args.every_route:
+        from benchmarks.api_routes import every_route
+
+        every_route(args.seconds or 4, args.rate or 100, args.repeats, args.feed_rate)
+        return
+    args.seconds, args.rate = args.seconds or 20, args.rate or 200
     console = Console()
     if args.live_only:
         console.print(live_table(args.seconds, args.rate, console))

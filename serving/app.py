@@ -92,10 +92,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics = ApiMetrics()
     for module in (health, predictions, matches, leagues, betting, models, events):
         app.include_router(module.router)
+    # the read routes without a path parameter: their pages are shared by
+    # every client (a path parameter would make one entry per value)
     hot = {
         route.path: route
-        for route in predictions.router.routes + leagues.router.routes
-        if isinstance(route, APIRoute) and route.path in ("/predictions", "/leagues")
+        for module in (predictions, leagues, betting, models)
+        for route in module.router.routes
+        if isinstance(route, APIRoute)
+        and route.path in ("/predictions", "/leagues", "/bets", "/bankroll", "/models")
     }
     # Middleware added last runs first: metrics see every request, cache hits included.
     app.state.cache = ResponseCache()
