@@ -1,22 +1,25 @@
-"""How long each Grafana panel's SQL takes on a full replay in PostgreSQL.
+"""How long each Grafana panel's SQL takes on a full replay, on plain
+PostgreSQL and on TimescaleDB, at the dashboard's default time range and over
+all seasons ([reads]).
 
-Starts a throwaway PostgreSQL on 127.0.0.1 (or uses ``MATCHFLOW_PG``, a server
-URL without the database), replays the chosen seasons into it, then runs every
-panel's and alert's SQL, expanded as Grafana expands it (whole data range, every
-league and strategy selected), ``--repeats`` times each. Prints the median per
-query, the ratio to one full scan of ``predictions`` measured in the same run
-(the baseline), and what one refresh of each dashboard costs.
+Starts two throwaway clusters on 127.0.0.1 (one preloading TimescaleDB; plain
+only where it is not installed), replays the chosen seasons into each, then
+runs every panel's and alert's SQL expanded as Grafana expands it (every
+league and strategy selected), ``--repeats`` times each: once over the
+dashboard's default range (``now-10y`` .. now, the pipeline's ``now-1h``, an
+alert's own relative range) and once over every season stored. Prints the
+median per query against one full scan of ``predictions`` in the same run
+(the baseline), with the bars: 100 ms at the default range, 1 s over all.
 
     uv run python -m benchmarks.bench_dashboards [--leagues all] [--repeats 5]
 """
 
 from __future__ import annotations
 
-import os
 import statistics
 import tempfile
 import time
-import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,30 +27,38 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.common import event_arguments, selected_events
+from benchmarks.common import event_arguments, new_database, selected_events
 from dashboards import build
-from dashboards.macros import Range, expand
+from dashboards.macros import Range, expand, seconds
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
-from stream.services.postgres_cluster import PostgresCluster
+from stream.services.postgres_cluster import PostgresCluster, timescaledb_installed
 
 BASELINE = "SELECT count(*) FROM predictions"
-console = Console()
+console = Console(width=160)  # every column whole, in a pipe too
 
 
-def queries() -> list[tuple[str, str, str]]:
-    """(dashboard, title, SQL with variables) of every PostgreSQL query."""
+def _seconds_back(time_from: str) -> float:
+    """``now-10y`` -> seconds (Grafana's relative range)."""
+    return seconds(time_from.removeprefix("now-"))
+
+
+def queries() -> list[tuple[str, str, str, float]]:
+    """(dashboard, title, SQL with variables, seconds of its default range)
+    of every PostgreSQL query."""
     found = []
     for name, board in build.committed_dashboards().items():
+        back = _seconds_back(board["time"]["from"])
         for panel in board["panels"]:
             for target in panel["targets"]:
                 if "rawSql" in target:
-                    found.append((name, panel["title"], target["rawSql"]))
+                    found.append((name, panel["title"], target["rawSql"], back))
     alerts = build.committed_provisioning("alerting")
     for rule in alerts["groups"][0]["rules"]:
         for query in rule["data"]:
             if "rawSql" in query["model"]:
-                found.append(("alerts", rule["title"], query["model"]["rawSql"]))
+                back = float(query["relativeTimeRange"]["from"])
+                found.append(("alerts", rule["title"], query["model"]["rawSql"], back))
     return found
 
 
@@ -63,54 +74,69 @@ def timed(conn: psycopg.Connection, sql: str, repeats: int) -> float:
 def main() -> None:
     args = event_arguments(__doc__.splitlines()[0], leagues="all")
     codes, events = selected_events(args.leagues, args.seasons)
+    payloads = [e.to_json() for e in events]
     work = Path(tempfile.mkdtemp(prefix="bench-dash-"))
-    work.chmod(0o755)
-    server, cluster = os.environ.get("MATCHFLOW_PG"), None
+    work.chmod(0o755)  # the postgres user must reach its cluster folders
+    kinds = ("plain", "timescaledb") if timescaledb_installed() else ("plain",)
+    clusters = {
+        kind: PostgresCluster(work / kind, timescale=kind == "timescaledb").start()
+        for kind in kinds
+    }
     try:
-        if not server:
-            cluster = PostgresCluster(work / "pg").start()
-            server = cluster.url.rsplit("/", 1)[0]
-        url = f"{server}/bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{url.rsplit("/", 1)[1]}"')
-        with console.status(f"replaying {len(events):,} events into PostgreSQL"):
-            stats = run_payloads([e.to_json() for e in events], url, FlowConfig())
-        console.log(f"replayed {stats.events:,} events in {stats.seconds:.1f} s")
-        report(url, codes, args.repeats)
+        results = {}
+        for kind, cluster in clusters.items():
+            url = new_database(cluster.url.rsplit("/", 1)[0])
+            with console.status(f"replaying {len(events):,} events into {kind}"):
+                stats = run_payloads(payloads, url, FlowConfig())
+            console.log(f"{kind}: replayed {stats.events:,} events in {stats.seconds:.1f} s")
+            results[kind] = measure(url, codes, args.repeats, kind == "timescaledb")
+        report(results, args.repeats)
     finally:
-        if cluster:
+        for cluster in clusters.values():
             cluster.stop()
 
 
-def report(url: str, codes: list[str], repeats: int) -> None:
+def measure(url: str, codes: list[str], repeats: int, timescaledb: bool) -> dict[str, Any]:
+    """Median seconds of each query at its default range and over all seasons."""
+    now = datetime.now(UTC)
     with psycopg.connect(url, autocommit=True) as conn:
         first_last = conn.execute("SELECT min(kickoff), max(kickoff) FROM matches").fetchone()
         assert first_last is not None  # an aggregate always returns a row
-        start, end = first_last
         conn.execute("ANALYZE")
-        window = Range(start, end, "1d")
+        everything = Range(first_last[0], first_last[1], "1d")
         variables = {"league": codes, "strategy": ["flat", "kelly"], "phase": ["pre"]}
-        base = timed(conn, BASELINE, repeats)
-        rows: list = []
-        per_board: dict[str, Any] = {}
-        for board, title, sql in queries():
-            seconds = timed(conn, expand(sql, window, variables, timescaledb=False), repeats)
-            rows.append((board, title, seconds))
-            per_board[board] = per_board.get(board, 0.0) + seconds
-    table = Table(
-        title=f"panel SQL, medians of {repeats} (baseline: {BASELINE}, {base * 1000:.1f} ms)"
-    )
-    for column in ("dashboard", "panel", "median ms", "ratio to baseline"):
-        table.add_column(column, justify="right" if column != "panel" else "left")
-    for board, title, seconds in sorted(rows, key=lambda r: -r[2]):
-        table.add_row(board, title[:60], f"{seconds * 1000:.1f}", f"{seconds / base:.2f}")
+        times = {}
+        for board, title, sql, back in queries():
+            default = Range(now - timedelta(seconds=back), now, "1d")
+            times[(board, title)] = tuple(
+                timed(conn, expand(sql, window, variables, timescaledb), repeats)
+                for window in (default, everything)
+            )
+        return {"baseline": timed(conn, BASELINE, repeats), "queries": times}
+
+
+def _ms(value: float, bar: float) -> str:
+    text = f"{value * 1000:.1f}"
+    return f"[red]{text}" if value > bar else text
+
+
+def report(results: dict[str, dict[str, Any]], repeats: int) -> None:
+    kinds = list(results)
+    baselines = ", ".join(f"{k} {results[k]['baseline'] * 1000:.1f} ms" for k in kinds)
+    table = Table(title=f"panel SQL, medians of {repeats} (baseline {BASELINE}: {baselines})")
+    table.add_column("dashboard")
+    table.add_column("panel")
+    for kind in kinds:
+        table.add_column(f"{kind} default ms (bar 100)", justify="right")
+        table.add_column(f"{kind} all seasons ms (bar 1000)", justify="right")
+    first = results[kinds[0]]["queries"]
+    for key in sorted(first, key=lambda k: -max(results[x]["queries"][k][1] for x in kinds)):
+        cells = []
+        for kind in kinds:
+            default, everything = results[kind]["queries"][key]
+            cells += [_ms(default, 0.1), _ms(everything, 1.0)]
+        table.add_row(key[0], key[1][:48], *cells)
     console.print(table)
-    totals = Table(title="one refresh of each dashboard (all its queries, one after another)")
-    for column in ("dashboard", "ms", "ratio to baseline"):
-        totals.add_column(column, justify="right")
-    for board, seconds in sorted(per_board.items()):
-        totals.add_row(board, f"{seconds * 1000:.1f}", f"{seconds / base:.2f}")
-    console.print(totals)
 
 
 if __name__ == "__main__":

@@ -3,29 +3,12 @@ answers are those of the obvious queries over the whole history."""
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from models.scoring import score_means
 from serving.queries import plain
 from stream.storage import open_store
-
-
-def _close(got, want, path="") -> None:
-    """Equal, floats to 1e-12 (a sum kept by the writer adds in another order)."""
-    if isinstance(want, float):
-        assert math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-15), path
-    elif isinstance(want, dict):
-        assert list(got) == list(want), path
-        for key in want:
-            _close(got[key], want[key], f"{path}.{key}")
-    elif isinstance(want, list):
-        assert len(got) == len(want), path
-        for i, (g, w) in enumerate(zip(got, want)):
-            _close(g, w, f"{path}[{i}]")
-    else:
-        assert got == want, path
+from tests.support.compare import assert_close
 
 
 def _url(api, replayed_urls) -> str:
@@ -73,7 +56,7 @@ def test_league_metrics_are_the_whole_historys(api, replayed_urls, window):
         want = _metrics_the_obvious_way(store, "E0", window)
     got = api.get(f"/leagues/E0/metrics?window={window}").json()["models"]
     assert want and {"market", "anchored"} <= set(want)
-    _close(got, want)
+    assert_close(got, want)
 
 
 def test_bankroll_is_the_newest_row_of_each_league_and_strategy(api, replayed_urls):

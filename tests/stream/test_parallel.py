@@ -10,6 +10,8 @@ from models.sealing import SealingSettings
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
 from stream.parallel import run_parallel, split
+from stream.storage.schema import SUMMARY_TABLES
+from tests.support.compare import assert_close
 from tests.support.data import bundled_events
 from tests.support.processes import MATCHFLOW
 from tests.support.stores import dump_tables
@@ -37,6 +39,9 @@ def test_two_processes_write_the_rows_of_one(tmp_path):
     tables = dump_tables(one)
     assert tables["predictions"] and tables["bets"]
     assert dump_tables(two) == tables
+    summaries = dump_tables(two, tables=SUMMARY_TABLES)  # absorbed from the parts' files
+    assert summaries["match_counts"] and summaries["latest_bankroll"]
+    assert_close(summaries, dump_tables(one, tables=SUMMARY_TABLES))
 
 
 def test_leagues_are_split_by_their_events_and_never_more_ways_than_leagues():

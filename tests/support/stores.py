@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from stream.services.postgres_cluster import PostgresCluster, timescaledb_installed
 from stream.storage import open_store
-from stream.storage.schema import TABLES
+from stream.storage.schema import TABLES, Table
 
 READER_PASSWORD = "reader-secret"  # the read-only role's login in the tests
 
@@ -45,14 +45,17 @@ def _plain(value):
     return value
 
 
-def dump_tables(url: str, skip: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
-    """Every table's rows, ordered by natural key, with times as ISO text."""
-    tables = {}
+def dump_tables(
+    url: str, skip: tuple[str, ...] = (), tables: dict[str, Table] = TABLES
+) -> dict[str, list[tuple]]:
+    """Every table's rows (of ``tables``: the data tables unless told),
+    ordered by natural key, with times as ISO text."""
+    dumped = {}
     with open_store(url, create=False) as store:
-        for name, table in TABLES.items():
+        for name, table in tables.items():
             if name in skip:
                 continue
             columns = ", ".join(table.column_names)
             rows = store.fetch(f"SELECT {columns} FROM {name} ORDER BY {', '.join(table.key)}")
-            tables[name] = [tuple(_plain(row[c]) for c in table.column_names) for row in rows]
-    return tables
+            dumped[name] = [tuple(_plain(row[c]) for c in table.column_names) for row in rows]
+    return dumped
