@@ -104,7 +104,8 @@ def measure(url: str, codes: list[str], repeats: int, timescaledb: bool) -> dict
         assert first_last is not None  # an aggregate always returns a row
         conn.execute("ANALYZE")
         everything = Range(first_last[0], first_last[1], "1d")
-        variables = {"league": codes, "strategy": ["flat", "kelly"], "phase": ["pre"]}
+        strategies = [r[0] for r in conn.execute("SELECT DISTINCT strategy FROM bets")]
+        variables = {"league": codes, "strategy": strategies, "phase": ["pre"]}
         times = {}
         for board, title, sql, back in queries():
             default = Range(now - timedelta(seconds=back), now, "1d")
