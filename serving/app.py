@@ -56,6 +56,17 @@ class _LazyPublisher:
         return self._publisher
 
 
+CACHED_ROUTES = (
+    "/predictions",
+    "/matches/{match_id}",
+    "/leagues",
+    "/leagues/{league}/metrics",
+    "/bets",
+    "/bankroll",
+    "/models",
+)
+
+
 def _data_version(app: FastAPI) -> object:
     """The cache key's data version; when the store cannot say (locked, gone),
     a fresh object: a miss, so the request goes to the database and its 503."""
@@ -92,14 +103,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics = ApiMetrics()
     for module in (health, predictions, matches, leagues, betting, models, events):
         app.include_router(module.router)
-    # the read routes without a path parameter: their pages are shared by
-    # every client (a path parameter would make one entry per value)
+    # the read routes: their pages are shared by every client (a path
+    # parameter makes one entry per value, bounded with the rest)
     hot = {
         route.path: route
-        for module in (predictions, leagues, betting, models)
+        for module in (predictions, matches, leagues, betting, models)
         for route in module.router.routes
-        if isinstance(route, APIRoute)
-        and route.path in ("/predictions", "/leagues", "/bets", "/bankroll", "/models")
+        if isinstance(route, APIRoute) and route.path in CACHED_ROUTES
     }
     # Middleware added last runs first: metrics see every request, cache hits included.
     app.state.cache = ResponseCache()

@@ -138,14 +138,23 @@ class CachedRoutes:
         self.params = {
             path: {p.alias for p in route.dependant.query_params} for path, route in paths.items()
         }
+        self.templated = [route for route in paths.values() if "{" in route.path]
+
+    def _route(self, path: str) -> APIRoute | None:
+        """The route of a path: by name, or by its pattern where the route has
+        path parameters (each value its own entry; only 200s are kept, so
+        unknown values never fill the cache)."""
+        if route := self.paths.get(path):
+            return route
+        return next((r for r in self.templated if r.path_regex.match(path)), None)
 
     async def __call__(self, scope, receive, send) -> None:
-        route = self.paths.get(scope.get("path")) if scope["type"] == "http" else None
+        route = self._route(scope["path"]) if scope["type"] == "http" else None
         if route is None or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        key = (path, normalised(scope["query_string"], self.params[path]))
+        key = (path, normalised(scope["query_string"], self.params[route.path]))
         version = self.version()
         hit = self.cache.get(key, version)
         if hit is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from models.scoring import score_means
@@ -67,13 +67,14 @@ def league_exists(store: Store, league: str) -> bool:
 
 # -- predictions ---------------------------------------------------------------
 def _latest_predictions(store: Store, match_ids: list[str]) -> dict[str, list[dict]]:
-    """The rows of each match's most recent prediction moment (all models)."""
+    """The rows of each match's most recent prediction moment (all models),
+    from each model's newest row (``latest_predictions``, kept by the writer)."""
     if not match_ids:
         return {}
     placeholders, params = _in(match_ids)
     rows = store.fetch(
         "SELECT match_id, model, phase, ts, p_home, p_draw, p_away, odds_home, odds_draw, "
-        f"odds_away, model_version FROM predictions WHERE match_id IN ({placeholders})",
+        f"odds_away, model_version FROM latest_predictions WHERE match_id IN ({placeholders})",
         params,
     )
     latest: dict[str, tuple] = {}
@@ -156,33 +157,28 @@ def match_detail(store: Store, match_id: str) -> dict[str, Any] | None:
     found = store.fetch("SELECT * FROM matches WHERE match_id = :m", {"m": match_id})
     if not found:
         return None
-    params = {"m": match_id}
+    params = {"m": match_id, "league": found[0]["league"]}
+    # TimescaleDB decompresses the league's segments alone when it is named
+    # (SQLite would take it for an index to use, instead of the key's)
+    by_match = "WHERE match_id = :m" + (" AND league = :league" if store.timescale else "")
+
+    def rows(sql: str) -> list[dict]:
+        return [plain(r) for r in store.fetch(sql, params)]
+
     return {
         **plain(found[0]),
-        "predictions": [
-            plain(r)
-            for r in store.fetch(
-                "SELECT model, phase, ts, p_home, p_draw, p_away, odds_home, odds_draw, odds_away, "
-                "model_version FROM predictions WHERE match_id = :m ORDER BY ts, phase, model",
-                params,
-            )
-        ],
-        "odds": [
-            plain(r)
-            for r in store.fetch(
-                "SELECT phase, bookmaker, ts, home, draw, away FROM odds WHERE match_id = :m "
-                "ORDER BY ts, phase, bookmaker",
-                params,
-            )
-        ],
-        "bets": [
-            plain(r)
-            for r in store.fetch(
-                "SELECT strategy, outcome, odds, bookmaker, probability, stake, closing_odds, clv, "
-                "fair_clv, status, profit FROM bets WHERE match_id = :m ORDER BY strategy",
-                params,
-            )
-        ],
+        "predictions": rows(
+            "SELECT model, phase, ts, p_home, p_draw, p_away, odds_home, odds_draw, odds_away, "
+            f"model_version FROM predictions {by_match} ORDER BY ts, phase, model"
+        ),
+        "odds": rows(
+            f"SELECT phase, bookmaker, ts, home, draw, away FROM odds {by_match} "
+            "ORDER BY ts, phase, bookmaker"
+        ),
+        "bets": rows(
+            "SELECT strategy, outcome, odds, bookmaker, probability, stake, closing_odds, clv, "
+            "fair_clv, status, profit FROM bets WHERE match_id = :m ORDER BY strategy"
+        ),
     }
 
 
@@ -217,21 +213,55 @@ def leagues(store: Store) -> list[dict[str, Any]]:
     ]
 
 
-def _rolling(store: Store, league: str, model: str, phase: str, window: int) -> list[dict]:
-    """The series' newest ``window`` scores (index ``model_metrics_series``)."""
-    return store.fetch(
+SUMMER_BREAK = timedelta(days=120)
+
+
+def _as_time(value: datetime | str) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def window_start(first: datetime, last: datetime, n: int, window: int) -> datetime:
+    """A guess at the time of a series' ``window``-th newest row: twice the
+    mean gap between its ``n`` rows per row of the window, plus a summer
+    break; never before its first row.
+
+    >>> day = timedelta(days=1)
+    >>> start = datetime(2020, 1, 1)
+    >>> str(window_start(start, start + 1000 * day, 1001, 100).date())  # 200 + 120 days back
+    '2021-11-11'
+    >>> window_start(start, start + 1000 * day, 1001, 1000) == start
+    True
+    """
+    gap = (last - first) / max(n - 1, 1)
+    return max(first, last - 2 * window * gap - SUMMER_BREAK)
+
+
+def _rolling(store: Store, league: str, total: dict[str, Any], window: int) -> list[dict]:
+    """The series' newest ``window`` scores (index ``model_metrics_series``),
+    read in the span where they are (TimescaleDB reads its chunks alone); all
+    of the series when the guessed span holds fewer."""
+    sql = (
         "SELECT rps, log_loss, correct, brier FROM model_metrics WHERE league = :league "
-        "AND model = :model AND phase = :phase ORDER BY ts DESC, match_id DESC LIMIT :window",
-        {"league": league, "model": model, "phase": phase, "window": window},
+        "AND model = :model AND phase = :phase AND ts >= :since "
+        "ORDER BY ts DESC, match_id DESC LIMIT :window"
     )
+    params = {"league": league, "model": total["model"], "phase": total["phase"]}
+    first, last, n = total["first_ts"], total["last_ts"], int(total["n"])
+    if first is None or last is None:  # not in the summary: a store of another kind
+        return store.fetch(sql.replace("AND ts >= :since ", ""), {**params, "window": window})
+    since = window_start(_as_time(first), _as_time(last), n, window)
+    rows = store.fetch(sql, {**params, "since": iso(since), "window": window})
+    if len(rows) < min(window, n) and since > _as_time(first):
+        rows = store.fetch(sql, {**params, "since": first, "window": window})
+    return rows
 
 
 def league_metrics(store: Store, league: str, window: int) -> dict[str, Any]:
     """Cumulative scores from the writer's totals, rolling ones from the last
     ``window`` rows of each series: a few rows per series, whatever the history."""
     totals = store.fetch(
-        "SELECT model, phase, n, rps, log_loss, correct, brier FROM metric_totals "
-        "WHERE league = :league AND n > 0 ORDER BY model, phase",
+        "SELECT model, phase, n, rps, log_loss, correct, brier, first_ts, last_ts "
+        "FROM metric_totals WHERE league = :league AND n > 0 ORDER BY model, phase",
         {"league": league},
     )
     models: dict[str, dict[str, Any]] = {}
@@ -245,7 +275,7 @@ def league_metrics(store: Store, league: str, window: int) -> dict[str, Any]:
                 "accuracy": total["correct"] / n,
                 "brier": total["brier"] / n,
             },
-            "rolling": score_means(_rolling(store, league, total["model"], total["phase"], window)),
+            "rolling": score_means(_rolling(store, league, total, window)),
         }
     drift = [
         plain(r)

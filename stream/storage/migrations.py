@@ -14,7 +14,7 @@ materialized view. Dashboard SQL runs unchanged on both. SQLite skips the
 server-only versions (2, 5 and 8); plain PostgreSQL skips 8.
 
 >>> [m.version for m in MIGRATIONS]
-[1, 2, 3, 4, 5, 6, 7, 8, 9]
+[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
 >>> any("create_hypertable('predictions'" in s for s in MIGRATIONS[1].statements("postgres", True))
 True
 >>> MIGRATIONS[5].statements("sqlite", False)
@@ -314,6 +314,41 @@ def read_statements(dialect: Dialect, timescale: bool) -> list[str]:
     ]
 
 
+# -- version 10: the newest rows by key ----------------------------------------------
+# Each match's newest prediction per model (the predictions page reads these,
+# not a hypertable by match_id), and each score series' time span: a lower
+# and an upper bound of its rows' times, from which the metrics route bounds
+# its rolling window in time (and TimescaleDB reads few chunks).
+_V10_LATEST = table(
+    "latest_predictions",
+    ("match_id", "model"),
+    "match_id:text model:text phase:text ts:ts league:text season:text "
+    "p_home:float p_draw:float p_away:float odds_home:float odds_draw:float "
+    "odds_away:float model_version:int",
+)
+_V10_BACKFILL = (
+    "INSERT INTO latest_predictions (match_id, model, phase, ts, league, season, p_home, "
+    "p_draw, p_away, odds_home, odds_draw, odds_away, model_version) "
+    "SELECT match_id, model, phase, ts, league, season, p_home, p_draw, p_away, odds_home, "
+    "odds_draw, odds_away, model_version FROM (SELECT p.*, ROW_NUMBER() OVER ("
+    "PARTITION BY match_id, model ORDER BY ts DESC, "
+    "CASE WHEN phase = 'close' THEN 1 ELSE 0 END DESC) AS newest FROM predictions p) ranked "
+    "WHERE newest = 1",
+    "UPDATE metric_totals SET "
+    "first_ts = (SELECT MIN(ts) FROM model_metrics m WHERE m.league = metric_totals.league "
+    "AND m.model = metric_totals.model AND m.phase = metric_totals.phase), "
+    "last_ts = (SELECT MAX(ts) FROM model_metrics m WHERE m.league = metric_totals.league "
+    "AND m.model = metric_totals.model AND m.phase = metric_totals.phase)",
+)
+
+
+def newest_statements(dialect: Dialect, timescale: bool) -> list[str]:
+    """Version 10: ``latest_predictions`` and the series' time span, both
+    filled from the rows already stored."""
+    spans = _add_columns("metric_totals", {"first_ts": "ts", "last_ts": "ts"})
+    return [_V10_LATEST.ddl(TYPES[dialect]), *spans(dialect, timescale), *_V10_BACKFILL]
+
+
 @dataclass(frozen=True)
 class Migration:
     """One version: its statements for a dialect (and, on PostgreSQL, for
@@ -368,6 +403,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "late events", lambda d, t: [*_tables(_V7_LATE)(d, t), *_V7_INDEXES]),
     Migration(8, "TimescaleDB layout", _postgres_only(layout_statements)),
     Migration(9, "reads shaped for their answer", read_statements),
+    Migration(10, "the newest rows by key", newest_statements),
 )
 LATEST = MIGRATIONS[-1].version
 LEDGER = (
@@ -380,6 +416,6 @@ def pending(done: set[int], upto: int = LATEST) -> list[Migration]:
     """The migrations a database that has applied ``done`` still needs.
 
     >>> [m.version for m in pending({1, 2, 3})]
-    [4, 5, 6, 7, 8, 9]
+    [4, 5, 6, 7, 8, 9, 10]
     """
     return [m for m in MIGRATIONS if m.version not in done and m.version <= upto]

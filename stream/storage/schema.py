@@ -139,7 +139,7 @@ SUMMARY_TABLES: dict[str, Table] = {
             "metric_totals",
             ("league", "model", "phase"),
             "league:text model:text phase:text n:int rps:float log_loss:float "
-            "correct:int brier:float",
+            "correct:int brier:float first_ts:ts last_ts:ts",
         ),
         table(
             "latest_bankroll",
@@ -147,6 +147,13 @@ SUMMARY_TABLES: dict[str, Table] = {
             "league:text strategy:text ts:ts match_id:text season:text bankroll:float",
         ),
         table("match_counts", ("league", "status"), "league:text status:text n:int"),
+        table(
+            "latest_predictions",
+            ("match_id", "model"),
+            "match_id:text model:text phase:text ts:ts league:text season:text "
+            "p_home:float p_draw:float p_away:float odds_home:float odds_draw:float "
+            "odds_away:float model_version:int",
+        ),
     )
 }
 ALL_TABLES: dict[str, Table] = {

@@ -1,7 +1,8 @@
 """Summaries a writer keeps beside the rows, so that a read is a few rows,
 not the history: each league's score totals per model and moment
 (``metric_totals``) and the newest bankroll of each league and strategy
-(``latest_bankroll``), and matches per league and status (``match_counts``).
+(``latest_bankroll``), matches per league and status (``match_counts``) and
+each match's newest prediction per model (``latest_predictions``).
 
 Both stores call :func:`summary_writes` inside the transaction of a write,
 before its upserts land (the totals change by what a row replaces), and run
@@ -11,7 +12,8 @@ the statements it returns there. SQL uses ``:name`` parameters.
 ...        "league": "E0", "rps": 0.25, "log_loss": 1.0, "correct": 1, "brier": 0.5}
 >>> [(sql.split()[2], rows) for sql, rows in summary_writes({"model_metrics": [row]}, {}, [], [])]
 [('metric_totals', [{'league': 'E0', 'model': 'arf', 'phase': 'pre', 'n': 1, 'rps': 0.25, \
-'log_loss': 1.0, 'correct': 1, 'brier': 0.5}])]
+'log_loss': 1.0, 'correct': 1, 'brier': 0.5, 'first_ts': '2020-01-01T15:00:00+00:00', \
+'last_ts': '2020-01-01T15:00:00+00:00'}])]
 """
 
 from __future__ import annotations
@@ -26,11 +28,23 @@ SCORES = ("rps", "log_loss", "correct", "brier")
 SERIES = ("league", "model", "phase")
 _METRIC_KEY = ("match_id", "model", "phase", "ts")
 
+def _bound(column: str, wins: str) -> str:
+    """Keep the stored bound unless the written one goes past it (a delete
+    writes none: a bound may be loose, never wrong)."""
+    stored, written = f"metric_totals.{column}", f"excluded.{column}"
+    return (
+        f"{column} = CASE WHEN {stored} IS NULL OR {written} {wins} {stored} "
+        f"THEN {written} ELSE {stored} END"
+    )
+
+
 TOTALS_UPSERT = (
-    "INSERT INTO metric_totals (league, model, phase, n, rps, log_loss, correct, brier) "
-    "VALUES (:league, :model, :phase, :n, :rps, :log_loss, :correct, :brier) "
+    "INSERT INTO metric_totals (league, model, phase, n, rps, log_loss, correct, brier, "
+    "first_ts, last_ts) VALUES (:league, :model, :phase, :n, :rps, :log_loss, :correct, "
+    ":brier, :first_ts, :last_ts) "
     "ON CONFLICT (league, model, phase) DO UPDATE SET n = metric_totals.n + excluded.n, "
     + ", ".join(f"{c} = metric_totals.{c} + excluded.{c}" for c in SCORES)
+    + f", {_bound('first_ts', '<')}, {_bound('last_ts', '>')}"
 )
 # the newer of the stored and the written row, by (ts, match_id): the order
 # in which the bankroll route has always broken ties of one instant
@@ -43,6 +57,21 @@ BANKROLL_UPSERT = (
     "AND excluded.match_id >= latest_bankroll.match_id)"
 )
 
+
+PREDICTION_COLUMNS = (
+    "match_id", "model", "phase", "ts", "league", "season", "p_home", "p_draw", "p_away",
+    "odds_home", "odds_draw", "odds_away", "model_version",
+)  # fmt: skip
+# a match's newest prediction per model, by moment (ts, then close over pre):
+# the moment the predictions page shows
+PREDICTION_UPSERT = (
+    f"INSERT INTO latest_predictions ({', '.join(PREDICTION_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in PREDICTION_COLUMNS)}) "
+    "ON CONFLICT (match_id, model) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in PREDICTION_COLUMNS[2:])
+    + " WHERE excluded.ts > latest_predictions.ts OR (excluded.ts = latest_predictions.ts "
+    "AND (excluded.phase = 'close' OR latest_predictions.phase <> 'close'))"
+)
 
 COUNTS_UPSERT = (
     "INSERT INTO match_counts (league, status, n) VALUES (:league, :status, :n) "
@@ -103,9 +132,12 @@ def metric_match_ids(upserts: dict[str, list[dict]], deletes: dict[str, list[tup
     return sorted({r["match_id"] for r in rows} | {key[0] for key in removed})
 
 
+def _text(ts: datetime | str) -> str:
+    return iso(ts) if isinstance(ts, datetime) else ts
+
+
 def _key(row: dict[str, Any]) -> tuple:
-    ts = row["ts"]
-    return (*(row[c] for c in _METRIC_KEY[:3]), iso(ts) if isinstance(ts, datetime) else ts)
+    return (*(row[c] for c in _METRIC_KEY[:3]), _text(row["ts"]))
 
 
 def metric_deltas(
@@ -120,7 +152,7 @@ def metric_deltas(
     >>> metric_deltas([{**stored, "rps": 0.25, "correct": 0}, {**stored, "match_id": "k"}],
     ...               [stored], [])
     [{'league': 'E0', 'model': 'arf', 'phase': 'pre', 'n': 1, 'rps': 0.25, 'log_loss': 1.0, \
-'correct': 0, 'brier': 0.5}]
+'correct': 0, 'brier': 0.5, 'first_ts': 't', 'last_ts': 't'}]
     >>> metric_deltas([], [stored], [("m", "arf", "pre", "t")])[0]["n"]
     -1
     """
@@ -130,10 +162,14 @@ def metric_deltas(
     def add(row: dict, sign: int, counted: bool) -> None:
         series = tuple(row[c] for c in SERIES)
         empty = {**dict(zip(SERIES, series)), "n": 0, **dict.fromkeys(SCORES, 0)}
-        total = totals.setdefault(series, empty)
+        total = totals.setdefault(series, {**empty, "first_ts": None, "last_ts": None})
         total["n"] += sign if counted else 0
         for column in SCORES:
             total[column] += sign * row[column]
+        if sign > 0:  # the span of the written rows' times
+            ts = _text(row["ts"])
+            total["first_ts"] = min(total["first_ts"] or ts, ts)
+            total["last_ts"] = max(total["last_ts"] or ts, ts)
 
     for row in new:
         replaced = stored.pop(_key(row), None)
@@ -164,6 +200,25 @@ def newest_bankrolls(rows: list[dict]) -> list[dict[str, Any]]:
     return list(newest.values())
 
 
+def newest_predictions(rows: list[dict]) -> list[dict[str, Any]]:
+    """The newest written prediction of each match and model, by moment
+    (ts, then ``close`` over ``pre``).
+
+    >>> rows = [{"match_id": "m", "model": "arf", "phase": p, "ts": t} for p, t in
+    ...         [("pre", "1"), ("close", "2"), ("pre", "2")]]
+    >>> [(r["phase"], r["ts"]) for r in newest_predictions(rows)]
+    [('close', '2')]
+    """
+    newest: dict[tuple, dict] = {}
+    for row in rows:
+        pair = (row["match_id"], row["model"])
+        moment = (_text(row["ts"]), row["phase"] == "close")
+        kept = newest.get(pair)
+        if kept is None or moment >= (_text(kept["ts"]), kept["phase"] == "close"):
+            newest[pair] = row
+    return [{c: r.get(c) for c in PREDICTION_COLUMNS} for r in newest.values()]
+
+
 def summary_writes(
     upserts: dict[str, list[dict]],
     deletes: dict[str, list[tuple]],
@@ -185,6 +240,8 @@ def summary_writes(
         columns = ("league", "strategy", "ts", "match_id", "season", "bankroll")
         newest = [{c: r.get(c) for c in columns} for r in newest_bankrolls(rows)]
         statements.append((BANKROLL_UPSERT, newest))
+    if rows := upserts.get("predictions"):
+        statements.append((PREDICTION_UPSERT, newest_predictions(rows)))
     return statements
 
 

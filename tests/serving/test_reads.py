@@ -84,3 +84,40 @@ def test_leagues_are_counted_as_the_matches_are(api, replayed_urls):
         ]
     assert want and want[0]["upcoming"] > 0
     assert api.get("/leagues").json() == want
+
+
+def _latest_the_obvious_way(store, match_ids: list[str]) -> dict[str, tuple]:
+    """Each match's newest moment (ts, close over pre) and its models' odds."""
+    rows = [plain(r) for r in store.fetch("SELECT * FROM predictions")]
+    newest: dict[str, tuple] = {}
+    for row in rows:
+        if row["match_id"] in match_ids:
+            moment = (row["ts"], row["phase"] == "close")
+            newest[row["match_id"]] = max(newest.get(row["match_id"], moment), moment)
+    return {
+        match_id: (
+            moment,
+            {
+                r["model"]: {"home": r["p_home"], "draw": r["p_draw"], "away": r["p_away"]}
+                for r in rows
+                if r["match_id"] == match_id and (r["ts"], r["phase"] == "close") == moment
+            },
+        )
+        for match_id, moment in newest.items()
+    }
+
+
+@pytest.mark.parametrize("query", ["league=E0&status=all", "status=upcoming", "status=played"])
+def test_predictions_pages_show_each_matchs_newest_moment(api, replayed_urls, query):
+    items = api.get(f"/predictions?{query}&limit=200").json()["items"]
+    with open_store(_url(api, replayed_urls), create=False) as store:
+        want = _latest_the_obvious_way(store, [i["match_id"] for i in items])
+    shown = {
+        i["match_id"]: (
+            (i["prediction"]["ts"], i["prediction"]["moment"] == "close"),
+            i["prediction"]["models"],
+        )
+        for i in items
+        if i["prediction"]
+    }
+    assert len(shown) >= 20 and shown == want

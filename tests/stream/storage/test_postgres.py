@@ -33,6 +33,7 @@ def test_migrations_are_versioned_and_idempotent(postgres, pg_url):
             {"version": 7, "name": "late events"},
             {"version": 8, "name": "TimescaleDB layout"},
             {"version": 9, "name": "reads shaped for their answer"},
+            {"version": 10, "name": "the newest rows by key"},
         ]
 
 

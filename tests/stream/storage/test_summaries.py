@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from stream.records import Record
+from stream.records import Record, iso
 from stream.storage import open_store
 from stream.storage.migrations import LATEST
 from tests.support.stores import PG_KINDS, new_database
@@ -58,6 +59,45 @@ def _bank(match_id: str, day: int, value: float, league: str = "E0") -> Record:
     )
 
 
+def _prediction(match_id: str, phase: str, hour: int, home: float, model: str = "arf") -> Record:
+    return Record(
+        "predictions",
+        {
+            "match_id": match_id,
+            "model": model,
+            "phase": phase,
+            "ts": f"2020-01-01T{hour:02d}:00:00+00:00",
+            "league": "E0",
+            "season": "2019-20",
+            "p_home": home,
+            "p_draw": 0.25,
+            "p_away": 0.75 - home,
+            "odds_home": 2.0,
+            "odds_draw": 3.4,
+            "odds_away": 3.9,
+            "model_version": hour,
+        },
+    )
+
+
+def _newest_predictions(store) -> list[tuple]:
+    rows = store.fetch("SELECT match_id, phase, p_home FROM latest_predictions ORDER BY 1, 2")
+    return [(r["match_id"], r["phase"], r["p_home"]) for r in rows]
+
+
+# each series' time span against its rows' days (of January 2020)
+SPANS = (
+    "SELECT t.first_ts, t.last_ts, MIN(m.ts) AS lo, MAX(m.ts) AS hi FROM metric_totals t "
+    "JOIN model_metrics m ON m.league = t.league AND m.model = t.model AND m.phase = t.phase "
+    "GROUP BY t.league, t.model, t.phase, t.first_ts, t.last_ts ORDER BY t.league, t.model"
+)
+
+
+def _span(row: dict) -> tuple[int, ...]:
+    """Days of (the span's start, its end, the first row, the last row)."""
+    return tuple(int(str(row[k])[8:10]) for k in ("first_ts", "last_ts", "lo", "hi"))
+
+
 @pytest.fixture(params=["sqlite", *PG_KINDS])
 def url(request, tmp_path, pg_clusters):
     if request.param == "sqlite":
@@ -93,6 +133,23 @@ def test_totals_follow_rewrites_deletes_and_a_recomputed_league(url):
         assert [(r["league"], r["n"]) for r in _same_totals(store)] == [("E0", 1), ("SP1", 1)]
 
 
+def test_newest_predictions_by_moment_and_spans_that_hold_every_row(url):
+    with open_store(url) as store:
+        store.write([_prediction("m1", "pre", 1, 0.5), _prediction("m1", "close", 2, 0.6)])
+        store.write([_prediction("m1", "pre", 2, 0.4), _prediction("m2", "pre", 1, 0.3)])
+        store.write([_prediction("m1", "pre", 0, 0.1)])  # older: kept out
+        assert _newest_predictions(store) == [("m1", "close", 0.6), ("m2", "pre", 0.3)]
+        store.write([_prediction("m1", "pre", 3, 0.2)])
+        assert _newest_predictions(store)[0] == ("m1", "pre", 0.2)
+        store.write([_score(f"m{i}", 0.1) for i in (5, 2, 9)])
+        assert [_span(r) for r in store.fetch(SPANS)] == [(3, 10, 3, 10)]
+        store.write([Record("model_metrics", _score("m9", 0).row, delete=True)])
+        first, last, lo, hi = _span(store.fetch(SPANS)[0])
+        assert first <= lo and last >= hi  # a delete leaves a loose span, never a short one
+        store.delete_leagues(["E0"])
+        assert _newest_predictions(store) == [] and store.fetch(SPANS) == []
+
+
 def test_the_newest_bankroll_by_time_then_match(url):
     with open_store(url) as store:
         store.write([_bank("b", 3, 101.0), _bank("a", 3, 99.0), _bank("z", 1, 50.0)])
@@ -121,14 +178,17 @@ def test_the_migration_fills_the_summaries_from_stored_rows(url):
     open_store(url).close()
     conn, mark = _raw(url)
     with conn:  # back to the version before the summaries, with rows stored
-        conn.execute("DROP TABLE metric_totals")
-        conn.execute("DROP TABLE latest_bankroll")
-        conn.execute(f"DELETE FROM schema_migrations WHERE version = {mark}", (LATEST,))
+        for name in ("metric_totals", "latest_bankroll", "match_counts", "latest_predictions"):
+            conn.execute(f"DROP TABLE {name}")
+        conn.execute(f"DELETE FROM schema_migrations WHERE version >= {mark}", (9,))
         for record in [
             _score("m1", 0.2),
             _score("m2", 0.3),
             _bank("a", 2, 90.0),
             _bank("b", 1, 80.0),
+            _prediction("m1", "pre", 1, 0.5),
+            _prediction("m1", "close", 1, 0.6),
+            _prediction("m1", "pre", 0, 0.4),
         ]:
             columns = ", ".join(record.row)
             marks = ", ".join([mark] * len(record.row))
@@ -141,3 +201,26 @@ def test_the_migration_fills_the_summaries_from_stored_rows(url):
         assert [r["n"] for r in _same_totals(store)] == [2]
         newest = store.fetch("SELECT match_id, bankroll FROM latest_bankroll")
         assert newest == [{"match_id": "a", "bankroll": 90.0}]
+        assert _newest_predictions(store) == [("m1", "close", 0.6)]
+        assert [_span(r) for r in store.fetch(SPANS)] == [(2, 3, 2, 3)]
+        assert store.fetch("SELECT MAX(version) AS v FROM schema_migrations")[0]["v"] == LATEST
+
+
+def test_a_rolling_window_older_than_its_guessed_span_is_read_whole(url):
+    """96 daily scores, then four a thousand days apart: the newest five
+    reach back past the span the series' mean gap suggests."""
+    from serving.queries import league_metrics
+
+    days = [*range(96), 1000, 2000, 3000, 4000]
+    start = datetime(2010, 1, 1, 15, tzinfo=UTC)
+    with open_store(url) as store:
+        store.write(
+            [
+                Record("model_metrics", {**_score("m1", 0.0).row, "match_id": f"m{d}",
+                       "ts": iso(start + timedelta(days=d)), "rps": d / 4000})
+                for d in days
+            ]
+        )  # fmt: skip
+        rolling = league_metrics(store, "E0", 5)["models"]["anchored"]["pre"]["rolling"]
+    assert rolling["matches"] == 5
+    assert math.isclose(rolling["rps"], sum([95, 1000, 2000, 3000, 4000]) / 4000 / 5)
