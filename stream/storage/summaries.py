@@ -28,6 +28,7 @@ SCORES = ("rps", "log_loss", "correct", "brier")
 SERIES = ("league", "model", "phase")
 _METRIC_KEY = ("match_id", "model", "phase", "ts")
 
+
 def _bound(column: str, wins: str) -> str:
     """Keep the stored bound unless the written one goes past it (a delete
     writes none: a bound may be loose, never wrong)."""
