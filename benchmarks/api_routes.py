@@ -1,7 +1,9 @@
 """Every GET route on a full store, on SQLite, PostgreSQL and TimescaleDB,
 quiet and while ``matchflow run`` appends live events: ``bench_api --every-route``.
 
-Each store holds the full default replay but SP1's last season. That season
+Each store holds the full default replay but SP1's last season (on
+TimescaleDB with the chunks compressed that the compression policy would have
+compressed by then: all but the last 30 days). That season
 is the live feed: during the writing phase it is published to a new Kafka
 topic at ``--feed-rate`` events/s while ``matchflow run`` consumes it into
 the served store (the run path: upserts of new rows and the summaries with
@@ -14,6 +16,7 @@ baseline is ``/health`` of the same server in the same phase.
 
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
 import sys
@@ -35,6 +38,8 @@ from stream.kafka.producer import EventPublisher
 from stream.loader import BUNDLED_DATA, available, load
 from stream.replay import replay_events
 from stream.services.ports import free_port, wait_for_port
+from stream.storage import open_store
+from stream.storage.migrations import TIME_SERIES
 
 LIVE_LEAGUE = "SP1"
 ROUTES = (
@@ -142,7 +147,9 @@ def measure(db: str, seconds: float, rate: float, writer=None) -> dict[str, dict
         server.wait(timeout=30)
 
 
-def build_stores(work: Path, history: list[str], console: Console) -> tuple[dict[str, str], list]:
+def build_stores(
+    work: Path, history: list[str], live_from: str, console: Console
+) -> tuple[dict[str, str], list]:
     """The history in SQLite and in a plain and a TimescaleDB cluster."""
     from stream.services.postgres_cluster import PostgresCluster
 
@@ -161,7 +168,26 @@ def build_stores(work: Path, history: list[str], console: Console) -> tuple[dict
         console.log(
             f"{name}: {len(history):,} events stored in {time.perf_counter() - started:.0f} s"
         )
+    compressed = compress_as_the_policy_would(urls["timescaledb"], live_from)
+    console.log(
+        f"timescaledb: {compressed} chunks compressed (the policy's 30 days before the feed)"
+    )
     return urls, clusters
+
+
+def compress_as_the_policy_would(url: str, live_from: str) -> int:
+    """Compress the chunks the compression policy would have compressed by
+    the time the live season began: those ending 30 days or more before it
+    (a server that has held the history for a while)."""
+    n = 0
+    with open_store(url, create=False) as store:
+        for name in TIME_SERIES:
+            n += store.fetch(
+                f"SELECT count(compress_chunk(c, true)) AS n FROM show_chunks('{name}', "
+                "older_than => CAST(:live AS timestamptz) - INTERVAL '30 days') c",
+                {"live": live_from},
+            )[0]["n"]
+    return n
 
 
 def every_route(seconds: float, rate: float, repeats: int, feed_rate: float) -> None:
@@ -169,7 +195,8 @@ def every_route(seconds: float, rate: float, repeats: int, feed_rate: float) -> 
     work = Path(tempfile.mkdtemp(prefix="matchflow-api-routes-"))
     work.chmod(0o755)  # the postgres user must reach its cluster folders
     history, live = split_events()
-    urls, clusters = build_stores(work, history, console)
+    live_from = min(json.loads(payload)["ts"] for _, payload in live)
+    urls, clusters = build_stores(work, history, live_from, console)
     runs: dict[tuple[str, str, str], list[dict]] = {}
     try:
         with kafka_server(work) as bootstrap:
