@@ -30,14 +30,13 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.bench_api import MATCHFLOW, load_run
-from benchmarks.common import kafka_server, new_database
+from benchmarks.common import kafka_server, new_database, served
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
 from stream.kafka.admin import ensure_topics
 from stream.kafka.producer import EventPublisher
 from stream.loader import BUNDLED_DATA, available, load
 from stream.replay import replay_events
-from stream.services.ports import free_port, wait_for_port
 from stream.storage import open_store
 from stream.storage.migrations import TIME_SERIES
 
@@ -122,16 +121,7 @@ class LiveWriter:
 
 def measure(db: str, seconds: float, rate: float, writer=None) -> dict[str, dict]:
     """Each route of a fresh server on ``db`` at ``rate`` for ``seconds``."""
-    port = free_port()
-    server = subprocess.Popen(
-        [MATCHFLOW, "serve", "--db", db, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        if not wait_for_port(port, 60):
-            raise SystemExit("serve did not start")
-        base = f"http://127.0.0.1:{port}"
+    with served(db) as base:
         for route in ROUTES:  # warm: connections, plans, first pages
             load_run(base + route, "--mode", "rate", "--rate", "20", "--seconds", "0.5")
         results = {}
@@ -142,9 +132,24 @@ def measure(db: str, seconds: float, rate: float, writer=None) -> dict[str, dict
             if writer is not None:
                 writer.check()
         return results
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+
+
+def uncached(db: str, requests: int = 30) -> dict[str, float]:
+    """Median ms of each route one request at a time, the response cache off:
+    what a page costs when it is made."""
+    import httpx
+
+    medians = {}
+    with served(db, cache=False) as base, httpx.Client(base_url=base, timeout=30) as client:
+        for route in ROUTES:
+            times = []
+            for i in range(requests + 3):  # three to warm the connection and the plans
+                started = time.perf_counter()
+                client.get(route).raise_for_status()
+                if i >= 3:
+                    times.append((time.perf_counter() - started) * 1000)
+            medians[route] = statistics.median(times)
+    return medians
 
 
 def build_stores(
@@ -200,6 +205,7 @@ def every_route(seconds: float, rate: float, repeats: int, feed_rate: float) -> 
     runs: dict[tuple[str, str, str], list[dict]] = {}
     try:
         with kafka_server(work) as bootstrap:
+            made = {name: uncached(url) for name, url in urls.items()}
             for repeat in range(repeats):
                 for name, url in urls.items():
                     for phase, result in _phases(url, bootstrap, live, seconds, rate, feed_rate):
@@ -210,6 +216,17 @@ def every_route(seconds: float, rate: float, repeats: int, feed_rate: float) -> 
         for cluster in clusters:
             cluster.stop()
     console.print(_table(runs, rate, seconds, repeats, feed_rate))
+    console.print(_uncached_table(made))
+
+
+def _uncached_table(made: dict[str, dict[str, float]]) -> Table:
+    table = Table(title="each route made, one request at a time, response cache off: median ms")
+    table.add_column("route", justify="right")
+    for store in made:
+        table.add_column(store, justify="right")
+    for route in ROUTES:
+        table.add_row(route, *(f"{made[store][route]:.1f}" for store in made))
+    return table
 
 
 def _phases(url, bootstrap, live, seconds, rate, feed_rate):

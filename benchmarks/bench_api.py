@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -37,12 +36,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.common import positive_int
+from benchmarks.common import positive_int, served
 from stream.config import FlowConfig
 from stream.embedded import run_payloads
 from stream.loader import BUNDLED_DATA, load
 from stream.replay import replay_events
-from stream.services.ports import free_port, wait_for_port
 
 MATCHFLOW = str(Path(sys.executable).parent / "matchflow")
 ROUTES = {"predictions": "/predictions?league=E0&status=upcoming", "health": "/health"}
@@ -76,20 +74,7 @@ def measure(
     db: str, cache: bool, seconds: float, rate: float, console: Console
 ) -> dict[str, tuple[dict, dict]]:
     """Both routes of one server: fixed rate, then flat out."""
-    port = free_port()
-    env = {**os.environ, "MATCHFLOW_RESPONSE_CACHE": "true" if cache else "false"}
-    server = subprocess.Popen(
-        [MATCHFLOW, "serve", "--db", db, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    try:
-        if not wait_for_port(port, 30):
-            raise SystemExit(
-                f"server did not start: {(server.stderr.read() if server.stderr else b'').decode()[-500:]}"
-            )
-        base = f"http://127.0.0.1:{port}"
+    with served(db, cache) as base:
         for route in ROUTES.values():  # warm caches and connections
             load_run(base + route, "--mode", "rate", "--rate", "50", "--seconds", "2")
         results = {}
@@ -101,9 +86,6 @@ def measure(
             results[name] = (fixed, flat_out)
             console.log(f"cache {'on' if cache else 'off'} {name}: {fixed} | {flat_out}")
         return results
-    finally:
-        server.terminate()
-        server.wait()
 
 
 LIVE_ROUTE = "/predictions?league=SP1&status=all"
@@ -130,19 +112,9 @@ def _writer(db: str) -> subprocess.Popen:
 
 def measure_live(db: str, seconds: float, rate: float, console: Console) -> list[tuple]:
     """The SP1 page with no writer, then while a replay writes it."""
-    port = free_port()
-    server = subprocess.Popen(
-        [MATCHFLOW, "serve", "--db", db, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
     rows = []
-    try:
-        if not wait_for_port(port, 30):
-            raise SystemExit(
-                f"server did not start: {(server.stderr.read() if server.stderr else b'').decode()[-500:]}"
-            )
-        url = f"http://127.0.0.1:{port}{LIVE_ROUTE}"
+    with served(db) as base:
+        url = base + LIVE_ROUTE
         load_run(url, "--mode", "rate", "--rate", "50", "--seconds", "2")
         rows.append(
             (
@@ -168,12 +140,9 @@ def measure_live(db: str, seconds: float, rate: float, console: Console) -> list
         finally:
             writer.terminate()
             writer.wait()
-        for name, result in rows:
-            console.log(f"{db.split(':')[0]} {name}: {result}")
-        return rows
-    finally:
-        server.terminate()
-        server.wait()
+    for name, result in rows:
+        console.log(f"{db.split(':')[0]} {name}: {result}")
+    return rows
 
 
 def live_table(seconds: float, rate: float, console: Console) -> Table:

@@ -94,3 +94,29 @@ def new_database(server: str, prefix: str = "bench") -> str:
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return f"{server}/{name}"
+
+
+@contextmanager
+def served(db: str, cache: bool = True, wait: float = 60) -> Iterator[str]:
+    """``matchflow serve`` on ``db`` at a free port (the response cache on or
+    off): its base URL, the server stopped on the way out."""
+    import subprocess
+    import sys
+
+    from stream.services.ports import free_port, wait_for_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "matchflow"), "serve", "--db", db, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "MATCHFLOW_RESPONSE_CACHE": "true" if cache else "false"},
+    )
+    try:
+        if not wait_for_port(port, wait):
+            said = server.stderr.read().decode() if server.poll() is not None else ""
+            raise SystemExit(f"matchflow serve did not start: {said[-500:]}")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -236,24 +236,56 @@ def window_start(first: datetime, last: datetime, n: int, window: int) -> dateti
     return max(first, last - 2 * window * gap - SUMMER_BREAK)
 
 
-def _rolling(store: Store, league: str, total: dict[str, Any], window: int) -> list[dict]:
-    """The series' newest ``window`` scores (index ``model_metrics_series``),
-    read in the span where they are (TimescaleDB reads its chunks alone); all
-    of the series when the guessed span holds fewer."""
-    sql = (
-        "SELECT rps, log_loss, correct, brier FROM model_metrics WHERE league = :league "
-        "AND model = :model AND phase = :phase AND ts >= :since "
-        "ORDER BY ts DESC, match_id DESC LIMIT :window"
-    )
-    params = {"league": league, "model": total["model"], "phase": total["phase"]}
-    first, last, n = total["first_ts"], total["last_ts"], int(total["n"])
-    if first is None or last is None:  # not in the summary: a store of another kind
-        return store.fetch(sql.replace("AND ts >= :since ", ""), {**params, "window": window})
-    since = window_start(_as_time(first), _as_time(last), n, window)
-    rows = store.fetch(sql, {**params, "since": iso(since), "window": window})
-    if len(rows) < min(window, n) and since > _as_time(first):
-        rows = store.fetch(sql, {**params, "since": first, "window": window})
-    return rows
+_SERIES_ROWS = (
+    "SELECT rps, log_loss, correct, brier FROM model_metrics WHERE league = :league "
+    "AND model = :model AND phase = :phase AND ts >= :since "
+    "ORDER BY ts DESC, match_id DESC LIMIT :window"
+)
+# TimescaleDB plans a query per chunk: one query for the league's series,
+# over the chunks of the earliest span, costs one plan instead of six
+_LEAGUE_ROWS = (
+    "SELECT model, phase, rps, log_loss, correct, brier FROM (SELECT model, phase, rps, "
+    "log_loss, correct, brier, ROW_NUMBER() OVER (PARTITION BY model, phase "
+    "ORDER BY ts DESC, match_id DESC) AS newest FROM model_metrics "
+    "WHERE league = :league AND ts >= :since) ranked WHERE newest <= :window"
+)
+
+
+def _since(total: dict[str, Any], window: int) -> Any:
+    """Where the series' newest ``window`` rows must be looked for: its
+    first row's time when the guess is no better (or the span is unknown)."""
+    first, last = total["first_ts"], total["last_ts"]
+    if first is None or last is None:  # not in the summary: every row
+        return "0001-01-01T00:00:00+00:00"
+    guess = window_start(_as_time(first), _as_time(last), int(total["n"]), window)
+    return iso(guess) if guess > _as_time(first) else first
+
+
+def _newest_rows(
+    store: Store, league: str, totals: list[dict], window: int
+) -> dict[tuple[str, str], list[dict]]:
+    """Each series' newest ``window`` scores, read in the span where they are
+    (TimescaleDB then reads a chunk or two of the forty); a series whose span
+    held fewer than it has is read whole."""
+    since = {(t["model"], t["phase"]): _since(t, window) for t in totals}
+    base = {"league": league, "window": window}
+    found: dict[tuple[str, str], list[dict]] = {key: [] for key in since}
+    if store.timescale and since:
+        earliest = min(since.values(), key=_as_time)
+        for row in store.fetch(_LEAGUE_ROWS, {**base, "since": earliest}):
+            found.setdefault((row["model"], row["phase"]), []).append(row)
+        since = dict.fromkeys(since, earliest)
+    else:
+        for (model, phase), start in since.items():
+            params = {**base, "model": model, "phase": phase, "since": start}
+            found[(model, phase)] = store.fetch(_SERIES_ROWS, params)
+    for total in totals:
+        key = (total["model"], total["phase"])
+        short = len(found[key]) < min(window, int(total["n"]))
+        if short and total["first_ts"] is not None and since[key] != total["first_ts"]:
+            params = {**base, "model": key[0], "phase": key[1], "since": total["first_ts"]}
+            found[key] = store.fetch(_SERIES_ROWS, params)
+    return found
 
 
 def league_metrics(store: Store, league: str, window: int) -> dict[str, Any]:
@@ -264,6 +296,7 @@ def league_metrics(store: Store, league: str, window: int) -> dict[str, Any]:
         "FROM metric_totals WHERE league = :league AND n > 0 ORDER BY model, phase",
         {"league": league},
     )
+    newest = _newest_rows(store, league, totals, window)
     models: dict[str, dict[str, Any]] = {}
     for total in totals:
         n = int(total["n"])
@@ -275,7 +308,7 @@ def league_metrics(store: Store, league: str, window: int) -> dict[str, Any]:
                 "accuracy": total["correct"] / n,
                 "brier": total["brier"] / n,
             },
-            "rolling": score_means(_rolling(store, league, total, window)),
+            "rolling": score_means(newest[(total["model"], total["phase"])]),
         }
     drift = [
         plain(r)

@@ -27,6 +27,7 @@ def open_store(
     reader_password: str | None = None,
     retention_days: int | None = None,
     timescale: str | None = None,
+    keep_open: bool = False,
 ) -> Store:
     """Open the store a URL names: ``sqlite:///path`` or ``postgresql://...``.
 
@@ -37,7 +38,8 @@ def open_store(
     decides). ``reader_password`` gives the read-only role a login and
     ``retention_days`` sets TimescaleDB's retention (0: keep every row; None
     leaves it as it is), both when creating; ``timescale`` is auto, require or
-    off for a new PostgreSQL store (None: ``MATCHFLOW_TIMESCALE``).
+    off for a new PostgreSQL store (None: ``MATCHFLOW_TIMESCALE``);
+    ``keep_open`` opens PostgreSQL's whole pool at once (the API's).
     """
     if url.startswith("sqlite:"):
         from stream.storage.sqlite import SQLiteStore, sqlite_path  # no psycopg for SQLite
@@ -57,6 +59,7 @@ def open_store(
             retention_days=retention_days,
             timeout=timeout,
             timescale=timescale,
+            keep_open=keep_open,
         )
     else:
         raise StoreError(f"db: unsupported URL {url!r} (use sqlite:///FILE or postgresql://...)")

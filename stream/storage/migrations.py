@@ -342,11 +342,42 @@ _V10_BACKFILL = (
 )
 
 
+# The series index with the scores in it: the newest rows of a series are read
+# from the index alone (PostgreSQL preferred the time index to the series one,
+# whose rows lie all over the table: 2.4 ms instead of 0.2 for a league whose
+# season ended before the others').
+_V10_INDEXES = (
+    "DROP INDEX IF EXISTS model_metrics_series",
+    "CREATE INDEX IF NOT EXISTS model_metrics_series_scores ON model_metrics "
+    "(league, model, phase, ts, match_id, rps, log_loss, correct, brier)",
+)
+
+
+def _by_match(name: str) -> str:
+    # compressed batches ordered by match, so a match's rows are one or two
+    # batches of its league's segment, found by their min/max match_id
+    return (
+        f"DO $$ BEGIN ALTER TABLE {name} SET (timescaledb.compress, "
+        "timescaledb.compress_segmentby = 'league', timescaledb.compress_orderby = 'match_id, ts'); "
+        f"EXCEPTION WHEN others THEN RAISE NOTICE '{name} keeps its compression: %', SQLERRM; "
+        "END $$"
+    )
+
+
 def newest_statements(dialect: Dialect, timescale: bool) -> list[str]:
     """Version 10: ``latest_predictions`` and the series' time span, both
-    filled from the rows already stored."""
+    filled from the rows already stored; the series index covering the
+    scores; on TimescaleDB, odds and predictions compressed in match order
+    (chunks compressed before keep their order until recompressed)."""
     spans = _add_columns("metric_totals", {"first_ts": "ts", "last_ts": "ts"})
-    return [_V10_LATEST.ddl(TYPES[dialect]), *spans(dialect, timescale), *_V10_BACKFILL]
+    by_match = [_by_match("odds"), _by_match("predictions")] if timescale else []
+    return [
+        _V10_LATEST.ddl(TYPES[dialect]),
+        *spans(dialect, timescale),
+        *_V10_BACKFILL,
+        *_V10_INDEXES,
+        *by_match,
+    ]
 
 
 @dataclass(frozen=True)

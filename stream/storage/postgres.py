@@ -87,6 +87,7 @@ class PostgresStore(Store):
         reader_password: str | None = None,
         timeout: float | None = None,
         timescale: str | None = None,
+        keep_open: bool = False,
     ) -> None:
         self.url = url
         self.reader_password = reader_password
@@ -105,7 +106,9 @@ class PostgresStore(Store):
             psycopg.connect(url, connect_timeout=10).close()  # fail fast, with the reason
             self._pool = ConnectionPool(
                 url,
-                min_size=1,
+                # a server opens them all at start: none is made (and its
+                # catalog caches filled) while a request waits
+                min_size=pool_size if keep_open else 1,
                 max_size=pool_size,
                 open=True,
                 timeout=timeout or 30,

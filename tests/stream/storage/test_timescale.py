@@ -130,14 +130,16 @@ def test_the_layout_where_timescaledb_runs(postgres):
         )
         assert live == [{"materialized_only": False}]
         ordered = store.fetch(
-            "SELECT attname, segmentby_column_index, orderby_column_index "
-            "FROM timescaledb_information.compression_settings WHERE hypertable_name = 'odds'"
+            "SELECT hypertable_name AS t, attname, segmentby_column_index AS s, "
+            "orderby_column_index AS o FROM timescaledb_information.compression_settings "
+            "WHERE hypertable_name IN ('odds', 'model_metrics')"
         )
-        assert {
-            (r["attname"], r["segmentby_column_index"], r["orderby_column_index"]) for r in ordered
-        } == {
-            ("league", 1, None),
-            ("ts", None, 1),
+        assert {(r["t"], r["attname"], r["s"], r["o"]) for r in ordered} == {
+            ("odds", "league", 1, None),
+            ("odds", "match_id", None, 1),  # a match's rows in a batch or two (migration 10)
+            ("odds", "ts", None, 2),
+            ("model_metrics", "league", 1, None),
+            ("model_metrics", "ts", None, 1),
         }
 
 
