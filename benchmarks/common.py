@@ -114,7 +114,8 @@ def served(db: str, cache: bool = True, wait: float = 60) -> Iterator[str]:
     )
     try:
         if not wait_for_port(port, wait):
-            said = server.stderr.read().decode() if server.poll() is not None else ""
+            ended = server.poll() is not None and server.stderr is not None
+            said = server.stderr.read().decode() if ended and server.stderr else ""
             raise SystemExit(f"matchflow serve did not start: {said[-500:]}")
         yield f"http://127.0.0.1:{port}"
     finally:
