@@ -350,15 +350,18 @@ def serve(
     if kafka:
         settings = settings.model_copy(update={"kafka": _bootstrap(kafka, settings, "--kafka")})
     try:  # a typo must not serve an empty new store; the API never migrates
-        from stream.storage import check_schema, open_store
+        from stream.storage import check_schema, open_store, schema_behind
 
         with open_store(settings.db, create=False, timeout=10, read_only=True) as store:
             check_schema(store)
+            behind = schema_behind(store)
         api = create_app(settings)
     except StoreError as exc:
         fail(str(exc))
     # Slow clients cannot hold the server: a body gets 10 s (serving/guard.py),
     # an idle connection 5 s, and past the connection limit uvicorn sheds with 503s.
+    if behind:
+        err.print(f"[yellow]{behind}[/]", soft_wrap=True)
     shown = f"[{host}]" if ":" in host else host
     err.print(
         f"serving [bold]http://{shown}:{port}[/] (OpenAPI page: /docs) from "

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stream.storage.base import Store, StoreError, check_schema
+from stream.storage.base import Store, StoreError, check_schema, schema_behind
 
-__all__ = ["Store", "StoreError", "check_schema", "open_store"]
+__all__ = ["Store", "StoreError", "check_schema", "open_store", "schema_behind"]
 
 
 def open_store(

@@ -154,3 +154,22 @@ def check_schema(store: Store) -> None:
             f"({type(exc).__name__}); run `matchflow migrate --db URL` or a "
             "replay first"
         ) from None
+
+
+def schema_behind(store: Store) -> str | None:
+    """What a reader should say when the store's schema is older than this
+    matchflow's (routes that read the newer tables answer 503 until a writer
+    or ``matchflow migrate`` brings it up); None when it is current."""
+    from stream.storage.migrations import LATEST
+
+    try:
+        version = store.fetch("SELECT MAX(version) AS v FROM schema_migrations")[0]["v"]
+    except Exception:
+        version = None
+    if version is not None and int(version) >= LATEST:
+        return None
+    return (
+        f"db: the store's schema is version {version or 'unknown'}, this matchflow reads "
+        f"version {LATEST}: pages that need the newer tables answer 503 until "
+        "`matchflow migrate --db URL` (or any writer) upgrades it"
+    )

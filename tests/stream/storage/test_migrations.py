@@ -99,3 +99,16 @@ def test_the_migrated_schema_has_every_column_the_writers_use(two_urls):
     for table in ALL_TABLES.values():
         present = {c[0] for c in schema[table.name]}
         assert present == set(table.column_names), table.name
+
+
+def test_a_reader_is_told_when_the_store_is_behind(tmp_path):
+    from stream.storage import schema_behind
+
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    with open_store(url) as store:
+        assert schema_behind(store) is None
+    with sqlite3.connect(tmp_path / "behind.db") as conn:
+        conn.execute("DELETE FROM schema_migrations WHERE version = ?", (LATEST,))
+    with open_store(url, create=False, read_only=True) as store:
+        said = schema_behind(store)
+    assert said and f"version {LATEST - 1}," in said and "matchflow migrate" in said
