@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from models.scoring import score_means
-from stream.records import iso
+from stream.records import as_text, iso
 from stream.storage import Store
 
 OUTCOMES = ("home", "draw", "away")
@@ -22,13 +22,8 @@ class BadCursor(ValueError):
     pass
 
 
-def _text(value: Any) -> Any:
-    """A time as the stores' UTC text (PostgreSQL returns datetimes, SQLite text)."""
-    return iso(value) if isinstance(value, datetime) else value
-
-
 def plain(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: _text(value) for key, value in row.items()}
+    return {key: as_text(value) for key, value in row.items()}
 
 
 def encode_cursor(*values: str) -> str:
@@ -79,12 +74,12 @@ def _latest_predictions(store: Store, match_ids: list[str]) -> dict[str, list[di
     )
     latest: dict[str, tuple] = {}
     for row in rows:
-        moment = (_text(row["ts"]), row["phase"] == "close")
+        moment = (as_text(row["ts"]), row["phase"] == "close")
         if row["match_id"] not in latest or moment > latest[row["match_id"]]:
             latest[row["match_id"]] = moment
     chosen: dict[str, list[dict]] = {}
     for row in rows:
-        if (_text(row["ts"]), row["phase"] == "close") == latest[row["match_id"]]:
+        if (as_text(row["ts"]), row["phase"] == "close") == latest[row["match_id"]]:
             chosen.setdefault(row["match_id"], []).append(row)
     return chosen
 
@@ -105,7 +100,7 @@ def _prediction_view(rows: list[dict]) -> dict[str, Any] | None:
     }
     return {
         "moment": first["phase"],
-        "ts": _text(first["ts"]),
+        "ts": as_text(first["ts"]),
         "odds": odds,
         "models": models,
         "market": models.get("market"),
@@ -207,7 +202,7 @@ def leagues(store: Store) -> list[dict[str, Any]]:
             "matches": sum(counts[row["league"]].values()),
             "played": counts[row["league"]].get("played", 0),
             "upcoming": counts[row["league"]].get("scheduled", 0),
-            **{k: _text(row[k]) for k in ("first_season", "last_season", "last_kickoff")},
+            **{k: as_text(row[k]) for k in ("first_season", "last_season", "last_kickoff")},
         }
         for row in ends
     ]
@@ -418,7 +413,7 @@ def snapshots(store: Store, per_league: int = 5) -> list[dict]:
 def newest_event(store: Store) -> str | None:
     """Event time of the newest odds or result the store holds."""
     times = [
-        _text(store.fetch(f"SELECT MAX(ts) AS ts FROM {table}")[0]["ts"])
+        as_text(store.fetch(f"SELECT MAX(ts) AS ts FROM {table}")[0]["ts"])
         for table in ("odds", "model_metrics")
     ]
     known = [t for t in times if t]

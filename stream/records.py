@@ -37,6 +37,16 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
+def as_text(value: Any) -> Any:
+    """A time as the stores' UTC text (PostgreSQL returns datetimes, SQLite
+    text); anything else as it is.
+
+    >>> as_text(datetime(2024, 5, 1, 19, 30)), as_text("2024-05-01T19:30:00+00:00"), as_text(3)
+    ('2024-05-01T19:30:00+00:00', '2024-05-01T19:30:00+00:00', 3)
+    """
+    return iso(value) if isinstance(value, datetime) else value
+
+
 def _field(payload: str, name: str) -> str | None:
     try:
         value = json.loads(payload).get(name)

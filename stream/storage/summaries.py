@@ -19,10 +19,10 @@ the statements it returns there. SQL uses ``:name`` parameters.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import Any
 
-from stream.records import iso
+from stream.records import as_text
+from stream.storage.schema import SUMMARY_TABLES
 
 SCORES = ("rps", "log_loss", "correct", "brier")
 SERIES = ("league", "model", "phase")
@@ -59,10 +59,7 @@ BANKROLL_UPSERT = (
 )
 
 
-PREDICTION_COLUMNS = (
-    "match_id", "model", "phase", "ts", "league", "season", "p_home", "p_draw", "p_away",
-    "odds_home", "odds_draw", "odds_away", "model_version",
-)  # fmt: skip
+PREDICTION_COLUMNS = SUMMARY_TABLES["latest_predictions"].column_names
 # a match's newest prediction per model, by moment (ts, then close over pre):
 # the moment the predictions page shows
 PREDICTION_UPSERT = (
@@ -133,12 +130,8 @@ def metric_match_ids(upserts: dict[str, list[dict]], deletes: dict[str, list[tup
     return sorted({r["match_id"] for r in rows} | {key[0] for key in removed})
 
 
-def _text(ts: datetime | str) -> str:
-    return iso(ts) if isinstance(ts, datetime) else ts
-
-
 def _key(row: dict[str, Any]) -> tuple:
-    return (*(row[c] for c in _METRIC_KEY[:3]), _text(row["ts"]))
+    return (*(row[c] for c in _METRIC_KEY[:3]), as_text(row["ts"]))
 
 
 def metric_deltas(
@@ -168,7 +161,7 @@ def metric_deltas(
         for column in SCORES:
             total[column] += sign * row[column]
         if sign > 0:  # the span of the written rows' times
-            ts = _text(row["ts"])
+            ts = as_text(row["ts"])
             total["first_ts"] = min(total["first_ts"] or ts, ts)
             total["last_ts"] = max(total["last_ts"] or ts, ts)
 
@@ -213,9 +206,9 @@ def newest_predictions(rows: list[dict]) -> list[dict[str, Any]]:
     newest: dict[tuple, dict] = {}
     for row in rows:
         pair = (row["match_id"], row["model"])
-        moment = (_text(row["ts"]), row["phase"] == "close")
+        moment = (as_text(row["ts"]), row["phase"] == "close")
         kept = newest.get(pair)
-        if kept is None or moment >= (_text(kept["ts"]), kept["phase"] == "close"):
+        if kept is None or moment >= (as_text(kept["ts"]), kept["phase"] == "close"):
             newest[pair] = row
     return [{c: r.get(c) for c in PREDICTION_COLUMNS} for r in newest.values()]
 
