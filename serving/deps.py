@@ -69,7 +69,7 @@ class StoreProvider:
         self._shared: Store | None = None
         self._path = sqlite_path(url) if url.startswith("sqlite:") else None
         if self._path is None:  # never migrates: the writer (or `matchflow migrate`) does
-            self._shared = open_store(url, create=False, timeout=timeout, keep_open=True)
+            self._shared = open_store(url, create=False, timeout=timeout, serving=True)
 
     def get(self) -> Store:
         if self._shared is not None:

@@ -153,9 +153,18 @@ def match_detail(store: Store, match_id: str) -> dict[str, Any] | None:
     if not found:
         return None
     params = {"m": match_id, "league": found[0]["league"]}
-    # TimescaleDB decompresses the league's segments alone when it is named
-    # (SQLite would take it for an index to use, instead of the key's)
-    by_match = "WHERE match_id = :m" + (" AND league = :league" if store.timescale else "")
+    by_match = "WHERE match_id = :m"
+    if store.timescale:
+        # TimescaleDB decompresses the league's segments alone when it is named,
+        # and plans only the chunks of the match's span (SQLite would take the
+        # league for an index to use, instead of the key's)
+        by_match += " AND league = :league"
+        span = store.fetch(
+            "SELECT first_ts, last_ts FROM match_spans WHERE match_id = :m", {"m": match_id}
+        )
+        if span:
+            by_match += " AND ts >= :first AND ts <= :last"
+            params |= {"first": span[0]["first_ts"], "last": span[0]["last_ts"]}
 
     def rows(sql: str) -> list[dict]:
         return [plain(r) for r in store.fetch(sql, params)]
@@ -236,13 +245,14 @@ _SERIES_ROWS = (
     "AND model = :model AND phase = :phase AND ts >= :since "
     "ORDER BY ts DESC, match_id DESC LIMIT :window"
 )
-# TimescaleDB plans a query per chunk: one query for the league's series,
-# over the chunks of the earliest span, costs one plan instead of six
+# PostgreSQL reads every series' newest rows in one query, each from the
+# covering index backwards; ``since`` (a constant to the planner) leaves
+# TimescaleDB the chunks of the span to plan, not all forty
 _LEAGUE_ROWS = (
-    "SELECT model, phase, rps, log_loss, correct, brier FROM (SELECT model, phase, rps, "
-    "log_loss, correct, brier, ROW_NUMBER() OVER (PARTITION BY model, phase "
-    "ORDER BY ts DESC, match_id DESC) AS newest FROM model_metrics "
-    "WHERE league = :league AND ts >= :since) ranked WHERE newest <= :window"
+    "SELECT t.model, t.phase, r.rps, r.log_loss, r.correct, r.brier FROM metric_totals t "
+    "CROSS JOIN LATERAL (SELECT rps, log_loss, correct, brier FROM model_metrics m "
+    "WHERE m.league = t.league AND m.model = t.model AND m.phase = t.phase AND m.ts >= :since "
+    "ORDER BY m.ts DESC, m.match_id DESC LIMIT :window) r WHERE t.league = :league AND t.n > 0"
 )
 
 
@@ -265,7 +275,7 @@ def _newest_rows(
     since = {(t["model"], t["phase"]): _since(t, window) for t in totals}
     base = {"league": league, "window": window}
     found: dict[tuple[str, str], list[dict]] = {key: [] for key in since}
-    if store.timescale and since:
+    if store.dialect == "postgres" and since:
         earliest = min(since.values(), key=_as_time)
         for row in store.fetch(_LEAGUE_ROWS, {**base, "since": earliest}):
             found.setdefault((row["model"], row["phase"]), []).append(row)
@@ -410,11 +420,30 @@ def snapshots(store: Store, per_league: int = 5) -> list[dict]:
     return chosen
 
 
+# the newest score is this close to its series' upper bound unless rows were
+# deleted since (then the whole table is read)
+NEWEST_SCORE_WITHIN = timedelta(days=30)
+
+
+def _newest(store: Store, table: str, since: Any = None) -> Any:
+    where = "" if since is None else " WHERE ts >= :since"
+    return store.fetch(f"SELECT MAX(ts) AS ts FROM {table}{where}", {"since": since})[0]["ts"]
+
+
 def newest_event(store: Store) -> str | None:
-    """Event time of the newest odds or result the store holds."""
-    times = [
-        as_text(store.fetch(f"SELECT MAX(ts) AS ts FROM {table}")[0]["ts"])
-        for table in ("odds", "model_metrics")
-    ]
-    known = [t for t in times if t]
+    """Event time of the newest odds or result the store holds. Each table
+    is read from a known lower bound of the answer on (a time constant to
+    the planner: TimescaleDB plans the chunks after it, not all forty); a
+    bound that finds nothing (rows deleted under a loose span) falls back to
+    the whole table."""
+    bound = store.fetch("SELECT MAX(last_ts) AS ts FROM metric_totals")[0]["ts"]
+    scored = None
+    if bound is not None:
+        scored = _newest(store, "model_metrics", iso(_as_time(bound) - NEWEST_SCORE_WITHIN))
+    if scored is None:
+        scored = _newest(store, "model_metrics")
+    quoted = _newest(store, "odds", scored)  # newer than the newest score, or not needed
+    if quoted is None and scored is None:
+        quoted = _newest(store, "odds")
+    known = [as_text(t) for t in (scored, quoted) if t is not None]
     return max(known) if known else None

@@ -27,7 +27,7 @@ def open_store(
     reader_password: str | None = None,
     retention_days: int | None = None,
     timescale: str | None = None,
-    keep_open: bool = False,
+    serving: bool = False,
 ) -> Store:
     """Open the store a URL names: ``sqlite:///path`` or ``postgresql://...``.
 
@@ -39,7 +39,9 @@ def open_store(
     ``retention_days`` sets TimescaleDB's retention (0: keep every row; None
     leaves it as it is), both when creating; ``timescale`` is auto, require or
     off for a new PostgreSQL store (None: ``MATCHFLOW_TIMESCALE``);
-    ``keep_open`` opens PostgreSQL's whole pool at once (the API's).
+    ``serving`` makes PostgreSQL's pool a server's (the API's): every
+    connection opened and warmed at start, reads in autocommit (one round
+    trip each, not three), plans made for the values given.
     """
     if url.startswith("sqlite:"):
         from stream.storage.sqlite import SQLiteStore, sqlite_path  # no psycopg for SQLite
@@ -59,7 +61,7 @@ def open_store(
             retention_days=retention_days,
             timeout=timeout,
             timescale=timescale,
-            keep_open=keep_open,
+            serving=serving,
         )
     else:
         raise StoreError(f"db: unsupported URL {url!r} (use sqlite:///FILE or postgresql://...)")

@@ -95,6 +95,7 @@ class Store(ABC):
     """Idempotent writes of records and read queries for summaries and serving."""
 
     url: str
+    dialect: str  # "sqlite" or "postgres": what SQL the store speaks
     timescale: bool = False  # time series in TimescaleDB hypertables (PostgreSQL only)
 
     @abstractmethod

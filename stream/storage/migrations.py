@@ -380,6 +380,21 @@ def newest_statements(dialect: Dialect, timescale: bool) -> list[str]:
     ]
 
 
+# -- version 11: where a match's rows lie in time ---------------------------------
+_V11_SPANS = table("match_spans", ("match_id",), "match_id:text league:text first_ts:ts last_ts:ts")
+_V11_BACKFILL = (
+    "INSERT INTO match_spans (match_id, league, first_ts, last_ts) "
+    "SELECT match_id, MIN(league), MIN(ts), MAX(ts) FROM (SELECT match_id, league, ts FROM odds "
+    "UNION ALL SELECT match_id, league, ts FROM predictions) rows GROUP BY match_id"
+)
+
+
+def span_statements(dialect: Dialect, _: bool) -> list[str]:
+    """Version 11: ``match_spans``, filled from the stored odds and
+    predictions (the match page reads its rows between the two times)."""
+    return [_V11_SPANS.ddl(TYPES[dialect]), _V11_BACKFILL]
+
+
 @dataclass(frozen=True)
 class Migration:
     """One version: its statements for a dialect (and, on PostgreSQL, for
@@ -435,6 +450,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "TimescaleDB layout", _postgres_only(layout_statements)),
     Migration(9, "reads shaped for their answer", read_statements),
     Migration(10, "the newest rows by key", newest_statements),
+    Migration(11, "where a match's rows lie in time", span_statements),
 )
 LATEST = MIGRATIONS[-1].version
 LEDGER = (
@@ -447,6 +463,6 @@ def pending(done: set[int], upto: int = LATEST) -> list[Migration]:
     """The migrations a database that has applied ``done`` still needs.
 
     >>> [m.version for m in pending({1, 2, 3})]
-    [4, 5, 6, 7, 8, 9, 10]
+    [4, 5, 6, 7, 8, 9, 10, 11]
     """
     return [m for m in MIGRATIONS if m.version not in done and m.version <= upto]

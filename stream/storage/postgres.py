@@ -30,12 +30,14 @@ from stream.storage.migrations import (
     LATEST,
     LEDGER,
     READER_ROLE,
+    TIME_SERIES,
     pending,
     retention_statements,
 )
 from stream.storage.schema import ALL_TABLES as TABLES
 from stream.storage.summaries import rows_by_table, summary_statements
 from stream.storage.timescale import decide as decide_timescale
+from stream.storage.timescale import installed_in, warm
 
 log = logging.getLogger("matchflow.storage")
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -79,6 +81,8 @@ def _upsert_from(table: str, columns: tuple[str, ...]) -> str:
 
 
 class PostgresStore(Store):
+    dialect = "postgres"
+
     def __init__(
         self,
         url: str,
@@ -87,7 +91,7 @@ class PostgresStore(Store):
         reader_password: str | None = None,
         timeout: float | None = None,
         timescale: str | None = None,
-        keep_open: bool = False,
+        serving: bool = False,
     ) -> None:
         self.url = url
         self.reader_password = reader_password
@@ -98,23 +102,35 @@ class PostgresStore(Store):
         self._last_refresh = time.monotonic()
         self._dirty = False  # wrote since the last refresh of the daily view
         self._staged: WeakKeyDictionary[psycopg.Connection, set[str]] = WeakKeyDictionary()
-        options: dict[str, Any] = {"autocommit": False, "connect_timeout": 10}
+        # a server only reads: autocommit spares each query its BEGIN and COMMIT
+        options: dict[str, Any] = {"autocommit": serving, "connect_timeout": 10}
+        settings = []
         if timeout is not None:  # the server ends a statement that runs longer
-            options["options"] = f"-c statement_timeout={int(timeout * 1000)}"
+            settings.append(f"-c statement_timeout={int(timeout * 1000)}")
             options["connect_timeout"] = max(int(timeout), 1)
+        if serving:
+            # a server's statements are prepared after five runs, and the sixth
+            # would build a generic plan over every chunk (50 ms on TimescaleDB)
+            # to compare it with the custom ones: always plan for the values
+            settings.append("-c plan_cache_mode=force_custom_plan")
+        if settings:
+            options["options"] = " ".join(settings)
         try:
             psycopg.connect(url, connect_timeout=10).close()  # fail fast, with the reason
             self._pool = ConnectionPool(
                 url,
                 # a server opens them all at start: none is made (and its
                 # catalog caches filled) while a request waits
-                min_size=pool_size if keep_open else 1,
+                min_size=pool_size if serving else 1,
                 max_size=pool_size,
                 open=True,
                 timeout=timeout or 30,
                 kwargs=options,
+                configure=(lambda conn: warm(conn, TIME_SERIES)) if serving else None,
             )
             self._pool.wait(timeout=30)
+            with self._pool.connection() as conn:  # a writer's create_schema may decide anew
+                self.timescale = installed_in(conn)
         except Exception as exc:
             raise StoreError(f"db: cannot connect to {url!r}: {exc}") from None
 

@@ -154,6 +154,9 @@ SUMMARY_TABLES: dict[str, Table] = {
             "p_home:float p_draw:float p_away:float odds_home:float odds_draw:float "
             "odds_away:float model_version:int",
         ),
+        # the times of a match's odds and predictions: TimescaleDB reads the
+        # chunks between them, not all forty
+        table("match_spans", ("match_id",), "match_id:text league:text first_ts:ts last_ts:ts"),
     )
 }
 ALL_TABLES: dict[str, Table] = {

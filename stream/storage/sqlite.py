@@ -33,6 +33,8 @@ def sqlite_path(url: str) -> str:
 class SQLiteStore(Store):
     """``read_only`` opens the file so that no statement can change it (the API's way)."""
 
+    dialect = "sqlite"
+
     def __init__(self, url: str, timeout: float = 60.0, read_only: bool = False) -> None:
         self.url = url
         path = sqlite_path(url)

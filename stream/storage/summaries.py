@@ -2,7 +2,8 @@
 not the history: each league's score totals per model and moment
 (``metric_totals``) and the newest bankroll of each league and strategy
 (``latest_bankroll``), matches per league and status (``match_counts``) and
-each match's newest prediction per model (``latest_predictions``).
+each match's newest prediction per model (``latest_predictions``) and the
+span of its odds' and predictions' times (``match_spans``).
 
 Both stores call :func:`summary_writes` inside the transaction of a write,
 before its upserts land (the totals change by what a row replaces), and run
@@ -29,10 +30,10 @@ SERIES = ("league", "model", "phase")
 _METRIC_KEY = ("match_id", "model", "phase", "ts")
 
 
-def _bound(column: str, wins: str) -> str:
+def _bound(table: str, column: str, wins: str) -> str:
     """Keep the stored bound unless the written one goes past it (a delete
     writes none: a bound may be loose, never wrong)."""
-    stored, written = f"metric_totals.{column}", f"excluded.{column}"
+    stored, written = f"{table}.{column}", f"excluded.{column}"
     return (
         f"{column} = CASE WHEN {stored} IS NULL OR {written} {wins} {stored} "
         f"THEN {written} ELSE {stored} END"
@@ -45,7 +46,12 @@ TOTALS_UPSERT = (
     ":brier, :first_ts, :last_ts) "
     "ON CONFLICT (league, model, phase) DO UPDATE SET n = metric_totals.n + excluded.n, "
     + ", ".join(f"{c} = metric_totals.{c} + excluded.{c}" for c in SCORES)
-    + f", {_bound('first_ts', '<')}, {_bound('last_ts', '>')}"
+    + f", {_bound('metric_totals', 'first_ts', '<')}, {_bound('metric_totals', 'last_ts', '>')}"
+)
+SPAN_UPSERT = (
+    "INSERT INTO match_spans (match_id, league, first_ts, last_ts) "
+    "VALUES (:match_id, :league, :first_ts, :last_ts) ON CONFLICT (match_id) DO UPDATE SET "
+    f"{_bound('match_spans', 'first_ts', '<')}, {_bound('match_spans', 'last_ts', '>')}"
 )
 # the newer of the stored and the written row, by (ts, match_id): the order
 # in which the bankroll route has always broken ties of one instant
@@ -213,6 +219,23 @@ def newest_predictions(rows: list[dict]) -> list[dict[str, Any]]:
     return [{c: r.get(c) for c in PREDICTION_COLUMNS} for r in newest.values()]
 
 
+def match_spans(rows: Iterable[dict]) -> list[dict[str, Any]]:
+    """The span of the written rows' times per match.
+
+    >>> match_spans([{"match_id": "m", "league": "E0", "ts": t} for t in ("2", "1", "3")])
+    [{'match_id': 'm', 'league': 'E0', 'first_ts': '1', 'last_ts': '3'}]
+    """
+    spans: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        ts = as_text(row["ts"])
+        span = spans.setdefault(
+            row["match_id"],
+            {"match_id": row["match_id"], "league": row["league"], "first_ts": ts, "last_ts": ts},
+        )
+        span["first_ts"], span["last_ts"] = min(span["first_ts"], ts), max(span["last_ts"], ts)
+    return list(spans.values())
+
+
 def summary_writes(
     upserts: dict[str, list[dict]],
     deletes: dict[str, list[tuple]],
@@ -236,6 +259,8 @@ def summary_writes(
         statements.append((BANKROLL_UPSERT, newest))
     if rows := upserts.get("predictions"):
         statements.append((PREDICTION_UPSERT, newest_predictions(rows)))
+    if spans := match_spans([*upserts.get("odds", []), *upserts.get("predictions", [])]):
+        statements.append((SPAN_UPSERT, spans))
     return statements
 
 

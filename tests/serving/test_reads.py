@@ -121,3 +121,56 @@ def test_predictions_pages_show_each_matchs_newest_moment(api, replayed_urls, qu
         if i["prediction"]
     }
     assert len(shown) >= 20 and shown == want
+
+
+def _match_the_obvious_way(store, match_id: str) -> dict:
+    def rows(sql: str) -> list[dict]:
+        return [plain(r) for r in store.fetch(sql, {"m": match_id})]
+
+    return {
+        **rows("SELECT * FROM matches WHERE match_id = :m")[0],
+        "predictions": rows(
+            "SELECT model, phase, ts, p_home, p_draw, p_away, odds_home, odds_draw, odds_away, "
+            "model_version FROM predictions WHERE match_id = :m ORDER BY ts, phase, model"
+        ),
+        "odds": rows(
+            "SELECT phase, bookmaker, ts, home, draw, away FROM odds WHERE match_id = :m "
+            "ORDER BY ts, phase, bookmaker"
+        ),
+        "bets": rows(
+            "SELECT strategy, outcome, odds, bookmaker, probability, stake, closing_odds, clv, "
+            "fair_clv, status, profit FROM bets WHERE match_id = :m ORDER BY strategy"
+        ),
+    }
+
+
+def test_match_pages_hold_every_row_of_the_match(api, replayed_urls):
+    """On TimescaleDB the page reads the chunks of the match's span alone."""
+    with open_store(_url(api, replayed_urls), create=False) as store:
+        ids = [
+            r["match_id"]
+            for r in store.fetch("SELECT match_id FROM matches ORDER BY kickoff, match_id")
+        ]
+        chosen = ids[:: max(len(ids) // 12, 1)] + ids[-3:]  # the upcoming ones among them
+        want = {match_id: _match_the_obvious_way(store, match_id) for match_id in chosen}
+    assert sum(len(page["odds"]) for page in want.values()) >= 20
+    assert {m: api.get(f"/matches/{m}").json() for m in chosen} == want
+
+
+def test_ready_names_the_newest_odds_or_score(api, replayed_urls):
+    with open_store(_url(api, replayed_urls), create=False) as store:
+        newest = [
+            plain(store.fetch(f"SELECT MAX(ts) AS ts FROM {table}")[0])["ts"]
+            for table in ("odds", "model_metrics")
+        ]
+    assert api.get("/ready").json()["newest_event"] == max(newest)
+
+
+def test_a_served_timescaledb_store_knows_it_without_migrating(api, replayed_urls):
+    store = api.app.state.db.stores.get()
+    url = _url(api, replayed_urls)
+    with open_store(url, create=False) as opened:
+        hypertables = opened.dialect == "postgres" and bool(
+            opened.fetch("SELECT 1 AS x FROM pg_extension WHERE extname = 'timescaledb'")
+        )
+    assert store.timescale == hypertables

@@ -34,6 +34,7 @@ def test_migrations_are_versioned_and_idempotent(postgres, pg_url):
             {"version": 8, "name": "TimescaleDB layout"},
             {"version": 9, "name": "reads shaped for their answer"},
             {"version": 10, "name": "the newest rows by key"},
+            {"version": 11, "name": "where a match's rows lie in time"},
         ]
 
 

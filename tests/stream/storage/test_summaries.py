@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from stream.records import Record, iso
+from serving.queries import newest_event
+from stream.records import Record, as_text, iso
 from stream.storage import open_store
 from stream.storage.migrations import LATEST
 from tests.support.stores import PG_KINDS, new_database
@@ -78,6 +79,38 @@ def _prediction(match_id: str, phase: str, hour: int, home: float, model: str = 
             "model_version": hour,
         },
     )
+
+
+def _quote(match_id: str, day: int, bookmaker: str = "b365") -> Record:
+    return Record(
+        "odds",
+        {
+            "match_id": match_id,
+            "phase": "pre",
+            "bookmaker": bookmaker,
+            "ts": f"2020-01-{day:02d}T12:00:00+00:00",
+            "league": "E0",
+            "home": 2.0,
+            "draw": 3.4,
+            "away": 3.9,
+        },
+    )
+
+
+# each match's span against the times of its odds and predictions
+MATCH_SPANS = (
+    "SELECT s.match_id, s.first_ts, s.last_ts, MIN(r.ts) AS lo, MAX(r.ts) AS hi "
+    "FROM match_spans s JOIN (SELECT match_id, ts FROM odds UNION ALL "
+    "SELECT match_id, ts FROM predictions) r ON r.match_id = s.match_id "
+    "GROUP BY s.match_id, s.first_ts, s.last_ts ORDER BY s.match_id"
+)
+
+
+def _match_spans(store) -> list[tuple]:
+    return [
+        (r["match_id"], as_text(r["first_ts"]), as_text(r["last_ts"]))
+        for r in store.fetch("SELECT * FROM match_spans ORDER BY match_id")
+    ]
 
 
 def _newest_predictions(store) -> list[tuple]:
@@ -178,7 +211,13 @@ def test_the_migration_fills_the_summaries_from_stored_rows(url):
     open_store(url).close()
     conn, mark = _raw(url)
     with conn:  # back to the version before the summaries, with rows stored
-        for name in ("metric_totals", "latest_bankroll", "match_counts", "latest_predictions"):
+        for name in (
+            "metric_totals",
+            "latest_bankroll",
+            "match_counts",
+            "latest_predictions",
+            "match_spans",
+        ):
             conn.execute(f"DROP TABLE {name}")
         conn.execute(f"DELETE FROM schema_migrations WHERE version >= {mark}", (9,))
         for record in [
@@ -189,6 +228,8 @@ def test_the_migration_fills_the_summaries_from_stored_rows(url):
             _prediction("m1", "pre", 1, 0.5),
             _prediction("m1", "close", 1, 0.6),
             _prediction("m1", "pre", 0, 0.4),
+            _quote("m1", 3),
+            _quote("m2", 4),
         ]:
             columns = ", ".join(record.row)
             marks = ", ".join([mark] * len(record.row))
@@ -203,6 +244,10 @@ def test_the_migration_fills_the_summaries_from_stored_rows(url):
         assert newest == [{"match_id": "a", "bankroll": 90.0}]
         assert _newest_predictions(store) == [("m1", "close", 0.6)]
         assert [_span(r) for r in store.fetch(SPANS)] == [(2, 3, 2, 3)]
+        assert _match_spans(store) == [
+            ("m1", "2020-01-01T00:00:00+00:00", "2020-01-03T12:00:00+00:00"),
+            ("m2", "2020-01-04T12:00:00+00:00", "2020-01-04T12:00:00+00:00"),
+        ]
         assert store.fetch("SELECT MAX(version) AS v FROM schema_migrations")[0]["v"] == LATEST
 
 
@@ -224,3 +269,43 @@ def test_a_rolling_window_older_than_its_guessed_span_is_read_whole(url):
         rolling = league_metrics(store, "E0", 5)["models"]["anchored"]["pre"]["rolling"]
     assert rolling["matches"] == 5
     assert math.isclose(rolling["rps"], sum([95, 1000, 2000, 3000, 4000]) / 4000 / 5)
+
+
+def test_match_spans_hold_every_odds_and_prediction_row(url):
+    with open_store(url) as store:
+        store.write([_quote("m1", 5), _quote("m1", 3, "pinnacle"), _quote("m2", 7)])
+        store.write([_prediction("m1", "pre", 1, 0.5), _quote("m1", 4)])
+        assert _match_spans(store) == [
+            ("m1", "2020-01-01T01:00:00+00:00", "2020-01-05T12:00:00+00:00"),
+            ("m2", "2020-01-07T12:00:00+00:00", "2020-01-07T12:00:00+00:00"),
+        ]
+        store.write([Record("odds", _quote("m1", 5).row, delete=True)])
+        for row in store.fetch(MATCH_SPANS):  # loose after a delete, never short
+            assert row["first_ts"] <= row["lo"] and row["last_ts"] >= row["hi"]
+        store.delete_leagues(["E0"])
+        assert _match_spans(store) == []
+
+
+def _newest_the_obvious_way(store) -> str | None:
+    found = [
+        as_text(store.fetch(f"SELECT MAX(ts) AS ts FROM {table}")[0]["ts"])
+        for table in ("odds", "model_metrics")
+    ]
+    return max((t for t in found if t), default=None)
+
+
+def test_the_newest_event_is_the_newest_odds_or_score(url):
+    """Read from the scores' upper bound on, and whole when a delete left
+    that bound far past the newest row."""
+    late = Record("model_metrics", {**_score("m1", 0.1).row, "match_id": "m99",
+                                    "ts": "2022-06-01T15:00:00+00:00"})  # fmt: skip
+    with open_store(url) as store:
+        assert newest_event(store) is None
+        store.write([_quote("m9", 2)])
+        assert newest_event(store) == "2020-01-02T12:00:00+00:00"  # odds, no score yet
+        store.write([_score(f"m{i}", 0.1) for i in range(1, 6)])
+        assert newest_event(store) == "2020-01-06T15:00:00+00:00" == _newest_the_obvious_way(store)
+        store.write([_quote("m9", 8), late])
+        assert newest_event(store) == "2022-06-01T15:00:00+00:00"
+        store.write([Record("model_metrics", late.row, delete=True)])
+        assert newest_event(store) == "2020-01-08T12:00:00+00:00" == _newest_the_obvious_way(store)
