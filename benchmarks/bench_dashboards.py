@@ -43,22 +43,23 @@ def _seconds_back(time_from: str) -> float:
     return seconds(time_from.removeprefix("now-"))
 
 
-def queries() -> list[tuple[str, str, str, float]]:
-    """(dashboard, title, SQL with variables, seconds of its default range)
-    of every PostgreSQL query."""
+def queries() -> list[tuple[str, str, str, float, str]]:
+    """(dashboard, title, SQL with variables, seconds of its default range,
+    the floor of its ``$__interval``) of every PostgreSQL query."""
     found = []
     for name, board in build.committed_dashboards().items():
         back = _seconds_back(board["time"]["from"])
         for panel in board["panels"]:
             for target in panel["targets"]:
                 if "rawSql" in target:
-                    found.append((name, panel["title"], target["rawSql"], back))
+                    interval = panel.get("interval", "1d")
+                    found.append((name, panel["title"], target["rawSql"], back, interval))
     alerts = build.committed_provisioning("alerting")
     for rule in alerts["groups"][0]["rules"]:
         for query in rule["data"]:
             if "rawSql" in query["model"]:
                 back = float(query["relativeTimeRange"]["from"])
-                found.append(("alerts", rule["title"], query["model"]["rawSql"], back))
+                found.append(("alerts", rule["title"], query["model"]["rawSql"], back, "1d"))
     return found
 
 
@@ -103,12 +104,14 @@ def measure(url: str, codes: list[str], repeats: int, timescaledb: bool) -> dict
         first_last = conn.execute("SELECT min(kickoff), max(kickoff) FROM matches").fetchone()
         assert first_last is not None  # an aggregate always returns a row
         conn.execute("ANALYZE")
-        everything = Range(first_last[0], first_last[1], "1d")
+        first, last = first_last
         strategies = [r[0] for r in conn.execute("SELECT DISTINCT strategy FROM bets")]
         variables = {"league": codes, "strategy": strategies, "phase": ["pre"]}
         times = {}
-        for board, title, sql, back in queries():
-            default = Range(now - timedelta(seconds=back), now, "1d")
+        for board, title, sql, back, interval in queries():
+            # Grafana's $__interval over a few years is a day: the panel's floor, if higher
+            default = Range(now - timedelta(seconds=back), now, interval)
+            everything = Range(first, last, interval)
             times[(board, title)] = tuple(
                 timed(conn, expand(sql, window, variables, timescaledb), repeats)
                 for window in (default, everything)

@@ -23,14 +23,18 @@ LEFT JOIN drift_events d ON d.league = s.league AND $__timeFilter(d.ts)
 GROUP BY s.league
 """
 
+# Each league's newest scored match in the rule's range (a season and more:
+# a league in its summer break still has one), a constant bound that leaves
+# TimescaleDB that range's chunks to plan, not the history's.
 RPS_BEHIND = """
 SELECT DISTINCT ON (a.league) a.league, a.rolling_rps - k.rolling_rps AS rps_gap
 FROM model_metrics a
 JOIN model_metrics k ON k.match_id = a.match_id AND k.phase = a.phase AND k.ts = a.ts
-  AND k.model = 'market'
-WHERE a.model = 'anchored' AND a.phase = 'pre'
-ORDER BY a.league, a.ts DESC
+  AND k.model = 'market' AND k.ts >= $__timeFrom()
+WHERE a.model = 'anchored' AND a.phase = 'pre' AND a.ts >= $__timeFrom()
+ORDER BY a.league, a.ts DESC, a.match_id DESC
 """
+BEHIND_RANGE_DAYS = 400
 
 STALE = """
 SELECT league, extract(epoch FROM now() - max(ts)) / 3600 AS hours_since_last_odds
@@ -105,7 +109,7 @@ def rules() -> list[dict[str, Any]]:
             "matchflow-rps-behind-market",
             "Primary model behind the market",
             sql(RPS_BEHIND, "table"),
-            day,
+            BEHIND_RANGE_DAYS * day,
             RPS_MARGIN,
             f"{{{{ $labels.league }}}}: the primary's rolling RPS is over {RPS_MARGIN} above the "
             "market's",

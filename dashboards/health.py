@@ -13,33 +13,40 @@ from dashboards.panels import (
     table,
     timeseries,
 )
+from stream.storage.migrations import DAILY_VIEW
 
 UID = "matchflow-models"
 PRIMARY = "anchored"  # models.factory.PRIMARY; not imported: River loads in seconds
 
 
 def rolling(column: str) -> str:
-    """Rolling mean of one score per model, one series per model and league."""
+    """Rolling mean of one score per model, one series per model and league,
+    from the daily aggregate (a row per league, model and day: the bucket's
+    mean is its days' means weighted by their matches, as over the rows)."""
     return f"""
-SELECT $__timeGroupAlias(ts, $__interval), league || ' ' || model AS metric,
-       avg({column}) AS {column}
-FROM model_metrics
-WHERE $__timeFilter(ts) AND league IN (${{league:sqlstring}}) AND phase = ${{phase:sqlstring}}
+SELECT $__timeGroupAlias(day, $__interval), league || ' ' || model AS metric,
+       sum({column} * matches) / sum(matches) AS {column}
+FROM {DAILY_VIEW}
+WHERE $__timeFilter(day) AND league IN (${{league:sqlstring}}) AND phase = ${{phase:sqlstring}}
 GROUP BY 1, 2 ORDER BY 1
 """
 
 
-# The primary model's rolling RPS minus the market's at the same match: above 0 is behind.
+# The primary model's rolling RPS minus the market's in each bucket, above 0
+# is behind: the two models score the same matches, so the difference of
+# their means is the mean of the differences.
 GAP = f"""
-SELECT $__timeGroupAlias(a.ts, $__interval), a.league AS metric,
-       avg(a.rolling_rps - k.rolling_rps) AS rps_gap
-FROM model_metrics a
-JOIN model_metrics k ON k.match_id = a.match_id AND k.phase = a.phase AND k.ts = a.ts
-  AND k.model = 'market'
-WHERE a.model = '{PRIMARY}' AND $__timeFilter(a.ts) AND a.league IN (${{league:sqlstring}})
-  AND a.phase = ${{phase:sqlstring}}
+SELECT $__timeGroupAlias(day, $__interval), league AS metric,
+       sum(CASE WHEN model = '{PRIMARY}' THEN rolling_rps * matches END)
+         / sum(CASE WHEN model = '{PRIMARY}' THEN matches END)
+       - sum(CASE WHEN model = 'market' THEN rolling_rps * matches END)
+         / sum(CASE WHEN model = 'market' THEN matches END) AS rps_gap
+FROM {DAILY_VIEW}
+WHERE model IN ('{PRIMARY}', 'market') AND $__timeFilter(day)
+  AND league IN (${{league:sqlstring}}) AND phase = ${{phase:sqlstring}}
 GROUP BY 1, 2 ORDER BY 1
 """
+WEEKLY = "7d"  # a point per matchweek: a rolling mean moves once a round
 
 DRIFTS = """
 SELECT ts AS "time", league || ' ' || detector || ': error ' || round(error_before::numeric, 3)
@@ -75,13 +82,23 @@ def build() -> dict:
             "Rolling RPS, $league (lower is better; market is the bar)",
             sql(rolling("rolling_rps")),
             width=12,
+            interval=WEEKLY,
             repeat="league",
             repeatDirection="h",
             maxPerRow=2,
         ),
-        timeseries("Primary model's rolling RPS minus the market's (above 0: behind)", sql(GAP)),
-        timeseries("Rolling log loss", sql(rolling("rolling_log_loss"))),
-        timeseries("Rolling accuracy", sql(rolling("rolling_accuracy")), unit="percentunit"),
+        timeseries(
+            "Primary model's rolling RPS minus the market's (above 0: behind)",
+            sql(GAP),
+            interval=WEEKLY,
+        ),
+        timeseries("Rolling log loss", sql(rolling("rolling_log_loss")), interval=WEEKLY),
+        timeseries(
+            "Rolling accuracy",
+            sql(rolling("rolling_accuracy")),
+            unit="percentunit",
+            interval=WEEKLY,
+        ),
         bargauge(
             "Matches learned",
             sql(

@@ -30,9 +30,11 @@ LEFT JOIN latest k ON k.match_id = m.match_id AND k.model = 'market'
 ORDER BY m.kickoff, m.league, m.home
 """
 
-# The latest 100 played matches in the range (picked first, so the lateral
-# look-ups run 100 times, not once per match in the range), each with the last
-# prediction made before kick-off.
+# The latest 100 played matches in the range (picked first), each with the
+# last prediction made before kick-off: the newest by moment, which the writer
+# keeps in latest_predictions (every prediction precedes kick-off). A match's
+# scores come at its result, after kick-off: looked up from there (TimescaleDB
+# skips the chunks before it at run time, and plans only the range's).
 RECENT = """
 WITH recent AS (
   SELECT * FROM matches
@@ -46,15 +48,14 @@ SELECT m.kickoff, m.league, m.home, m.away,
        k.p_home AS "market H", k.p_draw AS "market D", k.p_away AS "market A",
        ma.rps AS "anchored RPS", mk.rps AS "market RPS"
 FROM recent m
-CROSS JOIN LATERAL (SELECT * FROM predictions p WHERE p.match_id = m.match_id
-                    AND p.model = 'anchored' AND p.ts <= m.kickoff ORDER BY p.ts DESC LIMIT 1) a
-LEFT JOIN LATERAL (SELECT * FROM predictions p WHERE p.match_id = m.match_id
-                   AND p.model = 'market' AND p.ts <= m.kickoff ORDER BY p.ts DESC LIMIT 1) k
-  ON TRUE
-LEFT JOIN model_metrics ma ON ma.match_id = m.match_id AND ma.model = 'anchored'
-  AND ma.phase = a.phase
-LEFT JOIN model_metrics mk ON mk.match_id = m.match_id AND mk.model = 'market'
-  AND mk.phase = a.phase
+JOIN latest_predictions a ON a.match_id = m.match_id AND a.model = 'anchored'
+LEFT JOIN latest_predictions k ON k.match_id = m.match_id AND k.model = 'market'
+LEFT JOIN LATERAL (SELECT rps FROM model_metrics s WHERE s.match_id = m.match_id
+  AND s.model = 'anchored' AND s.phase = a.phase AND s.ts >= m.kickoff
+  AND s.ts >= $__timeFrom() LIMIT 1) ma ON TRUE
+LEFT JOIN LATERAL (SELECT rps FROM model_metrics s WHERE s.match_id = m.match_id
+  AND s.model = 'market' AND s.phase = a.phase AND s.ts >= m.kickoff
+  AND s.ts >= $__timeFrom() LIMIT 1) mk ON TRUE
 ORDER BY m.kickoff DESC, m.league, m.home
 """
 

@@ -141,13 +141,16 @@ class PostgresStore(Store):
             conn.execute(LEDGER.format(ts="TIMESTAMPTZ"))
             done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
             self.timescale = decide_timescale(conn, self.timescale_mode, created=2 in done)
-            for migration in pending(done, upto):
+            applied = pending(done, upto)
+            for migration in applied:
                 for statement in migration.statements("postgres", self.timescale):
                     conn.execute(statement)
                 conn.execute(
                     "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
                     (migration.version, migration.name),
                 )
+            # the daily aggregate (version 2 on, rebuilt by 12) fills at the next refresh
+            self._dirty = self._dirty or any(m.version >= 2 for m in applied)
             self._apply_retention(conn)
             if self.reader_password:
                 self._enable_reader_login(conn)

@@ -6,8 +6,9 @@ the columns its panel needs."""
 from __future__ import annotations
 
 import json
+import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -277,3 +278,41 @@ def test_the_reader_role_cannot_write(reader):
         reader.execute("DELETE FROM bets")
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         reader.execute("CREATE TABLE grafana_was_here (x int)")
+
+
+def _rows_by_time_and_metric(conn, query: str) -> dict[tuple, float]:
+    return {(row[0], row[1]): row[2] for row in conn.execute(query).fetchall()}
+
+
+@pytest.mark.parametrize("column", ["rolling_rps", "rolling_log_loss", "rolling_accuracy"])
+def test_score_panels_from_the_daily_aggregate_are_the_means_over_the_scores(
+    reader, data_range, column
+):
+    """Weekly buckets from the daily rows equal weekly means over the score
+    rows (the range in whole days, as Grafana's day-aligned ranges are)."""
+    from dashboards.health import GAP, rolling
+
+    start = data_range.start.replace(hour=0, minute=0, second=0, microsecond=0)
+    weeks = Range(start - timedelta(days=7), data_range.end + timedelta(days=7), "7d")
+    variables = {"league": list(LEAGUES), "phase": ["pre"]}
+    raw = (
+        "SELECT $__timeGroupAlias(ts, $__interval), league || ' ' || model AS metric, "
+        f"avg({column}) FROM model_metrics WHERE $__timeFilter(ts) "
+        "AND league IN (${league:sqlstring}) AND phase = ${phase:sqlstring} GROUP BY 1, 2"
+    )
+    want = _rows_by_time_and_metric(reader, expand(raw, weeks, variables))
+    got = _rows_by_time_and_metric(reader, expand(rolling(column), weeks, variables))
+    assert len(want) > 100 and got.keys() == want.keys()
+    assert all(math.isclose(got[k], want[k], rel_tol=1e-9) for k in want)
+    if column == "rolling_rps":
+        raw_gap = (
+            "SELECT $__timeGroupAlias(a.ts, $__interval), a.league, "
+            "avg(a.rolling_rps - k.rolling_rps) FROM model_metrics a JOIN model_metrics k "
+            "ON k.match_id = a.match_id AND k.phase = a.phase AND k.ts = a.ts "
+            "AND k.model = 'market' WHERE a.model = 'anchored' AND $__timeFilter(a.ts) "
+            "AND a.league IN (${league:sqlstring}) AND a.phase = ${phase:sqlstring} GROUP BY 1, 2"
+        )
+        want = _rows_by_time_and_metric(reader, expand(raw_gap, weeks, variables))
+        got = _rows_by_time_and_metric(reader, expand(GAP, weeks, variables))
+        assert got.keys() == want.keys()
+        assert all(math.isclose(got[k], want[k], rel_tol=1e-9, abs_tol=1e-12) for k in want)

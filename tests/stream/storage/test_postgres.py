@@ -35,6 +35,7 @@ def test_migrations_are_versioned_and_idempotent(postgres, pg_url):
             {"version": 9, "name": "reads shaped for their answer"},
             {"version": 10, "name": "the newest rows by key"},
             {"version": 11, "name": "where a match's rows lie in time"},
+            {"version": 12, "name": "rolling scores by day"},
         ]
 
 
