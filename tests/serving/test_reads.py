@@ -166,7 +166,7 @@ def test_ready_names_the_newest_odds_or_score(api, replayed_urls):
     assert api.get("/ready").json()["newest_event"] == max(newest)
 
 
-def test_a_served_timescaledb_store_knows_it_without_migrating(api, replayed_urls):
+def test_a_served_postgresql_store_is_a_servers_and_knows_timescaledb(api, replayed_urls):
     store = api.app.state.db.stores.get()
     url = _url(api, replayed_urls)
     with open_store(url, create=False) as opened:
@@ -174,3 +174,6 @@ def test_a_served_timescaledb_store_knows_it_without_migrating(api, replayed_url
             opened.fetch("SELECT 1 AS x FROM pg_extension WHERE extname = 'timescaledb'")
         )
     assert store.timescale == hypertables
+    if store.dialect == "postgres":  # a server's pool: plans for the values, no transactions
+        assert store.fetch("SHOW plan_cache_mode")[0]["plan_cache_mode"] == "force_custom_plan"
+        assert store.fetch("SELECT now() <> statement_timestamp() AS x")[0]["x"] is False
