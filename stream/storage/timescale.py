@@ -79,10 +79,14 @@ def _why_not(conn: psycopg.Connection) -> tuple[str, str] | None:
 def warm(conn: psycopg.Connection, tables: Iterable[str]) -> None:
     """Plan a query on each hypertable once, so that a new connection loads
     its chunks' catalog entries now (35-60 ms a table) rather than during
-    the first request that reads it; leaves the connection idle."""
+    the first request that reads it; leaves the connection idle. A table
+    not there yet (a store not migrated) is skipped: its reads will say so."""
     if installed_in(conn):
         for name in tables:
-            conn.execute(f"EXPLAIN SELECT * FROM {name} WHERE league = '' AND match_id = ''")
+            try:
+                conn.execute(f"EXPLAIN SELECT * FROM {name} WHERE league = '' AND match_id = ''")
+            except psycopg.errors.UndefinedTable:
+                conn.rollback()
     conn.rollback()
 
 

@@ -160,3 +160,17 @@ def test_same_replay_same_rows_as_sqlite_and_idempotent(pg_url, tmp_path, e0_two
 def test_unreachable_server_is_a_clear_error():
     with pytest.raises(StoreError, match="cannot connect"):
         open_store("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_a_server_opens_on_a_database_not_migrated_yet(postgres, pg_url):
+    """Its warm-up skips the tables that are not there; reads say what is missing."""
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        if postgres.preload:  # as the TimescaleDB image does for its database
+            conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+    with open_store(pg_url, create=False, serving=True) as store:
+        assert store.timescale == postgres.preload
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            store.fetch("SELECT count(*) AS n FROM odds")
+        assert store.fetch("SELECT 1 AS x") == [{"x": 1}]
