@@ -11,10 +11,10 @@ The time-series step (version 2) depends on the PostgreSQL server: with the
 continuous aggregate and compression; without it they stay plain tables,
 ``time_bucket`` is defined over ``date_bin`` and the daily aggregate is a
 materialized view. Dashboard SQL runs unchanged on both. SQLite skips the
-server-only versions (2, 5 and 8); plain PostgreSQL skips 8.
+server-only versions (2, 5, 8 and 12); plain PostgreSQL skips 8.
 
 >>> [m.version for m in MIGRATIONS]
-[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
 >>> any("create_hypertable('predictions'" in s for s in MIGRATIONS[1].statements("postgres", True))
 True
 >>> MIGRATIONS[5].statements("sqlite", False)
