@@ -442,8 +442,7 @@ def newest_event(store: Store) -> str | None:
         scored = _newest(store, "model_metrics", iso(_as_time(bound) - NEWEST_SCORE_WITHIN))
     if scored is None:
         scored = _newest(store, "model_metrics")
-    quoted = _newest(store, "odds", scored)  # newer than the newest score, or not needed
-    if quoted is None and scored is None:
-        quoted = _newest(store, "odds")
+    # odds newer than the newest score, or (no score yet) the whole table
+    quoted = _newest(store, "odds", scored)
     known = [as_text(t) for t in (scored, quoted) if t is not None]
     return max(known) if known else None

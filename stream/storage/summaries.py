@@ -30,14 +30,18 @@ SERIES = ("league", "model", "phase")
 _METRIC_KEY = ("match_id", "model", "phase", "ts")
 
 
-def _bound(table: str, column: str, wins: str) -> str:
-    """Keep the stored bound unless the written one goes past it (a delete
-    writes none: a bound may be loose, never wrong)."""
-    stored, written = f"{table}.{column}", f"excluded.{column}"
-    return (
-        f"{column} = CASE WHEN {stored} IS NULL OR {written} {wins} {stored} "
-        f"THEN {written} ELSE {stored} END"
-    )
+def _span(table: str) -> str:
+    """Widen the stored span (first_ts, last_ts) to the written one, never
+    narrow it (a delete writes none: a span may be loose, never short)."""
+
+    def bound(column: str, wins: str) -> str:
+        stored, written = f"{table}.{column}", f"excluded.{column}"
+        return (
+            f"{column} = CASE WHEN {stored} IS NULL OR {written} {wins} {stored} "
+            f"THEN {written} ELSE {stored} END"
+        )
+
+    return f"{bound('first_ts', '<')}, {bound('last_ts', '>')}"
 
 
 TOTALS_UPSERT = (
@@ -46,12 +50,12 @@ TOTALS_UPSERT = (
     ":brier, :first_ts, :last_ts) "
     "ON CONFLICT (league, model, phase) DO UPDATE SET n = metric_totals.n + excluded.n, "
     + ", ".join(f"{c} = metric_totals.{c} + excluded.{c}" for c in SCORES)
-    + f", {_bound('metric_totals', 'first_ts', '<')}, {_bound('metric_totals', 'last_ts', '>')}"
+    + f", {_span('metric_totals')}"
 )
 SPAN_UPSERT = (
     "INSERT INTO match_spans (match_id, league, first_ts, last_ts) "
     "VALUES (:match_id, :league, :first_ts, :last_ts) ON CONFLICT (match_id) DO UPDATE SET "
-    f"{_bound('match_spans', 'first_ts', '<')}, {_bound('match_spans', 'last_ts', '>')}"
+    + _span("match_spans")
 )
 # the newer of the stored and the written row, by (ts, match_id): the order
 # in which the bankroll route has always broken ties of one instant
