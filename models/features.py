@@ -1,12 +1,18 @@
 """Pre-match features: what was known at an odds event, and nothing later.
 
 A feature vector combines the margin-free probabilities of *this* odds event
-with ratings and form built from results that arrived *before* it. The match's
+(:mod:`models.fair`) with ratings and form built from results that arrived *before* it. The match's
 own result and statistics only reach the ratings after the match, through
 :meth:`FeatureState.observe_result`.
 
->>> [round(p, 4) for p in implied_probabilities(2.0, 3.5, 4.0)]
-[0.4828, 0.2759, 0.2414]
+>>> from datetime import timezone
+>>> state = FeatureState()
+>>> ko = datetime(2024, 8, 17, 14, tzinfo=timezone.utc)
+>>> x = state.features("Arsenal", "Wolves", ko, (1.25, 6.5, 12.0), "multiplicative")
+>>> round(x["mkt_home"], 4), round(x["margin"], 4)
+(0.7713, 0.0372)
+>>> round(state.features("Arsenal", "Wolves", ko, (1.25, 6.5, 12.0))["mkt_home"], 4)  # Shin
+0.7835
 """
 
 from __future__ import annotations
@@ -15,15 +21,9 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from models.fair import DEFAULT_METHOD, FairMethod, fair_probabilities
 from models.form import Form
 from models.ratings import Elo, PiRatings
-
-
-def implied_probabilities(home: float, draw: float, away: float) -> tuple[float, float, float]:
-    """Normalised inverse odds: the bookmaker's margin removed proportionally."""
-    inverse = (1.0 / home, 1.0 / draw, 1.0 / away)
-    total = sum(inverse)
-    return (inverse[0] / total, inverse[1] / total, inverse[2] / total)
 
 
 def overround(home: float, draw: float, away: float) -> float:
@@ -40,9 +40,14 @@ class FeatureState:
     form: Form = field(default_factory=Form)
 
     def features(
-        self, home: str, away: str, kickoff: datetime, odds: tuple[float, float, float]
+        self,
+        home: str,
+        away: str,
+        kickoff: datetime,
+        odds: tuple[float, float, float],
+        fair_method: FairMethod = DEFAULT_METHOD,
     ) -> dict[str, float]:
-        p_home, p_draw, p_away = implied_probabilities(*odds)
+        p_home, p_draw, p_away = fair_probabilities(odds, fair_method)
         home_form, away_form = self.form.summary(home), self.form.summary(away)
         elo_home = self.elo.expected_home(home, away)
         return {

@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.arf_config import ArfConfig
 from models.betting import FlatStake, FractionalKelly, Strategy
+from models.fair import DEFAULT_METHOD, FairMethod
 from models.sealing import SealingSettings
 
 BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data" / "football-data"
@@ -39,6 +40,9 @@ class ModelSettings(BaseModel):
     best_edge: float = Field(0.02, ge=0, allow_inf_nan=False)  # of the best-price strategies
     # the anchored model's prior: the market is right
     prior_variance: float = Field(0.003, gt=0, allow_inf_nan=False)
+    # how a reference's margin is removed (models/fair.py): the market model,
+    # the anchored model's offset, value and fair closing-line value
+    fair_method: FairMethod = DEFAULT_METHOD
     kelly_fraction: float = Field(0.25, gt=0, le=1)
     kelly_cap: float = Field(0.05, gt=0, le=1)  # largest stake, as a share of the bankroll
     flat_stake: float = Field(1.0, gt=0, allow_inf_nan=False)
@@ -62,7 +66,7 @@ class ModelSettings(BaseModel):
 
 # Settings that shaped a league's learned state (models, scores, monitor);
 # the others (edges, stakes, lateness, cadence) apply to a restored state.
-LEARNED_SETTINGS = ("seed", "rolling_window", "monitor_delta", "prior_variance")
+LEARNED_SETTINGS = ("seed", "rolling_window", "monitor_delta", "prior_variance", "fair_method")
 
 
 def _learned(settings: ModelSettings) -> dict[str, str]:

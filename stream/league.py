@@ -24,7 +24,8 @@ from models.betting import (
 )
 from models.drift import DriftMonitor
 from models.factory import CHALLENGER, MARKET, MODEL_NAMES, PRIMARY, primary_features
-from models.features import FeatureState, implied_probabilities
+from models.fair import fair_probabilities
+from models.features import FeatureState
 from models.pickling import dumps
 from models.quotes import Book, Quote
 from models.scoring import MatchScore, Prequential
@@ -97,6 +98,8 @@ class LeagueProcessor:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update({"late_events": 0, "refused_bets": 0, **state})
         self._pickled = None
+        if "fair_method" not in vars(self.config):  # learned before the setting existed
+            self.config = self.config.model_copy(update={"fair_method": "multiplicative"})
 
     def reconfigure(self, config: FlowConfig) -> None:
         """Apply the command's settings to a restored state: betting and
@@ -246,7 +249,9 @@ class LeagueProcessor:
 
     def _predict(self, state: MatchState, event: Odds, reference: Quote) -> list[Record]:
         fx = state.fixture
-        features = self.features.features(fx.home, fx.away, fx.kickoff, reference.prices)
+        features = self.features.features(
+            fx.home, fx.away, fx.kickoff, reference.prices, self.config.fair_method
+        )
         probs, x = self._probabilities(features, event.phase, reference.bookmaker)
         state.predictions[event.phase] = (probs, reference)
         state.locked_features = features
@@ -356,7 +361,11 @@ class LeagueProcessor:
         same_book = state.book.quote("close", bet.bookmaker)
         closing = same_book.prices[bet.outcome] if same_book else None
         reference = state.book.reference("close")
-        fair = implied_probabilities(*reference.prices)[bet.outcome] if reference else None
+        fair = (
+            fair_probabilities(reference.prices, self.config.fair_method)[bet.outcome]
+            if reference
+            else None
+        )
         profit = settle(bet, outcome) if outcome is not None else None
         return Record(
             "bets",
@@ -507,7 +516,7 @@ class LeagueProcessor:
         """Every model's probabilities for a fixture, and the features used;
         nothing is learned or stored. The odds are taken as ``bookmaker``'s
         (default: the reference this league's stream used last)."""
-        features = self.features.features(home, away, kickoff, odds)
+        features = self.features.features(home, away, kickoff, odds, self.config.fair_method)
         reference = bookmaker or self.references.get(moment, "pinnacle")
         return self._probabilities(features, moment, reference)[0], features
 

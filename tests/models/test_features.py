@@ -2,15 +2,19 @@ from datetime import UTC, datetime
 
 import pytest
 
-from models.features import FeatureState, implied_probabilities, overround
+from models.features import FeatureState, overround
 
 KICKOFF = datetime(2020, 1, 4, 15, 0, tzinfo=UTC)
 
 
-def test_implied_probabilities_remove_the_margin_proportionally():
-    probs = implied_probabilities(1.9, 3.6, 4.2)
-    assert sum(probs) == pytest.approx(1.0)
-    assert probs[0] == pytest.approx((1 / 1.9) / (1 / 1.9 + 1 / 3.6 + 1 / 4.2))
+def test_market_features_use_the_chosen_fair_method():
+    state = FeatureState()
+    by = {m: state.features("A", "B", KICKOFF, (1.9, 3.6, 4.2), m) for m in ("shin", "power")}
+    proportional = state.features("A", "B", KICKOFF, (1.9, 3.6, 4.2), "multiplicative")
+    assert proportional["mkt_home"] == pytest.approx((1 / 1.9) / (1 / 1.9 + 1 / 3.6 + 1 / 4.2))
+    for x in by.values():  # both take margin off the longshot first
+        assert x["mkt_away"] < proportional["mkt_away"]
+        assert x["mkt_home"] + x["mkt_draw"] + x["mkt_away"] == pytest.approx(1.0)
     assert overround(1.9, 3.6, 4.2) == pytest.approx(1 / 1.9 + 1 / 3.6 + 1 / 4.2 - 1)
 
 

@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 
 from models.factory import MODEL_NAMES, PRIMARY
+from models.fair import fair_probabilities
 from stream.config import FlowConfig
 from stream.events import MatchStats, SideStats
-from stream.league import LeagueProcessor
+from stream.league import LeagueProcessor, SettingsConflict
 from stream.storage.sqlite import SQLiteStore
 
 
@@ -198,8 +199,8 @@ def test_bets_are_placed_at_pre_odds_and_settled_on_the_result(e0_two_seasons):
         expected = bet["stake"] * (bet["odds"] - 1) if won else -bet["stake"]
         assert bet["profit"] == pytest.approx(expected)
         closing = quotes[("close", "pinnacle")]
-        inverse = [1 / closing[k] for k in ("home", "draw", "away")]
-        fair = inverse["HDA".index(bet["outcome"])] / sum(inverse)
+        fair = fair_probabilities([closing[k] for k in ("home", "draw", "away")], "shin")
+        fair = fair["HDA".index(bet["outcome"])]  # the default method's
         assert bet["fair_clv"] == pytest.approx(bet["odds"] * fair - 1)
         if ("close", bet["bookmaker"]) in quotes:
             assert bet["clv"] == pytest.approx(
@@ -345,3 +346,15 @@ def test_non_finite_probabilities_never_reach_a_stake(e0_two_seasons):
         r.row["stake"] == r.row["stake"] for r in later if r.table == "bets" and not r.delete
     )
     assert all(b == b for b in processor.bankroll.values())
+
+
+def test_a_state_learned_before_fair_methods_keeps_proportional_and_refuses_shin():
+    processor = LeagueProcessor("E0", FlowConfig())
+    del vars(processor.config)["fair_method"]  # as pickled before the setting existed
+    restored = pickle.loads(pickle.dumps(processor))
+    assert restored.config.fair_method == "multiplicative"
+    with pytest.raises(
+        SettingsConflict, match="MATCHFLOW_FAIR_METHOD: learned with multiplicative"
+    ):
+        restored.reconfigure(FlowConfig())
+    restored.reconfigure(FlowConfig(fair_method="multiplicative"))
