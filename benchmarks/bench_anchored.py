@@ -31,7 +31,7 @@ def locked_vectors(events: list) -> tuple[list, list]:
     challenger, primary = [], []
     for event in events:
         processor = processors.setdefault(event.league, LeagueProcessor(event.league, FlowConfig()))
-        state = processor.open.get(event.match_id)
+        state = processor.matches.open.get(event.match_id)
         if event.type == "result" and state is not None and state.locked_features:
             challenger.append((state.locked_features, event.outcome))
             primary += [(x, event.outcome) for x in state.locked_primary.values()]

@@ -147,7 +147,8 @@ class LeagueLogic(StatefulBatchLogic[Event | Record, list[Record], bytes]):
         out = self._released(self.buffer.drain())
         if self.context.snapshots is not None:
             self.context.snapshots.final(self.processor)
-        out += [*self.processor.model_sizes(), self._state_record()]
+        sizes = self.processor.predictor.model_sizes(self.processor.league)
+        out += [*sizes, self._state_record()]
         return [out], StatefulBatchLogic.RETAIN
 
     def snapshot(self) -> bytes:

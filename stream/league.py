@@ -4,65 +4,46 @@
 league (``op.stateful``), and the benchmark's baseline loop drives the same
 class directly. ``process(event)`` returns the records to store; an event that
 breaks a match's life cycle comes back as a single dead-letter record.
+
+It composes parts with one job each: the quote book of each match
+(:mod:`models.quotes`), the :class:`~stream.predictor.Predictor`, the
+:class:`~stream.bettor.Bettor`, the :class:`~stream.scorer.Scorer` and the row
+builders (:mod:`stream.rows`).
+
+>>> from datetime import datetime, timezone
+>>> from stream.config import FlowConfig
+>>> ko = datetime(2024, 8, 16, 19, tzinfo=timezone.utc)
+>>> league = LeagueProcessor("E0", FlowConfig())
+>>> fx = Fixture(match_id="m1", league="E0", season="2024-25", ts=ko, kickoff=ko,
+...              home="Man United", away="Fulham")
+>>> [r.table for r in league.process(fx)]
+['matches']
+>>> odds = Odds(match_id="m1", league="E0", season="2024-25", ts=ko, phase="pre",
+...             bookmaker="pinnacle", home=1.6, draw=4.2, away=5.5)
+>>> sorted({r.table for r in league.process(odds)})  # no value at the market's price: no bet
+['odds', 'predictions']
+>>> league.process(odds.model_copy(update={"match_id": "m2"}))[0].row["reason"]
+'match_id: unknown match m2'
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from models.betting import (
-    INITIAL_BANKROLL,
-    Decision,
-    agreed,
-    closing_line_value,
-    fair_closing_value,
-    settle,
-)
-from models.drift import DriftMonitor
-from models.factory import CHALLENGER, MARKET, MODEL_NAMES, PRIMARY, primary_features
-from models.fair import fair_probabilities
-from models.features import FeatureState
 from models.pickling import dumps
-from models.quotes import Book, Quote
-from models.scoring import MatchScore, Prequential
+from models.quotes import Quote
+from stream.bettor import Bettor
 from stream.config import FlowConfig
 from stream.events import Event, Fixture, Odds, Result
+from stream.matches import LifecycleError, Matches, MatchState
+from stream.predictor import Predictor
 from stream.records import Record, dead_letter, iso
+from stream.restore import SettingsConflict, upgrade
+from stream.rows import late_row, match_row, odds_row, prediction_row
+from stream.scorer import PHASES, Scorer
 
-PHASES = ("pre", "close")
-
-
-class LifecycleError(ValueError):
-    """An event that is valid alone but impossible for its match."""
-
-
-class SettingsConflict(ValueError):
-    """A restored state learned under settings the command changes."""
-
-    def __init__(self, league: str, differences: list[tuple[str, str, str]]) -> None:
-        self.league = league
-        self.differences = differences
-        changed = ", ".join(
-            f"{name}: learned with {old}, now {new}" for name, old, new in differences
-        )
-        super().__init__(f"{changed} (league {league})")
-
-
-@dataclass
-class MatchState:
-    fixture: Fixture
-    book: Book = field(default_factory=Book)
-    # phase -> (probabilities per model, the reference quote they used)
-    predictions: dict[str, tuple[dict[str, tuple[float, float, float]], Quote]] = field(
-        default_factory=dict
-    )
-    locked_features: dict[str, float] | None = None  # the challengers', latest moment
-    locked_primary: dict[str, dict] = field(default_factory=dict)  # phase -> primary's input
-    bets: dict[str, tuple[Decision, datetime]] = field(default_factory=dict)  # and placed at
+__all__ = ["PHASES", "LeagueProcessor", "LifecycleError", "MatchState", "SettingsConflict"]
 
 
 class LeagueProcessor:
@@ -71,35 +52,27 @@ class LeagueProcessor:
     def __init__(self, league: str, config: FlowConfig) -> None:
         self.league = league
         self.config = config
-        self.features = FeatureState()
-        self.models = config.build_models()
-        self.strategies = config.build_strategies()
-        self.bankroll = {s.name: INITIAL_BANKROLL for s in self.strategies}
-        self.bank_season: str | None = None
-        self.scores = {
-            (m, p): Prequential(config.rolling_window) for m in MODEL_NAMES for p in PHASES
-        }
-        self.monitor = DriftMonitor(delta=config.monitor_delta)
-        self.open: dict[str, MatchState] = {}
-        self.finished: set[str] = set()
-        self.learned = 0
+        self.predictor = Predictor(config)
+        self.bettor = Bettor(config.build_strategies(), config.fair_method)
+        self.scorer = Scorer(config.rolling_window, config.monitor_delta)
+        self.matches = Matches()
         self.events = 0
         self.last_ts: datetime | None = None
         self.last_snapshot = 0  # matches learned at the last MLflow snapshot
-        self.season_teams: dict[str, set[str]] = {}
-        self.references: dict[str, str] = {}  # moment -> the latest reference bookmaker
         self.late_events = 0  # events older than the watermark (stream.ordering)
-        self.refused_bets = 0  # decisions skipped: a probability was not finite
         self._pickled: bytes | None = None  # this state, pickled, until the next event
+
+    @property
+    def learned(self) -> int:
+        """Matches the models have learned from."""
+        return self.predictor.learned
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_pickled"}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update({"late_events": 0, "refused_bets": 0, **state})
+        self.__dict__.update({"late_events": 0, **upgrade(state)})
         self._pickled = None
-        if "fair_method" not in vars(self.config):  # learned before the setting existed
-            self.config = self.config.model_copy(update={"fair_method": "multiplicative"})
 
     def reconfigure(self, config: FlowConfig) -> None:
         """Apply the command's settings to a restored state: betting and
@@ -110,7 +83,7 @@ class LeagueProcessor:
             raise SettingsConflict(self.league, differences)
         if config != self.config:
             self.config = config
-            self.strategies = config.build_strategies()
+            self.bettor.strategies = config.build_strategies()
             self._pickled = None
 
     def pickled(self) -> bytes:
@@ -158,57 +131,19 @@ class LeagueProcessor:
             reason = records[0].row["reason"]
             records = [dead_letter(event.to_json(), f"late: {reason}")]
         action = "dead-lettered" if dropped else ("learned" if event.type == "result" else "stored")
-        return [*records, _late_record(event, watermark, action)]
+        return [*records, late_row(event, watermark, action)]
 
     def _late_quote(self, event: Odds) -> list[Record]:
-        if event.match_id not in self.finished:
+        if event.match_id not in self.matches.finished:
             try:
-                fx = self._match(event).fixture
+                self.matches.quoted(event)
             except LifecycleError as exc:
                 return [dead_letter(event.to_json(), str(exc))]
-            if event.ts > fx.kickoff:
-                return [dead_letter(event.to_json(), f"ts: odds at {iso(event.ts)} after kick-off")]
-        return [self._odds_record(event)]
+        return [odds_row(event)]
 
-    def _match(self, event: Odds | Result) -> MatchState:
-        if event.match_id in self.finished:
-            raise LifecycleError(f"match_id: {event.match_id} already has a result")
-        state = self.open.get(event.match_id)
-        if state is None:
-            raise LifecycleError(f"match_id: unknown match {event.match_id}")
-        return state
-
-    # -- fixture ------------------------------------------------------------
     def _on_fixture(self, event: Fixture) -> list[Record]:
-        if event.match_id in self.open or event.match_id in self.finished:
-            raise LifecycleError(f"match_id: duplicate fixture {event.match_id}")
-        if event.home == event.away:
-            raise LifecycleError("away: a team cannot play itself")
-        self.open[event.match_id] = MatchState(event)
-        self.season_teams = {event.season: self.season_teams.get(event.season, set())}
-        self.season_teams[event.season].update((event.home, event.away))
-        return [self._match_record(event, None)]
-
-    def matchweek(self) -> int:
-        """Matches in a round of the current season: half the teams seen."""
-        teams = max((len(t) for t in self.season_teams.values()), default=20)
-        return max(teams // 2, 1)
-
-    def _match_record(self, fx: Fixture, result: Result | None) -> Record:
-        return Record(
-            "matches",
-            {
-                "match_id": fx.match_id,
-                "league": fx.league,
-                "season": fx.season,
-                "kickoff": iso(fx.kickoff),
-                "home": fx.home,
-                "away": fx.away,
-                "home_goals": result.home_goals if result else None,
-                "away_goals": result.away_goals if result else None,
-                "status": "played" if result else "scheduled",
-            },
-        )
+        self.matches.open_match(event)
+        return [match_row(event, None)]
 
     # -- odds: predict, maybe bet ----------------------------------------------
     def _on_odds(self, event: Odds) -> list[Record]:
@@ -216,12 +151,9 @@ class LeagueProcessor:
         (re)decide bets. Quotes of one instant reach the same end state in any
         order: predictions and bets of that instant are overwritten, never
         appended, and a bet is final once a later instant has begun."""
-        state = self._match(event)
-        fx = state.fixture
-        if event.ts > fx.kickoff:
-            raise LifecycleError(f"ts: odds at {iso(event.ts)} after kick-off")
+        state = self.matches.quoted(event)
         state.book.update(event.phase, Quote(event.bookmaker, event.ts, event.prices))
-        records = [self._odds_record(event)]
+        records = [odds_row(event)]
         reference = state.book.reference(event.phase)
         if (
             reference is not None
@@ -229,265 +161,40 @@ class LeagueProcessor:
             and state.predictions.get(event.phase, (None, None))[1] != reference
         ):
             records += self._predict(state, event, reference)
-        if event.phase == "pre" and event.phase in state.predictions:
-            records += self._place_bets(state, event)
+        if event.phase == "pre" and "pre" in state.predictions:
+            others = self.matches.others(state)
+            records += self.bettor.decide(state, state.predictions["pre"], event.ts, others)
         elif event.phase == "close":
-            records += [self._bet_record(state, name, None) for name in state.bets]
+            records += self.bettor.revalue(state)
         return records
-
-    def _probabilities(
-        self, features: dict[str, float], moment: str, reference: str
-    ) -> tuple[dict[str, tuple], dict]:
-        """Every model's prediction, the challengers first (the ARF feeds the
-        primary), and the primary's input."""
-        probs = {
-            name: model.predict(features) for name, model in self.models.items() if name != PRIMARY
-        }
-        x = primary_features(features, moment, reference, probs[CHALLENGER])
-        probs[PRIMARY] = self.models[PRIMARY].predict(x)
-        return probs, x
 
     def _predict(self, state: MatchState, event: Odds, reference: Quote) -> list[Record]:
         fx = state.fixture
-        features = self.features.features(
-            fx.home, fx.away, fx.kickoff, reference.prices, self.config.fair_method
-        )
-        probs, x = self._probabilities(features, event.phase, reference.bookmaker)
+        features = self.predictor.features_of(fx.home, fx.away, fx.kickoff, reference.prices)
+        probs, x = self.predictor.probabilities(features, event.phase, reference.bookmaker)
         state.predictions[event.phase] = (probs, reference)
         state.locked_features = features
         state.locked_primary[event.phase] = x
-        self.references[event.phase] = reference.bookmaker
+        self.predictor.references[event.phase] = reference.bookmaker
         return [
-            self._prediction_record(event, name, p, reference.prices) for name, p in probs.items()
+            prediction_row(event, name, p, reference.prices, self.learned)
+            for name, p in probs.items()
         ]
-
-    def _odds_record(self, event: Odds) -> Record:
-        return Record(
-            "odds",
-            {
-                "match_id": event.match_id,
-                "phase": event.phase,
-                "bookmaker": event.bookmaker,
-                "ts": iso(event.ts),
-                "league": event.league,
-                "home": event.home,
-                "draw": event.draw,
-                "away": event.away,
-            },
-        )
-
-    def _prediction_record(
-        self, event: Odds, model: str, probs: tuple, odds: tuple[float, float, float]
-    ) -> Record:
-        return Record(
-            "predictions",
-            {
-                "match_id": event.match_id,
-                "model": model,
-                "phase": event.phase,
-                "ts": iso(event.ts),
-                "league": event.league,
-                "season": event.season,
-                "p_home": probs[0],
-                "p_draw": probs[1],
-                "p_away": probs[2],
-                "odds_home": odds[0],
-                "odds_draw": odds[1],
-                "odds_away": odds[2],
-                "model_version": self.learned,
-            },
-        )
-
-    def _offer(self, state: MatchState, price: str) -> tuple[tuple, tuple, tuple]:
-        """The probabilities to judge by, the prices and the books listing
-        them: the primary at the reference's prices, or both witnesses at the
-        best prices (see :mod:`models.betting`)."""
-        probs, reference = state.predictions["pre"]
-        if price == "best":
-            best = state.book.best("pre")
-            return (
-                agreed(probs[PRIMARY], probs[MARKET]),
-                tuple(p for p, _ in best),
-                tuple(b for _, b in best),
-            )
-        return probs[PRIMARY], reference.prices, (reference.bookmaker,) * 3
-
-    def _place_bets(self, state: MatchState, event: Odds) -> list[Record]:
-        if event.season != self.bank_season:  # each season starts a fresh bank
-            self.bank_season = event.season
-            self.bankroll = {s.name: INITIAL_BANKROLL for s in self.strategies}
-        records, offers = [], {}
-        for strategy in self.strategies:
-            placed = state.bets.get(strategy.name)
-            if placed is not None and placed[1] < event.ts:
-                continue  # one bet per match and strategy, final once its instant is over
-            if strategy.price not in offers:
-                offers[strategy.price] = self._offer(state, strategy.price)
-            probs, odds, books = offers[strategy.price]
-            if not all(math.isfinite(p) for p in probs):
-                self.refused_bets += 1  # never a NaN stake, bankroll or table cell
-                continue
-            free = self.bankroll[strategy.name] - self._open_stakes(strategy.name, state)
-            decision = strategy.decide(probs, odds, free, books)
-            if decision == (placed[0] if placed else None):
-                continue
-            if decision is None:  # withdrawn by a quote of the same instant
-                del state.bets[strategy.name]
-                records.append(
-                    Record(
-                        "bets",
-                        {"match_id": state.fixture.match_id, "strategy": strategy.name},
-                        delete=True,
-                    )
-                )
-            else:
-                state.bets[strategy.name] = (decision, event.ts)
-                records.append(self._bet_record(state, strategy.name, None))
-        return records
-
-    def _open_stakes(self, strategy: str, deciding: MatchState) -> float:
-        """Stakes of this strategy's unsettled bets on other matches: money a
-        bankroll-sized stake cannot count on."""
-        return math.fsum(
-            state.bets[strategy][0].stake
-            for state in self.open.values()
-            if state is not deciding and strategy in state.bets
-        )
-
-    def _bet_record(self, state: MatchState, strategy: str, outcome: int | None) -> Record:
-        """The bet as known now. Its closing line is the same book's closing
-        price; its fair CLV uses the reference's margin-free closing probability."""
-        bet, fx = state.bets[strategy][0], state.fixture
-        same_book = state.book.quote("close", bet.bookmaker)
-        closing = same_book.prices[bet.outcome] if same_book else None
-        reference = state.book.reference("close")
-        fair = (
-            fair_probabilities(reference.prices, self.config.fair_method)[bet.outcome]
-            if reference
-            else None
-        )
-        profit = settle(bet, outcome) if outcome is not None else None
-        return Record(
-            "bets",
-            {
-                "match_id": fx.match_id,
-                "strategy": strategy,
-                "league": fx.league,
-                "season": fx.season,
-                "kickoff": iso(fx.kickoff),
-                "outcome": "HDA"[bet.outcome],
-                "odds": bet.odds,
-                "probability": bet.probability,
-                "stake": bet.stake,
-                "closing_odds": closing,
-                "clv": closing_line_value(bet.odds, closing) if closing else None,
-                "status": "open" if profit is None else ("won" if profit > 0 else "lost"),
-                "profit": profit,
-                "bookmaker": bet.bookmaker,
-                "fair_clv": fair_closing_value(bet.odds, fair) if fair else None,
-            },
-        )
 
     # -- result: score, watch drift, settle, learn ---------------------------------
     def _on_result(self, event: Result) -> list[Record]:
-        state = self._match(event)
+        state = self.matches.close(event)
         fx = state.fixture
-        if event.ts < fx.kickoff:
-            raise LifecycleError(f"ts: result at {iso(event.ts)} before kick-off")
-        del self.open[event.match_id]
-        self.finished.add(event.match_id)
-        outcome = event.outcome
-        records = [self._match_record(fx, event)]
-        records += self._score(state, event, outcome)
-        records += self._settle(state, event, outcome)
-        if state.locked_features is not None:
-            for name, model in self.models.items():
-                if name != PRIMARY:
-                    model.learn(state.locked_features, outcome)
-            for x in state.locked_primary.values():  # pre and close: both known before kick-off
-                self.models[PRIMARY].learn(x, outcome)
-            self.learned += 1
-        stats = event.stats.model_dump() if event.stats else {}
-        self.features.observe_result(
-            fx.home, fx.away, fx.kickoff, event.home_goals, event.away_goals, stats
-        )
-        records += self.model_states(event.ts)
-        return records
-
-    def _score(self, state: MatchState, event: Result, outcome: int) -> list[Record]:
-        records = []
-        for phase, (probs, _odds) in state.predictions.items():
-            for model, p in probs.items():
-                score = MatchScore.of(p, outcome)
-                running = self.scores[(model, phase)].update(score)
-                records.append(
-                    Record(
-                        "model_metrics",
-                        {
-                            "match_id": event.match_id,
-                            "model": model,
-                            "phase": phase,
-                            "ts": iso(event.ts),
-                            "league": event.league,
-                            "season": event.season,
-                            "rps": score.rps,
-                            "log_loss": score.log_loss,
-                            "brier": score.brier,
-                            "correct": int(score.correct),
-                            "n": running.n,
-                            "rolling_rps": running.rolling("rps"),
-                            "rolling_log_loss": running.rolling("log_loss"),
-                            "rolling_accuracy": running.rolling("accuracy"),
-                            "cum_rps": running.cumulative("rps"),
-                            "cum_log_loss": running.cumulative("log_loss"),
-                            "cum_accuracy": running.cumulative("accuracy"),
-                        },
-                    )
-                )
-        locked = state.predictions.get("close") or state.predictions.get("pre")
-        if locked is not None:
-            records += self._watch_drift(event, MatchScore.of(locked[0][PRIMARY], outcome))
-        return records
-
-    def _watch_drift(self, event: Result, score: MatchScore) -> list[Record]:
-        alarm = self.monitor.update(score.rps)
-        if alarm is None:
-            return []
-        return [
-            Record(
-                "drift_events",
-                {
-                    "league": event.league,
-                    "model": PRIMARY,
-                    "ts": iso(event.ts),
-                    "season": event.season,
-                    "match_id": event.match_id,
-                    "detector": "adwin-rps",
-                    "matches_seen": alarm.matches_seen,
-                    "error_before": alarm.error_before,
-                    "error_after": alarm.error_after,
-                },
+        records = [match_row(fx, event)]
+        records += self.scorer.score(state.predictions, event)
+        records += self.bettor.settle(state, event)
+        if state.locked_features is not None:  # pre and close: both known before kick-off
+            self.predictor.learn(
+                state.locked_features, state.locked_primary.values(), event.outcome
             )
-        ]
-
-    def _settle(self, state: MatchState, event: Result, outcome: int) -> list[Record]:
-        records = []
-        for strategy, (bet, _placed) in state.bets.items():
-            self.bankroll[strategy] += settle(bet, outcome)
-            records.append(self._bet_record(state, strategy, outcome))
-            records.append(
-                Record(
-                    "bankroll",
-                    {
-                        "league": event.league,
-                        "strategy": strategy,
-                        "ts": iso(event.ts),
-                        "match_id": event.match_id,
-                        "season": event.season,
-                        "bankroll": self.bankroll[strategy],
-                    },
-                )
-            )
+        self.predictor.observe(fx, event)
+        drifts = self.scorer.monitor.detections
+        records += self.predictor.model_states(self.league, event.ts, drifts)
         return records
 
     # -- introspection ---------------------------------------------------------
@@ -516,54 +223,6 @@ class LeagueProcessor:
         """Every model's probabilities for a fixture, and the features used;
         nothing is learned or stored. The odds are taken as ``bookmaker``'s
         (default: the reference this league's stream used last)."""
-        features = self.features.features(home, away, kickoff, odds, self.config.fair_method)
-        reference = bookmaker or self.references.get(moment, "pinnacle")
-        return self._probabilities(features, moment, reference)[0], features
-
-    def model_sizes(self) -> list[Record]:
-        """Pickled size of each model: a measurement for the run report, not
-        stored (pickles of equal models can differ by a few bytes)."""
-        return [
-            Record(
-                "_model_size",
-                {"league": self.league, "model": name, "bytes": len(dumps(model))},
-            )
-            for name, model in self.models.items()
-        ]
-
-    def model_states(self, ts: datetime) -> list[Record]:
-        records = []
-        for name, model in self.models.items():
-            estimator: Any = getattr(model, "estimator", None)  # the ARF's counts
-            counts = (
-                (estimator.n_drifts_detected(), estimator.n_warnings_detected())
-                if hasattr(estimator, "n_drifts_detected")
-                else (0, 0)
-            )
-            row = {
-                "league": self.league,
-                "model": name,
-                "updated_at": iso(ts),
-                "matches_learned": self.learned if name != "market" else 0,
-                "drifts": counts[0],
-                "warnings": counts[1],
-                "monitor_drifts": self.monitor.detections if name == PRIMARY else 0,
-            }
-            records.append(Record("model_state", row))
-        return records
-
-
-def _late_record(event: Event, watermark: datetime, action: str) -> Record:
-    payload = event.to_json()
-    return Record(
-        "late_events",
-        {
-            "id": hashlib.sha256(payload.encode()).hexdigest()[:32],
-            "league": event.league,
-            "match_id": event.match_id,
-            "type": event.type,
-            "ts": iso(event.ts),
-            "watermark": iso(watermark),
-            "action": action,
-        },
-    )
+        features = self.predictor.features_of(home, away, kickoff, odds)
+        reference = bookmaker or self.predictor.references.get(moment, "pinnacle")
+        return self.predictor.probabilities(features, moment, reference)[0], features

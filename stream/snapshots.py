@@ -49,14 +49,14 @@ def _params(processor: LeagueProcessor) -> dict[str, str]:
 def _metrics(processor: LeagueProcessor) -> dict[str, float]:
     metrics = {
         "matches_learned": float(processor.learned),
-        "monitor_drifts": float(processor.monitor.detections),
+        "monitor_drifts": float(processor.scorer.monitor.detections),
         "late_events": float(processor.late_events),
-        "refused_bets": float(processor.refused_bets),
+        "refused_bets": float(processor.bettor.refused_bets),
     }
-    arf = processor.models[CHALLENGER].estimator
+    arf = processor.predictor.models[CHALLENGER].estimator
     metrics["arf_drifts"] = float(arf.n_drifts_detected())
     metrics["arf_warnings"] = float(arf.n_warnings_detected())
-    for (model, phase), running in processor.scores.items():
+    for (model, phase), running in processor.scorer.scores.items():
         if model not in (PRIMARY, CHALLENGER, MARKET) or running.n == 0:
             continue
         for name in ("rps", "log_loss", "accuracy"):
@@ -87,7 +87,7 @@ class SnapshotPolicy:
             self._owe(processor, "drift")
         elif (
             league not in self._due
-            and processor.learned - processor.last_snapshot >= processor.matchweek()
+            and processor.learned - processor.last_snapshot >= processor.matches.matchweek()
             and self._clock() - self._last_taken.get(league, 0.0) >= self.min_interval
         ):
             self._owe(processor, "schedule")

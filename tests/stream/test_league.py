@@ -8,6 +8,7 @@ import pytest
 
 from models.factory import MODEL_NAMES, PRIMARY
 from models.fair import fair_probabilities
+from stream.bettor import _stakes
 from stream.config import FlowConfig
 from stream.events import MatchStats, SideStats
 from stream.league import LeagueProcessor, SettingsConflict
@@ -262,7 +263,7 @@ def test_quotes_of_one_instant_give_the_same_result_in_any_order(e0_two_seasons)
         processor, records = _run(shuffled, config)
         withdrawn += sum(r.delete for r in records)
         assert _stored(records) == _stored(expected)
-        assert processor.bankroll == reference.bankroll
+        assert processor.bettor.bankroll == reference.bettor.bankroll
     assert withdrawn > 0, "some order placed a bet that a later quote of its instant withdrew"
 
 
@@ -319,19 +320,20 @@ def test_kelly_stakes_leave_out_the_stakes_of_open_bets(e0_two_seasons):
     config = FlowConfig.model_construct(edge=-1.0, best_edge=-1.0)  # past the bounds on purpose
     processor, checked = LeagueProcessor("E0", config), 0
     for event in list(e0_two_seasons)[:1500]:
-        before = processor.bankroll["kelly"] - processor._open_stakes("kelly", None)  # type: ignore[arg-type]
+        open_bets = processor.matches.open.values()
+        before = processor.bettor.bankroll["kelly"] - _stakes("kelly", open_bets)
         for record in processor.process(event):
             row = record.row
             if (
                 record.table == "bets"
                 and not record.delete
                 and (row["strategy"], row["status"]) == ("kelly", "open")
-                and before < processor.bankroll["kelly"]
+                and before < processor.bettor.bankroll["kelly"]
             ):
                 assert row["stake"] <= config.kelly_cap * before + 1e-6
                 checked += 1
     assert checked > 10  # bets sized while others were open
-    assert config.kelly_cap * processor.bankroll["kelly"] > 0
+    assert config.kelly_cap * processor.bettor.bankroll["kelly"] > 0
 
 
 def test_non_finite_probabilities_never_reach_a_stake(e0_two_seasons):
@@ -339,13 +341,13 @@ def test_non_finite_probabilities_never_reach_a_stake(e0_two_seasons):
     events = list(e0_two_seasons)[:1500]
     for event in events[:1000]:
         processor.process(event)
-    processor.models[PRIMARY].predict = lambda x: (float("nan"),) * 3
+    processor.predictor.models[PRIMARY].predict = lambda x: (float("nan"),) * 3
     later = [r for e in events[1000:] for r in processor.process(e)]
-    assert processor.refused_bets > 0
+    assert processor.bettor.refused_bets > 0
     assert all(
         r.row["stake"] == r.row["stake"] for r in later if r.table == "bets" and not r.delete
     )
-    assert all(b == b for b in processor.bankroll.values())
+    assert all(b == b for b in processor.bettor.bankroll.values())
 
 
 def test_a_state_learned_before_fair_methods_keeps_proportional_and_refuses_shin():
@@ -358,3 +360,28 @@ def test_a_state_learned_before_fair_methods_keeps_proportional_and_refuses_shin
     ):
         restored.reconfigure(FlowConfig())
     restored.reconfigure(FlowConfig(fair_method="multiplicative"))
+
+
+def _flat_layout(processor: LeagueProcessor) -> dict:
+    """The attributes a processor had before its parts were split out."""
+    state = {
+        k: v
+        for k, v in vars(processor).items()
+        if k not in ("predictor", "bettor", "scorer", "matches", "_pickled")
+    }
+    for part in (processor.predictor, processor.bettor, processor.scorer, processor.matches):
+        state.update({k: v for k, v in vars(part).items() if k != "fair_method"})
+    return state
+
+
+def test_a_state_pickled_before_the_split_goes_on_as_if_never_pickled(e0_two_seasons):
+    events = list(e0_two_seasons)[:1400]
+    config = FlowConfig(edge=0.02)
+    processor, _ = _run(events[:900], config)
+    old = LeagueProcessor.__new__(LeagueProcessor)
+    old.__setstate__(pickle.loads(pickle.dumps(_flat_layout(processor))))
+    assert old.learned == processor.learned > 0
+    after_old = [r for e in events[900:] for r in old.process(e)]
+    after = [r for e in events[900:] for r in processor.process(e)]
+    assert _stored(after_old) == _stored(after)
+    assert old.bettor.bankroll == processor.bettor.bankroll
