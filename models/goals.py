@@ -53,7 +53,7 @@ def total_mean(p_over: float, line: float = 2.5) -> float:
     >>> round(total_mean(0.5), 3)
     2.674
     """
-    below = int(math.floor(line))
+    below = math.floor(line)
 
     def excess(mean: float) -> float:
         return 1.0 - math.fsum(_poisson(mean)[: below + 1]) - p_over
