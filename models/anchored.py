@@ -157,7 +157,11 @@ class AnchoredLogit(base.Classifier):
         proba = self._probabilities(anchors, self._matrix(self._covariates(x, anchors)))
         return dict(zip(self._labels, proba.tolist()))
 
-    def learn_one(self, x: dict, y: Hashable) -> None:
+    def learn_one(self, x: dict, y: Hashable, w: float = 1.0) -> None:
+        """One filtering step; ``w`` weighs the example (a bet half pushed
+        is half an observation)."""
+        if w <= 0:
+            return
         if y not in self._labels:
             self._labels.append(y)
         anchors = self._anchors(x)
@@ -167,8 +171,8 @@ class AnchoredLogit(base.Classifier):
         proba = self._probabilities(anchors, design)
         target = np.array([1.0 if label == y else 0.0 for label in self._labels])
         mean = proba @ design
-        self._precision += (design.T * proba) @ design - np.outer(mean, mean)
-        gradient = (proba - target) @ design
+        self._precision += w * ((design.T * proba) @ design - np.outer(mean, mean))
+        gradient = w * ((proba - target) @ design)
         self._w -= np.linalg.solve(self._precision, gradient)
 
     @classmethod

@@ -51,7 +51,7 @@ def kelly_fraction(probability: float, odds: float) -> float:
 def best_value(probs: Sequence[float], odds: Sequence[float]) -> tuple[int, float]:
     """The outcome with the largest expected return per unit, and that return."""
     values = [p * o - 1.0 for p, o in zip(probs, odds)]
-    outcome = max(range(3), key=lambda k: (values[k], -k))
+    outcome = max(range(len(values)), key=lambda k: (values[k], -k))
     return outcome, values[outcome]
 
 

@@ -26,9 +26,9 @@ from models.form import Form
 from models.ratings import Elo, PiRatings
 
 
-def overround(home: float, draw: float, away: float) -> float:
+def overround(*odds: float) -> float:
     """The bookmaker's margin: sum of inverse odds minus one."""
-    return 1.0 / home + 1.0 / draw + 1.0 / away - 1.0
+    return sum(1.0 / o for o in odds) - 1.0
 
 
 @dataclass
@@ -44,7 +44,7 @@ class FeatureState:
         home: str,
         away: str,
         kickoff: datetime,
-        odds: tuple[float, float, float],
+        odds: tuple[float, ...],
         fair_method: FairMethod = DEFAULT_METHOD,
     ) -> dict[str, float]:
         p_home, p_draw, p_away = fair_probabilities(odds, fair_method)

@@ -44,7 +44,8 @@ def sharpness(bookmaker: str) -> tuple[int, str]:
 class Quote:
     bookmaker: str
     ts: datetime
-    prices: tuple[float, float, float]
+    prices: tuple[float, ...]
+    line: float | None = None  # the Asian handicap's
 
 
 @dataclass
@@ -69,12 +70,16 @@ class Book:
     def quote(self, moment: str, bookmaker: str) -> Quote | None:
         return self.quotes.get(moment, {}).get(bookmaker)
 
-    def best(self, moment: str) -> tuple[tuple[float, str], ...]:
+    def best(self, moment: str, line: float | None = None) -> tuple[tuple[float, str], ...]:
         """Per outcome, the highest listed price and the book listing it (ties
-        go to the sharper book, so the answer is order-free)."""
-        known = sorted(self.quotes.get(moment, {}).values(), key=lambda q: sharpness(q.bookmaker))
+        go to the sharper book, so the answer is order-free); a handicap's
+        among the quotes at ``line`` only."""
+        known = sorted(
+            (q for q in self.quotes.get(moment, {}).values() if q.line == line),
+            key=lambda q: sharpness(q.bookmaker),
+        )
         best = []
-        for k in range(3):
+        for k in range(len(known[0].prices) if known else 0):
             price, bookmaker = 0.0, ""
             for q in known:
                 if q.prices[k] > price:

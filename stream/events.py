@@ -30,6 +30,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 SCHEMA_VERSION: Final = 1
@@ -129,17 +130,79 @@ class Fixture(_Event):
         return away
 
 
+Market = Literal["1x2", "ou25", "ah"]
+# the prices each market quotes, in the order ``Odds.prices`` gives them
+MARKET_PRICES: Final[dict[str, tuple[str, ...]]] = {
+    "1x2": ("home", "draw", "away"),
+    "ou25": ("over", "under"),
+    "ah": ("home", "away"),
+}
+_PRICE_FIELDS = ("home", "draw", "away", "over", "under")
+MAX_LINE = 10.0
+
+
+def _price() -> Any:
+    return Field(None, gt=1.0, le=MAX_ODDS, allow_inf_nan=False)
+
+
 class Odds(_Event):
+    """One bookmaker's prices of one market at one moment: ``1x2`` (the
+    default, so a v1 event without ``market`` is one) quotes ``home``,
+    ``draw``, ``away``; ``ou25`` quotes ``over`` and ``under`` 2.5 goals;
+    ``ah`` quotes ``home`` and ``away`` at the home side's handicap ``line``.
+
+    >>> from datetime import datetime
+    >>> t = datetime(2024, 8, 16, 12)
+    >>> ah = Odds(match_id="m1", league="E0", season="2024-25", ts=t, phase="pre",
+    ...           bookmaker="pinnacle", market="ah", line=-0.75, home=2.02, away=1.86)
+    >>> ah.prices
+    (2.02, 1.86)
+    >>> parse_event(ah.to_json()) == ah
+    True
+    >>> parse_event({**ah.model_dump(), "line": -0.6})
+    Traceback (most recent call last):
+    ...
+    stream.events.EventError: line: -0.6 is not a multiple of a quarter goal
+    """
+
     type: Literal["odds"] = "odds"
     phase: Literal["pre", "close"]
     bookmaker: str = Field(min_length=1, max_length=50)
-    home: float = Field(gt=1.0, le=MAX_ODDS, allow_inf_nan=False)
-    draw: float = Field(gt=1.0, le=MAX_ODDS, allow_inf_nan=False)
-    away: float = Field(gt=1.0, le=MAX_ODDS, allow_inf_nan=False)
+    market: Market = "1x2"
+    line: float | None = Field(None, ge=-MAX_LINE, le=MAX_LINE, allow_inf_nan=False)
+    home: float | None = _price()
+    draw: float | None = _price()
+    away: float | None = _price()
+    over: float | None = _price()
+    under: float | None = _price()
+
+    @model_validator(mode="after")
+    def _prices_of_the_market(self) -> Odds:
+        wanted = MARKET_PRICES[self.market]
+        for name in _PRICE_FIELDS:
+            given = getattr(self, name) is not None
+            if name in wanted and not given:
+                raise ValueError(f"{name}: required by market {self.market}")
+            if given and name not in wanted:
+                raise ValueError(f"{name}: not a price of market {self.market}")
+        if (self.market == "ah") != (self.line is not None):
+            raise ValueError(
+                "line: required by market ah" if self.market == "ah" else "line: only ah has one"
+            )
+        if self.line is not None and abs(self.line * 4 - round(self.line * 4)) > 1e-9:
+            raise ValueError(f"line: {self.line} is not a multiple of a quarter goal")
+        return self
 
     @property
-    def prices(self) -> tuple[float, float, float]:
-        return (self.home, self.draw, self.away)
+    def prices(self) -> tuple[float, ...]:
+        """The market's prices, in ``MARKET_PRICES`` order."""
+        return tuple(getattr(self, name) for name in MARKET_PRICES[self.market])
+
+    def to_json(self) -> str:
+        """Only the market's fields: a 1X2 quote is the same JSON as in v1."""
+        return self.model_dump_json(
+            exclude_none=True, exclude={"market"} if self.market == "1x2" else None
+        )
 
 
 class SideStats(BaseModel):
@@ -200,6 +263,8 @@ def _describe(err: ValidationError) -> str:
     loc = list(first["loc"])
     if loc and loc[0] in ("fixture", "odds", "result"):
         loc = loc[1:]
+    if not loc and first["type"] == "value_error":  # a check of the whole event: "field: why"
+        return str(first["ctx"]["error"])
     where = ".".join(str(p) for p in loc) or "event"
     return f"{where}: {first['msg']}"
 

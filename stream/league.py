@@ -36,6 +36,8 @@ from models.quotes import Quote
 from stream.bettor import Bettor
 from stream.config import FlowConfig
 from stream.events import Event, Fixture, Odds, Result
+from stream.goals import GoalsMarkets
+from stream.market_rows import market_odds_row
 from stream.matches import LifecycleError, Matches, MatchState
 from stream.predictor import Predictor
 from stream.records import Record, dead_letter, iso
@@ -55,6 +57,7 @@ class LeagueProcessor:
         self.predictor = Predictor(config)
         self.bettor = Bettor(config.build_strategies(), config.fair_method)
         self.scorer = Scorer(config.rolling_window, config.monitor_delta)
+        self.goals = GoalsMarkets(config)
         self.matches = Matches()
         self.events = 0
         self.last_ts: datetime | None = None
@@ -84,6 +87,7 @@ class LeagueProcessor:
         if config != self.config:
             self.config = config
             self.bettor.strategies = config.build_strategies()
+            self.goals.bettor.use(config.build_strategies())
             self._pickled = None
 
     def pickled(self) -> bytes:
@@ -139,7 +143,7 @@ class LeagueProcessor:
                 self.matches.quoted(event)
             except LifecycleError as exc:
                 return [dead_letter(event.to_json(), str(exc))]
-        return [odds_row(event)]
+        return [odds_row(event) if event.market == "1x2" else market_odds_row(event)]
 
     def _on_fixture(self, event: Fixture) -> list[Record]:
         self.matches.open_match(event)
@@ -152,6 +156,8 @@ class LeagueProcessor:
         order: predictions and bets of that instant are overwritten, never
         appended, and a bet is final once a later instant has begun."""
         state = self.matches.quoted(event)
+        if event.market != "1x2":
+            return self.goals.on_quote(state, event, self.matches.others(state))
         state.book.update(event.phase, Quote(event.bookmaker, event.ts, event.prices))
         records = [odds_row(event)]
         reference = state.book.reference(event.phase)
@@ -188,6 +194,7 @@ class LeagueProcessor:
         records = [match_row(fx, event)]
         records += self.scorer.score(state.predictions, event)
         records += self.bettor.settle(state, event)
+        records += self.goals.on_result(state, event)
         if state.locked_features is not None:  # pre and close: both known before kick-off
             self.predictor.learn(
                 state.locked_features, state.locked_primary.values(), event.outcome

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from models.quotes import Quote
 from stream.bettor import MatchBets
 from stream.events import Fixture, Odds, Result
+from stream.goals_bettor import MarketMatch
 from stream.predictor import Probabilities
 from stream.records import iso
 
@@ -39,6 +40,7 @@ class MatchState(MatchBets):
     predictions: dict[str, tuple[Probabilities, Quote]] = field(default_factory=dict)
     locked_features: dict[str, float] | None = None  # the challengers', latest moment
     locked_primary: dict[str, dict] = field(default_factory=dict)  # phase -> primary's input
+    markets: dict[str, MarketMatch] = field(default_factory=dict)  # the goals markets'
 
 
 class Matches:

@@ -45,7 +45,7 @@ class Predictor:
         self.references: dict[str, str] = {}  # moment -> the latest reference bookmaker
 
     def features_of(
-        self, home: str, away: str, kickoff: datetime, odds: tuple[float, float, float]
+        self, home: str, away: str, kickoff: datetime, odds: tuple[float, ...]
     ) -> dict[str, float]:
         """Pre-match features with these prices as the market's."""
         return self.features.features(home, away, kickoff, odds, self.fair_method)

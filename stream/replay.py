@@ -4,8 +4,10 @@ Each match becomes, in event time: its ``fixture`` (a week before kick-off), its
 ``pre`` odds (a day before, as football-data collects them before team news),
 its ``close`` odds at kick-off where published, and its ``result`` two hours
 after kick-off. Each moment carries one odds event per bookmaker the CSV quotes
-(the sharp reference, the market average, the best price), all at the same time. Events are sorted by (time, kind, match id): ids and order are
-the same on every run.
+(the sharp reference, the market average, the best price), all at the same
+time, for the 1X2 and, where the CSV has them, the goals markets (over/under
+2.5, Asian handicap). Events are sorted by (time, kind, match id): ids and
+order are the same on every run.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from stream.events import Event, Fixture, Odds, Result, event_order, make_match_id
-from stream.loader import MatchRow, Prices
+from stream.loader import MatchRow, Prices, TwoWayPrices
 
 FIXTURE_LEAD = timedelta(days=7)
 PRE_ODDS_LEAD = timedelta(days=1)
@@ -35,6 +37,22 @@ def _odds(row: MatchRow, match_id: str, phase: str, prices: Prices, lead: timede
     )
 
 
+def _goals_odds(row: MatchRow, match_id: str, quote: TwoWayPrices) -> Odds:
+    names = ("over", "under") if quote.market == "ou25" else ("home", "away")
+    lead = PRE_ODDS_LEAD if quote.phase == "pre" else timedelta(0)
+    return Odds(
+        match_id=match_id,
+        league=row.league,
+        season=row.season,
+        ts=row.kickoff - lead,
+        phase=quote.phase,
+        bookmaker=quote.bookmaker,
+        market=quote.market,
+        line=quote.line,
+        **dict(zip(names, (quote.first, quote.second))),
+    )
+
+
 def match_events(row: MatchRow) -> list[Event]:
     """The life cycle of one match as events."""
     match_id = make_match_id(row.league, row.kickoff, row.home, row.away)
@@ -50,6 +68,7 @@ def match_events(row: MatchRow) -> list[Event]:
     ]
     events += [_odds(row, match_id, "pre", q, PRE_ODDS_LEAD) for q in row.pre]
     events += [_odds(row, match_id, "close", q, timedelta(0)) for q in row.close]
+    events += [_goals_odds(row, match_id, q) for q in row.goals]
     if row.home_goals is not None and row.away_goals is not None:  # played
         events.append(
             Result(

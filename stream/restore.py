@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from stream.bettor import Bettor
+from stream.goals import GoalsMarkets
 from stream.matches import Matches
 from stream.predictor import Predictor
 from stream.scorer import Scorer
@@ -43,6 +44,10 @@ def upgrade(state: dict[str, Any]) -> dict[str, Any]:
         for name in ("open", "finished", "season_teams"):
             setattr(matches, name, state.pop(name))
         state["matches"] = matches
+    if "goals" not in state:  # before the goals markets: they start cold
+        state["goals"] = GoalsMarkets(state["config"])
+        for match in state["matches"].open.values():
+            match.__dict__.setdefault("markets", {})
     return state
 
 

@@ -120,13 +120,16 @@ def bet_row(
             "profit": profit,
             "bookmaker": bet.bookmaker,
             "fair_clv": fair_closing_value(bet.odds, fair) if fair else None,
+            "market": "1x2",
+            "line": None,
         },
     )
 
 
-def withdrawn_bet(match_id: str, strategy: str) -> Record:
+def withdrawn_bet(match_id: str, strategy: str, market: str = "1x2") -> Record:
     """Deletes a bet a quote of the same instant took back."""
-    return Record("bets", {"match_id": match_id, "strategy": strategy}, delete=True)
+    key = {"match_id": match_id, "strategy": strategy, "market": market}
+    return Record("bets", key, delete=True)
 
 
 def bankroll_row(event: Result, strategy: str, bankroll: float) -> Record:

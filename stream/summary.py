@@ -3,7 +3,8 @@
 
 Model scores are means of the per-match prequential scores of the matches in
 the window (season >= ``score_from``); betting figures come from the settled
-bets of the same window, in kick-off order.
+bets of the same window, in kick-off order. The goals markets (``markets``)
+are summarised the same way, each with its own models and bets.
 """
 
 from __future__ import annotations
@@ -99,11 +100,14 @@ def central_interval(ordered: list[float], level: float) -> tuple[float, float]:
     return ordered[cut], ordered[len(ordered) - 1 - cut]
 
 
-def _betting(store: Store, league: str, score_from: str) -> dict[str, dict[str, Any]]:
+def _betting(
+    store: Store, league: str, score_from: str, market: str = "1x2"
+) -> dict[str, dict[str, Any]]:
     rows = store.fetch(
         "SELECT strategy, stake, profit, clv, fair_clv FROM bets WHERE league = :league AND "
-        f"{_SEASON_FILTER} AND profit IS NOT NULL ORDER BY kickoff, match_id",
-        {"league": league, "score_from": score_from},
+        f"market = :market AND {_SEASON_FILTER} AND profit IS NOT NULL "
+        "ORDER BY kickoff, match_id",
+        {"league": league, "score_from": score_from, "market": market},
     )
     by_strategy: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
@@ -127,6 +131,49 @@ def _betting(store: Store, league: str, score_from: str) -> dict[str, dict[str, 
             ),
         }
     return betting
+
+
+def _market_models(store: Store, league: str, score_from: str, market: str) -> dict[str, Any]:
+    """Weighted means of a goals market's scores (a push weighs nothing)."""
+    rows = store.fetch(
+        "SELECT model, phase, COUNT(*) AS matches, SUM(weight) AS weight, "
+        "SUM(weight * log_loss) AS log_loss, SUM(weight * brier) AS brier, "
+        "SUM(weight * correct) AS correct FROM market_metrics WHERE league = :league "
+        f"AND market = :market AND {_SEASON_FILTER} GROUP BY model, phase ORDER BY model, phase",
+        {"league": league, "score_from": score_from, "market": market},
+    )
+    models: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        weight = float(r["weight"] or 0.0)
+        models.setdefault(r["model"], {})[r["phase"]] = {
+            "matches": int(r["matches"]),
+            "weight": round(weight, 4),
+            **{
+                name: round(float(r[column]) / weight, 6) if weight else None
+                for name, column in (
+                    ("log_loss", "log_loss"),
+                    ("brier", "brier"),
+                    ("accuracy", "correct"),
+                )
+            },
+        }
+    return models
+
+
+def _markets(store: Store, league: str, score_from: str) -> dict[str, Any]:
+    """Each goals market the league has scores of: ``models`` and ``betting``
+    shaped like the 1X2's (log loss, Brier and accuracy: no RPS)."""
+    found = store.fetch(
+        "SELECT DISTINCT market FROM market_metrics WHERE league = :league ORDER BY market",
+        {"league": league},
+    )
+    return {
+        r["market"]: {
+            "models": _market_models(store, league, score_from, r["market"]),
+            "betting": _betting(store, league, score_from, r["market"]),
+        }
+        for r in found
+    }
 
 
 def _count(store: Store, sql: str, params: dict[str, Any]) -> int:
@@ -158,6 +205,7 @@ def league_summary(store: Store, league: str, score_from: str) -> dict[str, Any]
         ),
         "models": _metrics(store, league, score_from),
         "betting": _betting(store, league, score_from),
+        "markets": _markets(store, league, score_from),
     }
 
 

@@ -29,11 +29,10 @@ def group_rows(records: Iterable[Record]) -> tuple[Upserts, Deletes]:
 
     >>> upserts, deletes = group_rows([Record("matches", {"match_id": "m", "status": "a"}),
     ...                                Record("matches", {"match_id": "m", "status": "b"}),
-    ...                                Record("bets", {"match_id": "m", "strategy": "flat"}),
-    ...                                Record("bets", {"match_id": "m", "strategy": "flat"},
-    ...                                       delete=True)])
+    ...                                Record("matches", {"match_id": "n", "status": "a"}),
+    ...                                Record("matches", {"match_id": "n"}, delete=True)])
     >>> list(upserts.values()), deletes
-    ([[{'match_id': 'm', 'status': 'b'}]], {'bets': [('m', 'flat')]})
+    ([[{'match_id': 'm', 'status': 'b'}]], {'matches': [('n',)]})
     """
     kept: list[tuple[str, tuple, Record]] = []
     seen: set[tuple[str, tuple]] = set()

@@ -14,7 +14,7 @@ materialized view. Dashboard SQL runs unchanged on both. SQLite skips the
 server-only versions (2, 5, 8 and 12); plain PostgreSQL skips 8.
 
 >>> [m.version for m in MIGRATIONS]
-[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
 >>> any("create_hypertable('predictions'" in s for s in MIGRATIONS[1].statements("postgres", True))
 True
 >>> MIGRATIONS[5].statements("sqlite", False)
@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from stream.storage.market_migration import MARKET_SERIES, market_statements
 from stream.storage.schema import Table, table
 
 Dialect = str  # "postgres" or "sqlite"
@@ -161,7 +162,7 @@ def retention_statements(days: int) -> list[str]:
     "SELECT add_retention_policy('odds', INTERVAL '90 days')"
     """
     statements = []
-    for name in TIME_SERIES:
+    for name in (*TIME_SERIES, *MARKET_SERIES):
         statements.append(f"SELECT remove_retention_policy('{name}', if_exists => TRUE)")
         if days > 0:
             statements.append(f"SELECT add_retention_policy('{name}', INTERVAL '{days} days')")
@@ -459,6 +460,9 @@ def _postgres_only(build: Callable[[bool], list[str]]) -> Callable[[Dialect, boo
     return lambda dialect, timescale: build(timescale) if dialect == "postgres" else []
 
 
+# what a rebuild of bets (version 13, SQLite) makes again
+_BET_INDEXES = [s for s in (*_V1_INDEXES, *_V3_INDEXES, *_V9_INDEXES) if " ON bets " in s]
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -484,6 +488,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "the newest rows by key", newest_statements),
     Migration(11, "where a match's rows lie in time", span_statements),
     Migration(12, "rolling scores by day", _postgres_only(daily_statements)),
+    Migration(
+        13,
+        "the goals markets",
+        lambda d, t: market_statements(d, t, _BET_INDEXES),
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 LEDGER = (
@@ -496,6 +505,6 @@ def pending(done: set[int], upto: int = LATEST) -> list[Migration]:
     """The migrations a database that has applied ``done`` still needs.
 
     >>> [m.version for m in pending({1, 2, 3})]
-    [4, 5, 6, 7, 8, 9, 10, 11, 12]
+    [4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
     """
     return [m for m in MIGRATIONS if m.version not in done and m.version <= upto]

@@ -68,10 +68,41 @@ TABLES: dict[str, Table] = {
         ),
         table(
             "bets",
-            ("match_id", "strategy"),
+            ("match_id", "strategy", "market"),
             "match_id:text strategy:text league:text season:text kickoff:ts outcome:text "
             "odds:float probability:float stake:float closing_odds:float clv:float "
-            "status:text profit:float bookmaker:text fair_clv:float",
+            "status:text profit:float bookmaker:text fair_clv:float market:text line:float",
+        ),
+        # The goals markets (over/under 2.5, Asian handicap): two prices, the
+        # first selection's (over; the home side) and the second's, and the
+        # handicap's home line. Their own tables: a TimescaleDB hypertable
+        # with compression cannot take a market into its primary key.
+        table(
+            "market_odds",
+            ("match_id", "market", "phase", "bookmaker", "ts"),
+            "match_id:text market:text phase:text bookmaker:text ts:ts league:text "
+            "line:float odds_first:float odds_second:float",
+            "ts",
+        ),
+        table(
+            "market_predictions",
+            ("match_id", "market", "model", "phase", "ts"),
+            "match_id:text market:text model:text phase:text ts:ts league:text season:text "
+            "line:float p_first:float odds_first:float odds_second:float model_version:int",
+            "ts",
+        ),
+        table(
+            "market_metrics",
+            ("match_id", "market", "model", "phase", "ts"),
+            "match_id:text market:text model:text phase:text ts:ts league:text season:text "
+            "line:float y:float weight:float log_loss:float brier:float correct:int n:int",
+            "ts",
+        ),
+        table(
+            "market_bankroll",
+            ("league", "market", "strategy", "ts", "match_id"),
+            "league:text market:text strategy:text ts:ts match_id:text season:text bankroll:float",
+            "ts",
         ),
         table(
             "bankroll",

@@ -16,7 +16,9 @@ def test_the_total_mean_reproduces_the_over_probability(p_over):
     assert 1 - under == pytest.approx(p_over, abs=1e-9)
 
 
-@pytest.mark.parametrize(("line", "p_home"), [(-0.5, 0.52), (-1.0, 0.48), (0.25, 0.55), (-1.75, 0.45)])
+@pytest.mark.parametrize(
+    ("line", "p_home"), [(-0.5, 0.52), (-1.0, 0.48), (0.25, 0.55), (-1.75, 0.45)]
+)
 def test_the_fit_prices_the_closing_handicap_fairly_on_every_line_type(line, p_home):
     goals = ClosingGoals.fit(p_over=0.54, line=line, p_home=p_home)
     assert goals.expected_return("home", line, 1 / p_home) == pytest.approx(0.0, abs=1e-9)

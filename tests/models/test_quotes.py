@@ -34,7 +34,7 @@ def test_the_reference_falls_back_in_order_of_sharpness():
     assert book.reference("close").bookmaker == "unibet"
     book.update("close", QUOTES[3])
     assert book.reference("close").bookmaker == "bet365"
-    assert book.reference("pre") is None and book.best("pre") == ((0.0, ""),) * 3
+    assert book.reference("pre") is None and book.best("pre") == ()
 
 
 def test_a_later_quote_replaces_an_earlier_one_and_a_stale_one_is_ignored():

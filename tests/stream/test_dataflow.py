@@ -14,6 +14,7 @@ from stream.league import LeagueProcessor
 from stream.loader import BUNDLED_DATA, load
 from stream.replay import replay_events
 from stream.snapshots import SnapshotPolicy
+from tests.support.data import bundled_events
 
 
 def _flat(pairs):
@@ -91,7 +92,7 @@ class _Submitted:
 
 
 def test_a_state_is_pickled_once_for_recovery_the_api_and_mlflow(monkeypatch):
-    events = list(replay_events(load(BUNDLED_DATA, ["E0"], ["2017-18"]).rows))[:1500]
+    events = list(bundled_events("E0", "2017-18"))[:1500]
     pickled = []
     real_dumps = league_module.dumps
 

@@ -180,3 +180,42 @@ def test_oversized_payload_is_rejected_before_parsing():
 def test_outcome_index():
     assert Result(**BASE, home_goals=0, away_goals=1).outcome == 2
     assert Result(**BASE, home_goals=1, away_goals=1).outcome == 1
+
+
+QUOTE = {**BASE, "type": "odds", "phase": "pre", "bookmaker": "pinnacle"}
+
+
+def test_a_v1_quote_is_a_1x2_quote_and_keeps_its_json():
+    v1 = {**QUOTE, "v": 1, "home": 2.1, "draw": 3.4, "away": 3.9}
+    odds = parse_event(v1)
+    assert odds.market == "1x2" and odds.prices == (2.1, 3.4, 3.9)
+    assert set(json.loads(odds.to_json())) == set(v1)  # no market, line or goals prices
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        ({"market": "ou25", "over": 1.9}, "under: required by market ou25"),
+        ({"market": "ou25", "over": 1.9, "under": 2.0, "line": 2.5}, "line: only ah has one"),
+        ({"home": 2.1, "draw": 3.4, "away": 3.9, "over": 1.9}, "over: not a price of market 1x2"),
+        ({"market": "ah", "home": 1.9, "away": 2.0}, "line: required by market ah"),
+        ({"market": "ah", "line": -0.5, "home": 1.9, "draw": 3.0, "away": 2.0}, "draw: not a"),
+        ({"market": "ah", "line": 0.3, "home": 1.9, "away": 2.0}, "line: 0.3 is not a multiple"),
+        ({"market": "ah", "line": -25, "home": 1.9, "away": 2.0}, "line: Input should be"),
+        ({"market": "ou25", "over": 1.0, "under": 2.0}, "over: Input should be greater"),
+        ({"market": "btts", "home": 1.9}, "market: Input should be"),
+    ],
+)
+def test_a_quote_carries_exactly_the_prices_of_its_market(payload, reason):
+    with pytest.raises(EventError, match=f"^{reason}"):
+        parse_event({**QUOTE, **payload})
+
+
+def test_goals_quotes_round_trip():
+    for payload in (
+        {"market": "ou25", "over": 1.95, "under": 1.93},
+        {"market": "ah", "line": 0.25, "home": 2.05, "away": 1.85},
+    ):
+        odds = parse_event({**QUOTE, **payload})
+        assert parse_event(odds.to_json()) == odds
+        assert json.loads(odds.to_json())["market"] == payload["market"]

@@ -26,5 +26,5 @@ def test_replay_is_deterministic(e0_two_seasons):
     from stream.loader import BUNDLED_DATA, load
 
     rows = load(BUNDLED_DATA, ["E0"], ["2016-17", "2017-18"]).rows
-    again = replay_events(reversed(rows))
+    again = [e for e in replay_events(reversed(rows)) if e.type != "odds" or e.market == "1x2"]
     assert [e.to_json() for e in again] == [e.to_json() for e in e0_two_seasons]

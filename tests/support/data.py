@@ -9,9 +9,11 @@ from stream.replay import replay_events
 
 
 @lru_cache(maxsize=8)
-def bundled_events(league: str, *seasons: str) -> tuple:
+def bundled_events(league: str, *seasons: str, goals: bool = False) -> tuple:
+    """The replay of bundled seasons; 1X2 quotes only unless ``goals``."""
     rows = load(BUNDLED_DATA, [league], list(seasons)).rows
-    return tuple(replay_events(rows))
+    events = replay_events(rows)
+    return tuple(e for e in events if goals or e.type != "odds" or e.market == "1x2")
 
 
 HELD_BACK = 20  # results of the last matches kept back: "upcoming" matches

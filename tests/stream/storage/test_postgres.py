@@ -36,6 +36,7 @@ def test_migrations_are_versioned_and_idempotent(postgres, pg_url):
             {"version": 10, "name": "the newest rows by key"},
             {"version": 11, "name": "where a match's rows lie in time"},
             {"version": 12, "name": "rolling scores by day"},
+            {"version": 13, "name": "the goals markets"},
         ]
 
 
@@ -74,8 +75,10 @@ def test_a_withdrawn_bet_is_deleted_and_the_last_write_of_a_key_wins(kind, pg_ur
         "profit": None,
         "bookmaker": "market-max",
         "fair_clv": None,
+        "market": "1x2",
+        "line": None,
     }
-    key = {"match_id": "m", "strategy": "best-flat"}
+    key = {"match_id": "m", "strategy": "best-flat", "market": "1x2"}
     with open_store(url) as store:
         store.write([Record("bets", bet), Record("bets", {**bet, "strategy": "flat"})])
         store.write([Record("bets", key, delete=True)])

@@ -18,6 +18,7 @@ from stream.replay import replay_events
 from stream.services.postgres_cluster import timescaledb_installed
 from stream.storage import StoreError, open_store
 from stream.storage import timescale as detection
+from stream.storage.market_migration import MARKET_CHUNK_DAYS
 from stream.storage.migrations import CHUNK_DAYS, DAILY_VIEW
 from stream.storage.postgres import PostgresStore
 from stream.summary import summarize
@@ -123,7 +124,7 @@ def test_the_layout_where_timescaledb_runs(postgres):
                 "WHERE hypertable_name NOT LIKE '\\_%'"  # not the aggregate's own
             )
         }
-        assert intervals == CHUNK_DAYS
+        assert intervals == {**CHUNK_DAYS, **MARKET_CHUNK_DAYS}
         live = store.fetch(
             "SELECT materialized_only FROM timescaledb_information.continuous_aggregates "
             f"WHERE view_name = '{DAILY_VIEW}'"
