@@ -2,7 +2,9 @@
 compare side by side in MLflow's UI (parameters and metrics columns).
 
 Metric names are ``<league>.<model>.<moment>.<score>`` (``E0.anchored.pre.rps``)
-and ``<league>.<strategy>.<figure>`` (``E0.best-flat.fair_clv``).
+and ``<league>.<strategy>.<figure>`` (``E0.best-flat.fair_clv``); a goals
+market's put the market after the league (``E0.ou25.anchored.pre.log_loss``,
+``E0.ah.best-flat.fair_clv``).
 
 >>> sorted(summary_metrics({"leagues": {"E0": {
 ...     "models": {"market": {"pre": {"rps": 0.195, "log_loss": 0.95, "accuracy": 0.55}}},
@@ -30,14 +32,24 @@ def settings_params(config: Any, models: list[str], selection: dict[str, str]) -
 def summary_metrics(summary: dict[str, Any]) -> dict[str, float]:
     metrics: dict[str, float] = {}
     for league, body in summary["leagues"].items():
-        for model, moments in body.get("models", {}).items():
-            for moment, scores in moments.items():
-                for name in SCORES:
-                    metrics[f"{league}.{model}.{moment}.{name}"] = float(scores[name])
-        for strategy, figures in body.get("betting", {}).items():
-            for name in FIGURES:
-                if figures.get(name) is not None:
-                    metrics[f"{league}.{strategy}.{name}"] = float(figures[name])
+        metrics.update(_figures(league, body))
+        for market, part in body.get("markets", {}).items():
+            metrics.update(_figures(f"{league}.{market}", part))
+    return metrics
+
+
+def _figures(prefix: str, body: dict[str, Any]) -> dict[str, float]:
+    """Scores of each model and moment, and figures of each strategy."""
+    metrics: dict[str, float] = {}
+    for model, moments in body.get("models", {}).items():
+        for moment, scores in moments.items():
+            for name in SCORES:
+                if scores.get(name) is not None:
+                    metrics[f"{prefix}.{model}.{moment}.{name}"] = float(scores[name])
+    for strategy, figures in body.get("betting", {}).items():
+        for name in FIGURES:
+            if figures.get(name) is not None:
+                metrics[f"{prefix}.{strategy}.{name}"] = float(figures[name])
     return metrics
 
 

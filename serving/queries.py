@@ -110,9 +110,15 @@ def _prediction_view(rows: list[dict]) -> dict[str, Any] | None:
 
 
 def predictions_page(
-    store: Store, league: str | None, status: str, limit: int, cursor: str | None
+    store: Store,
+    league: str | None,
+    status: str,
+    limit: int,
+    cursor: str | None,
+    market: str = "1x2",
 ) -> tuple[list[dict], str | None]:
-    """A page of matches with their latest predictions, and the next cursor."""
+    """A page of matches with their latest predictions (of ``market``), and
+    the next cursor."""
     upcoming_first = status == "upcoming"
     where: list[str] = []
     params: dict[str, Any] = {"limit": limit + 1}
@@ -139,8 +145,18 @@ def predictions_page(
     matches = [plain(r) for r in store.fetch(sql, params)]
     more = len(matches) > limit
     matches = matches[:limit]
-    latest = _latest_predictions(store, [m["match_id"] for m in matches])
-    items = [{**m, "prediction": _prediction_view(latest.get(m["match_id"], []))} for m in matches]
+    if market == "1x2":
+        latest = _latest_predictions(store, [m["match_id"] for m in matches])
+        items = [
+            {**m, "prediction": _prediction_view(latest.get(m["match_id"], []))} for m in matches
+        ]
+    else:
+        from serving.market_queries import market_view, newest_market_predictions
+
+        newest = newest_market_predictions(store, market, matches)
+        items = [
+            {**m, "prediction": market_view(market, newest.get(m["match_id"], []))} for m in matches
+        ]
     next_cursor = (
         encode_cursor(matches[-1]["kickoff"], matches[-1]["match_id"]) if more and matches else None
     )
@@ -334,10 +350,12 @@ def bets_page(
     status: str | None,
     limit: int,
     cursor: str | None,
+    market: str = "1x2",
 ) -> tuple[list[dict], str | None]:
     where: list[str] = []
     params: dict[str, Any] = {"limit": limit + 1}
-    for column, value in (("league", league), ("strategy", strategy), ("status", status)):
+    filters = (("league", league), ("strategy", strategy), ("status", status), ("market", market))
+    for column, value in filters:
         if value:
             where.append(f"{column} = :{column}")
             params[column] = value
@@ -348,8 +366,8 @@ def bets_page(
     rows = [
         plain(r)
         for r in store.fetch(
-            "SELECT match_id, strategy, league, season, kickoff, outcome, odds, bookmaker, "
-            f"probability, stake, closing_odds, clv, fair_clv, status, profit FROM bets "
+            "SELECT match_id, strategy, league, season, kickoff, market, outcome, line, odds, "
+            "bookmaker, probability, stake, closing_odds, clv, fair_clv, status, profit FROM bets "
             f"{'WHERE ' + ' AND '.join(where) if where else ''} "
             "ORDER BY kickoff DESC, match_id DESC, strategy DESC LIMIT :limit",
             params,
@@ -376,17 +394,23 @@ def why_no_upcoming(store: Store, league: str | None) -> str:
     )
 
 
-def bankroll(store: Store, league: str | None, strategy: str | None) -> list[dict]:
+def bankroll(
+    store: Store, league: str | None, strategy: str | None, market: str = "1x2"
+) -> list[dict]:
     """One row per league and strategy: the last settled (the writer keeps
     it in ``latest_bankroll``; matches settled at one instant are settled in
     match_id order, so that breaks the tie)."""
+    if market != "1x2":
+        from serving.market_queries import market_bankroll
+
+        return market_bankroll(store, market, league, strategy)
     where, params = [], {}
     for column, value in (("league", league), ("strategy", strategy)):
         if value:
             where.append(f"{column} = :{column}")
             params[column] = value
     rows = store.fetch(
-        "SELECT league, strategy, season, ts, bankroll FROM latest_bankroll "
+        "SELECT league, '1x2' AS market, strategy, season, ts, bankroll FROM latest_bankroll "
         f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY league, strategy",
         params,
     )

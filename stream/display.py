@@ -1,5 +1,6 @@
 """Rich rendering of summaries: one table of model scores and one of bets per
-league, so a run can be judged at a glance."""
+league, then the goals markets' scores and bets, so a run can be judged at a
+glance."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+PHASES = ("pre", "close")
 
 
 def _fmt(value: Any, spec: str) -> str:
@@ -48,8 +51,31 @@ def models_table(code: str, league: dict[str, Any]) -> Table:
     return table
 
 
-def betting_table(code: str, league: dict[str, Any]) -> Table:
-    table = Table(title=f"{code}: paper betting", title_justify="left")
+def markets_table(code: str, markets: dict[str, Any]) -> Table:
+    """Log loss of each goals market's models, the model's minus the market's
+    in brackets (the markets have no RPS: two outcomes)."""
+    table = Table(title=f"{code}: goals markets, log loss", title_justify="left")
+    for header in ("market", "model", "pre", "close"):
+        table.add_column(header, justify="left" if header in ("market", "model") else "right")
+    for market, body in markets.items():
+        reference = body["models"].get("market", {})
+        for name, moments in sorted(body["models"].items()):
+            cells = [market, name]
+            for phase in PHASES:
+                scores = moments.get(phase)
+                if scores is None or scores["log_loss"] is None:
+                    cells.append("-")
+                    continue
+                text = _fmt(scores["log_loss"], ".4f")
+                if name != "market" and reference.get(phase, {}).get("log_loss") is not None:
+                    text += f" ({scores['log_loss'] - reference[phase]['log_loss']:+.4f})"
+                cells.append(text)
+            table.add_row(*cells)
+    return table
+
+
+def betting_table(code: str, league: dict[str, Any], title: str = "paper betting") -> Table:
+    table = Table(title=f"{code}: {title}", title_justify="left")
     for header in (
         "strategy",
         "bets",
@@ -84,6 +110,11 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         console.print(models_table(code, league))
         if league["betting"]:
             console.print(betting_table(code, league))
+        if league.get("markets"):
+            console.print(markets_table(code, league["markets"]))
+        for market, body in league.get("markets", {}).items():
+            if body["betting"]:
+                console.print(betting_table(code, body, f"{market} paper betting"))
         if "model_bytes" in league:
             sizes = ", ".join(f"{m} {_size(b)}" for m, b in league["model_bytes"].items())
             console.print(f"{code} model pickles: {sizes}")

@@ -126,6 +126,7 @@ def _betting(
             "max_drawdown": round(max_drawdown([float(b["profit"]) for b in bets]), 4),
             "clv": _mean(clvs) if clvs else None,
             "fair_clv": _mean(fair) if fair else None,
+            "unpriced": len(bets) - len(fair),  # settled bets whose fair CLV is unknown
             "roi_ci90": roi_interval(
                 [float(b["stake"]) for b in bets], [float(b["profit"]) for b in bets]
             ),

@@ -1,7 +1,9 @@
 """Acceptance. [core]: E0 2005-06..2022-23, scored from 2017-18, against the
-reference numbers of DESIGN.md; run twice, identical apart from timing.
+reference numbers of the README; run twice, identical apart from timing.
 [edge]: the primary against the market in four leagues, and the best-price
-bets' fair closing-line value."""
+bets' fair closing-line value (Shin's fair probabilities). [markets]: the
+goals markets of the same replay, scored from 2019-20 (where Pinnacle quotes
+them)."""
 
 import json
 
@@ -79,9 +81,15 @@ MOMENTS = ("pre", "close")
 
 
 @pytest.fixture(scope="module")
-def four(tmp_path_factory):
+def four_store(tmp_path_factory):
     folder = tmp_path_factory.mktemp("edge")
-    return _replay(f"sqlite:///{folder / 'four.db'}", ",".join(FOUR))["leagues"]
+    db = f"sqlite:///{folder / 'four.db'}"
+    return db, _replay(db, ",".join(FOUR))["leagues"]
+
+
+@pytest.fixture(scope="module")
+def four(four_store):
+    return four_store[1]
 
 
 def _gap(league, moment):
@@ -110,3 +118,31 @@ def test_best_price_bets_have_fair_closing_line_value(four, code):
     assert best["fair_clv"] >= 0.03
     low, high = best["roi_ci90"]
     assert low < best["roi"] < high
+
+
+# -- [markets] -----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def goals(four_store):
+    result = CliRunner().invoke(
+        app, ["summary", "--db", four_store[0], "--score-from", "2019-20", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    return {code: body["markets"] for code, body in json.loads(result.stdout)["leagues"].items()}
+
+
+@pytest.mark.parametrize("market", ["ou25", "ah"])
+def test_the_anchored_goals_models_stay_within_a_thousandth_of_the_market(goals, market):
+    for code in FOUR:
+        models = goals[code][market]["models"]
+        for moment in MOMENTS:
+            anchored, reference = models["anchored"][moment], models["market"][moment]
+            assert anchored["log_loss"] <= reference["log_loss"] + 0.001, (code, moment)
+            assert anchored["matches"] == reference["matches"] >= 700
+
+
+@pytest.mark.parametrize("market", ["ou25", "ah"])
+def test_best_price_goals_bets_have_fair_closing_line_value_pooled(goals, market):
+    bets = [goals[code][market]["betting"]["best-flat"] for code in FOUR]
+    total = sum(b["bets"] for b in bets)
+    pooled = sum(b["bets"] * b["fair_clv"] for b in bets) / total
+    assert total >= 250 and pooled >= 0.015

@@ -80,7 +80,7 @@ def season_betting(store: Store, league: str) -> pd.DataFrame:
     bets = frame(
         store,
         "SELECT season, strategy, stake, profit, clv, fair_clv FROM bets "
-        "WHERE league = :league AND status <> 'open'",
+        "WHERE league = :league AND market = '1x2' AND status <> 'open'",
         {"league": league},
         times=(),
     )
@@ -99,6 +99,34 @@ def season_betting(store: Store, league: str) -> pd.DataFrame:
     )
     table["roi"] = table["profit"] / table["staked"]
     return table
+
+
+def market_seasons(store: Store, league: str) -> pd.DataFrame:
+    """Per season and goals market: each model's pre-match log loss (weighted:
+    a push weighs nothing), and the best-flat bets' count, ROI and fair CLV."""
+    scores = frame(
+        store,
+        "SELECT season, market, model, SUM(weight * log_loss) / SUM(weight) AS log_loss "
+        "FROM market_metrics WHERE league = :league AND phase = 'pre' AND weight > 0 "
+        "GROUP BY season, market, model",
+        {"league": league},
+        times=(),
+    )
+    if scores.empty:
+        return scores
+    table = scores.pivot(index=["season", "market"], columns="model", values="log_loss")
+    table.columns = [f"log loss {m}" for m in table.columns]
+    bets = frame(
+        store,
+        "SELECT season, market, COUNT(*) AS bets, SUM(profit) / SUM(stake) AS roi, "
+        "AVG(fair_clv) AS fair_clv FROM bets WHERE league = :league AND market <> '1x2' "
+        "AND strategy = 'best-flat' AND status <> 'open' GROUP BY season, market",
+        {"league": league},
+        times=(),
+    )
+    if not bets.empty:
+        table = table.join(bets.set_index(["season", "market"]))
+    return table.reset_index().sort_values(["season", "market"], ascending=[False, True])
 
 
 def locked_predictions(store: Store, league: str) -> pd.DataFrame:

@@ -93,6 +93,11 @@ def league_section(store: Store, league: str) -> str:
         )
     parts.append("<h3>Season table (pre-match scores; ROI of settled bets)</h3>")
     parts.append(_season_table(store, league))
+    goals = data.market_seasons(store, league)
+    if not goals.empty:
+        parts.append("<h3>Goals markets (pre-match log loss; best-flat bets)</h3>")
+        formats = {c: ".4f" for c in goals.columns if c.startswith("log loss")}
+        parts.append(_table(goals, formats | {"roi": ".1%", "fair_clv": ".1%"}))
     if not drift.empty:
         parts.append("<h3>Drift alarms</h3>")
         shown = drift.assign(ts=drift["ts"].dt.strftime("%Y-%m-%d %H:%M")).rename(

@@ -25,17 +25,22 @@ async def list_predictions(
     db: DbDep,
     league: League = None,
     status: Literal["upcoming", "played", "all"] = "upcoming",
+    market: Literal["1x2", "ou25", "ah"] = "1x2",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ):
     """The latest prediction of each match: every model's probabilities, the
     market's, the edge of each outcome, the odds and moment used, the model
-    version. Upcoming matches soonest first; played ones latest first.
+    version; of the 1X2 or, with ``market``, of over/under 2.5 goals (``ou25``)
+    or the Asian handicap (``ah``, at its home ``line``). Upcoming matches
+    soonest first; played ones latest first.
     Responses are cached until the store changes (``serving/cache.py``)."""
     if league and not await db(queries.league_exists, league):
         raise HTTPException(404, f"league: unknown league {league!r}")
     try:
-        items, next_cursor = await db(queries.predictions_page, league, status, limit, cursor)
+        items, next_cursor = await db(
+            queries.predictions_page, league, status, limit, cursor, market
+        )
     except queries.BadCursor as exc:
         raise bad_query("cursor", str(exc)) from None
     page = {"items": items, "next_cursor": next_cursor}

@@ -29,7 +29,7 @@ def _mirrored(result):
 def payloads_with_upcoming() -> list[str]:
     events = []
     for league in LEAGUES:
-        league_events = list(bundled_events(league, "2020-21", "2021-22", "2022-23"))
+        league_events = list(bundled_events(league, "2020-21", "2021-22", "2022-23", goals=True))
         league_events = [
             _mirrored(e) if e.type == "result" and e.season == MIRRORED else e
             for e in league_events

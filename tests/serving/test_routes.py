@@ -215,3 +215,43 @@ def test_prometheus_counts_requests_per_route(api):
     text = api.get("/metrics").text
     assert 'route="/matches/{match_id}",status="404"' in text
     assert "matchflow_api_request_seconds_bucket" in text
+
+
+@pytest.mark.parametrize(
+    ("market", "sides"), [("ou25", {"over", "under"}), ("ah", {"home", "away"})]
+)
+def test_the_goals_markets_are_one_filter_away(api, market, sides):
+    page = api.get(
+        "/predictions", params={"league": "E0", "status": "played", "market": market}
+    ).json()
+    shown = [m["prediction"] for m in page["items"] if m["prediction"]]
+    assert len(shown) == len(page["items"]) == 50
+    for prediction in shown:
+        assert prediction["market"] == market and set(prediction["odds"]) == sides
+        assert set(prediction["models"]) == {"anchored", "market"}
+        assert all(math.isclose(sum(p.values()), 1.0) for p in prediction["models"].values())
+        assert (prediction["line"] is not None) == (market == "ah")
+    upcoming = api.get("/predictions", params={"market": market}).json()["items"]
+    assert len(upcoming) == HELD_BACK and all(m["prediction"] for m in upcoming)
+    bets = api.get("/bets", params={"market": market, "limit": 100}).json()["items"]
+    assert bets and all(b["market"] == market and b["outcome"] in sides for b in bets)
+    assert all((b["line"] is not None) == (market == "ah") for b in bets)
+    banks = api.get("/bankroll", params={"league": "E0", "market": market}).json()
+    assert {(b["market"], b["strategy"]) for b in banks} == {
+        (market, "best-flat"),
+        (market, "best-kelly"),
+    }
+    one_x_two = api.get("/bets", params={"limit": 100}).json()["items"]
+    assert {b["market"] for b in one_x_two} == {"1x2"}  # the default is the 1X2's
+
+
+def test_a_settled_handicap_bet_can_be_half_won_or_pushed(api):
+    statuses = {
+        status: api.get("/bets", params={"market": "ah", "status": status}).json()["items"]
+        for status in ("push", "half-won", "half-lost")
+    }
+    assert any(statuses.values())
+    for status, bets in statuses.items():
+        assert all(b["status"] == status for b in bets)
+        if status == "push":
+            assert all(b["profit"] == 0 for b in bets)

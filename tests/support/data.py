@@ -21,7 +21,7 @@ HELD_BACK = 20  # results of the last matches kept back: "upcoming" matches
 
 def replay_with_upcoming() -> tuple[list[str], list[str]]:
     """Payloads, and the ids of the matches whose results are held back."""
-    events = list(bundled_events("E0", "2021-22", "2022-23"))
+    events = list(bundled_events("E0", "2021-22", "2022-23", goals=True))
     results = [e for e in events if e.type == "result"]
     upcoming = {e.match_id for e in results[-HELD_BACK:]}
     kept = [e for e in events if not (e.type == "result" and e.match_id in upcoming)]
