@@ -34,8 +34,14 @@ def _metrics_the_obvious_way(store, league: str, window: int) -> dict:
     return models
 
 
-def _bankroll_the_obvious_way(store) -> list[dict]:
-    rows = store.fetch("SELECT league, strategy, season, ts, bankroll, match_id FROM bankroll")
+def _bankroll_the_obvious_way(store, market: str) -> list[dict]:
+    rows = store.fetch(
+        "SELECT league, :market AS market, strategy, season, ts, bankroll, match_id FROM bankroll"
+        if market == "1x2"
+        else "SELECT league, market, strategy, season, ts, bankroll, match_id "
+        "FROM market_bankroll WHERE market = :market",
+        {"market": market},
+    )
     newest: dict = {}
     for row in map(plain, rows):
         pair = (row["league"], row["strategy"])
@@ -45,7 +51,7 @@ def _bankroll_the_obvious_way(store) -> list[dict]:
         ):
             newest[pair] = row
     return [
-        {k: row[k] for k in ("league", "strategy", "season", "ts", "bankroll")}
+        {k: row[k] for k in ("league", "market", "strategy", "season", "ts", "bankroll")}
         for _, row in sorted(newest.items())
     ]
 
@@ -59,13 +65,14 @@ def test_league_metrics_are_the_whole_historys(api, replayed_urls, window):
     assert_close(got, want)
 
 
-def test_bankroll_is_the_newest_row_of_each_league_and_strategy(api, replayed_urls):
+@pytest.mark.parametrize("market", ["1x2", "ou25", "ah"])
+def test_bankroll_is_the_newest_row_of_each_league_and_strategy(api, replayed_urls, market):
     with open_store(_url(api, replayed_urls), create=False) as store:
-        want = _bankroll_the_obvious_way(store)
+        want = _bankroll_the_obvious_way(store, market)
     assert len(want) >= 2
-    assert api.get("/bankroll").json() == want
+    assert api.get(f"/bankroll?market={market}").json() == want
     strategy = want[-1]["strategy"]
-    assert api.get(f"/bankroll?strategy={strategy}&league=E0").json() == [
+    assert api.get(f"/bankroll?strategy={strategy}&league=E0&market={market}").json() == [
         row for row in want if row["strategy"] == strategy and row["league"] == "E0"
     ]
 
