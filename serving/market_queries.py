@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from serving.queries import _in, plain
+from serving.sql import in_list, plain
 from stream.market_rows import SELECTIONS
 from stream.records import as_text
 from stream.storage import Store
@@ -31,7 +31,7 @@ def newest_market_predictions(
     """The rows of each match's newest prediction moment in ``market``."""
     if not matches:
         return {}
-    placeholders, ids = _in([m["match_id"] for m in matches])
+    placeholders, ids = in_list([m["match_id"] for m in matches])
     params: dict[str, Any] = {**ids, "market": market}
     bound = ""
     if store.timescale:  # plan only the chunks the page's matches can be in

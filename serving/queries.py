@@ -6,52 +6,18 @@ times as ISO text, whatever the store returned.
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
 from models.scoring import score_means
+from serving.market_queries import market_bankroll, market_view, newest_market_predictions
+from serving.sql import BadCursor, decode_cursor, encode_cursor, in_list, plain
 from stream.records import as_text, iso
 from stream.storage import Store
 
+__all__ = ["BadCursor", "plain"]  # the routes' names for them
+
 OUTCOMES = ("home", "draw", "away")
-
-
-class BadCursor(ValueError):
-    pass
-
-
-def plain(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: as_text(value) for key, value in row.items()}
-
-
-def encode_cursor(*values: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
-
-
-def decode_cursor(cursor: str, size: int) -> list[str]:
-    """Keyset position from an opaque cursor; BadCursor when it is not ours.
-
-    >>> decode_cursor(encode_cursor("2020-01-01T15:00:00+00:00", "m"), 2)
-    ['2020-01-01T15:00:00+00:00', 'm']
-    """
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, UnicodeError):
-        raise BadCursor("cursor: not a cursor this API issued") from None
-    if (
-        not isinstance(values, list)
-        or len(values) != size
-        or not all(isinstance(v, str) for v in values)
-    ):
-        raise BadCursor("cursor: not a cursor this API issued")
-    return values
-
-
-def _in(ids: list[str], prefix: str = "id") -> tuple[str, dict[str, str]]:
-    params = {f"{prefix}{i}": value for i, value in enumerate(ids)}
-    return ", ".join(f":{name}" for name in params), params
 
 
 def league_exists(store: Store, league: str) -> bool:
@@ -66,7 +32,7 @@ def _latest_predictions(store: Store, match_ids: list[str]) -> dict[str, list[di
     from each model's newest row (``latest_predictions``, kept by the writer)."""
     if not match_ids:
         return {}
-    placeholders, params = _in(match_ids)
+    placeholders, params = in_list(match_ids)
     rows = store.fetch(
         "SELECT match_id, model, phase, ts, p_home, p_draw, p_away, odds_home, odds_draw, "
         f"odds_away, model_version FROM latest_predictions WHERE match_id IN ({placeholders})",
@@ -151,8 +117,6 @@ def predictions_page(
             {**m, "prediction": _prediction_view(latest.get(m["match_id"], []))} for m in matches
         ]
     else:
-        from serving.market_queries import market_view, newest_market_predictions
-
         newest = newest_market_predictions(store, market, matches)
         items = [
             {**m, "prediction": market_view(market, newest.get(m["match_id"], []))} for m in matches
@@ -211,7 +175,7 @@ def leagues(store: Store) -> list[dict[str, Any]]:
         counts.setdefault(row["league"], {})[row["status"]] = int(row["n"])
     if not counts:
         return []
-    marks, params = _in(sorted(counts), "l")
+    marks, params = in_list(sorted(counts), "l")
     ends = store.fetch(
         "SELECT league, "
         "(SELECT MIN(season) FROM matches m WHERE m.league = l.league) AS first_season, "
@@ -401,8 +365,6 @@ def bankroll(
     it in ``latest_bankroll``; matches settled at one instant are settled in
     match_id order, so that breaks the tie)."""
     if market != "1x2":
-        from serving.market_queries import market_bankroll
-
         return market_bankroll(store, market, league, strategy)
     where, params = [], {}
     for column, value in (("league", league), ("strategy", strategy)):

@@ -27,7 +27,7 @@ learned from, and the market's bets are settled.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from models.fair import fair_probabilities
 from models.quotes import Quote
@@ -39,7 +39,7 @@ from models.two_way import (
     market_features,
     target,
 )
-from stream.events import Odds, Result
+from stream.events import Fixture, Odds, Result
 from stream.goals_bettor import GOALS_MARKETS, GoalsBettor, MarketMatch
 from stream.market_rows import market_odds_row, market_prediction_row, market_score_row
 from stream.records import Record
@@ -47,7 +47,14 @@ from stream.scorer import PHASES
 
 if TYPE_CHECKING:
     from stream.config import FlowConfig
-    from stream.matches import MatchState
+
+
+class MatchState(Protocol):
+    """What the goals markets need of an open match (:class:`stream.matches.MatchState`)."""
+
+    fixture: Fixture
+    markets: dict[str, MarketMatch]
+
 
 MODELS = ("market", "anchored")
 

@@ -6,9 +6,11 @@ as version 8 lays out the 1X2's), and ``bets`` gains ``market`` (``1x2`` for
 every earlier bet) and ``line``, with the market in its key. SQLite cannot
 change a key in place: it rebuilds ``bets`` and its indexes.
 
->>> [s.split(" (")[0] for s in market_statements("sqlite", False)][:2]
+>>> sqlite = {"text": "TEXT", "float": "REAL", "int": "INTEGER", "ts": "TEXT"}
+>>> [s.split(" (")[0] for s in market_statements("sqlite", False, sqlite)][:2]
 ['CREATE TABLE IF NOT EXISTS market_odds', 'CREATE TABLE IF NOT EXISTS market_predictions']
->>> "ADD PRIMARY KEY (match_id, strategy, market)" in market_statements("postgres", False)[-1]
+>>> postgres = {"text": "TEXT", "float": "DOUBLE PRECISION", "int": "BIGINT", "ts": "TIMESTAMPTZ"}
+>>> "ADD PRIMARY KEY (match_id, strategy, market)" in market_statements("postgres", False, postgres)[-1]
 True
 """
 
@@ -40,12 +42,12 @@ _BET_COLUMNS = (
 )
 
 
-def market_statements(dialect: str, timescale: bool, bet_indexes: Sequence[str] = ()) -> list[str]:
-    """Version 13 for one kind of store; ``bet_indexes`` are the statements
-    that made ``bets``' indexes (a SQLite rebuild makes them again)."""
-    from stream.storage.migrations import TYPES  # it imports this module
-
-    types = TYPES[dialect]
+def market_statements(
+    dialect: str, timescale: bool, types: dict[str, str], bet_indexes: Sequence[str] = ()
+) -> list[str]:
+    """Version 13 for one kind of store, with its column ``types``;
+    ``bet_indexes`` are the statements that made ``bets``' indexes (a SQLite
+    rebuild makes them again)."""
     statements = [TABLES[name].ddl(types) for name in MARKET_SERIES]
     statements += _INDEXES
     if dialect == "sqlite":

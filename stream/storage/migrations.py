@@ -491,7 +491,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         13,
         "the goals markets",
-        lambda d, t: market_statements(d, t, _BET_INDEXES),
+        lambda d, t: market_statements(d, t, TYPES[d], _BET_INDEXES),
     ),
 )
 LATEST = MIGRATIONS[-1].version

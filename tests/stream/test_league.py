@@ -200,8 +200,8 @@ def test_bets_are_placed_at_pre_odds_and_settled_on_the_result(e0_two_seasons):
         expected = bet["stake"] * (bet["odds"] - 1) if won else -bet["stake"]
         assert bet["profit"] == pytest.approx(expected)
         closing = quotes[("close", "pinnacle")]
-        fair = fair_probabilities([closing[k] for k in ("home", "draw", "away")], "shin")
-        fair = fair["HDA".index(bet["outcome"])]  # the default method's
+        fairs = fair_probabilities([closing[k] for k in ("home", "draw", "away")], "shin")
+        fair = fairs["HDA".index(bet["outcome"])]  # the default method's
         assert bet["fair_clv"] == pytest.approx(bet["odds"] * fair - 1)
         if ("close", bet["bookmaker"]) in quotes:
             assert bet["clv"] == pytest.approx(
