@@ -19,8 +19,11 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from stream.config import BUNDLED_DATA  # noqa: F401 - re-exported: where the bundled CSVs live
+from stream.config import BUNDLED_DATA
 from stream.events import MatchStats, SideStats
+from stream.goals_columns import GoalsLayout, TwoWayPrices, goals_layout, read_goals
+
+__all__ = ["BUNDLED_DATA", "MatchRow", "Prices", "TwoWayPrices", "load", "parse_csv"]
 
 DEFAULT_KICKOFF = time(15, 0)
 # football-data's dates and times are UK local time: GMT in winter, BST in summer.
@@ -41,48 +44,6 @@ CLOSE_SOURCES = (
     (("market-max", "MaxC"),),
 )
 
-# The goals markets' quotes, grouped as the 1X2's: (bookmaker, first price
-# column, second price column, line column). Over/under 2.5 is spelt ``>2.5``
-# / ``<2.5`` by football-data and ``_2_5`` / ``_2_5_1`` in the bundled files;
-# the Asian handicap's line (the home side's) is ``AHh`` before kick-off and
-# ``AHCh`` at the close, ``BbAHh`` for the ``Bb`` columns of older seasons.
-TwoWaySource = tuple[str, str, str, str | None]
-
-
-def _over_under(bookmaker: str, prefix: str) -> tuple[TwoWaySource, ...]:
-    return (
-        (bookmaker, f"{prefix}>2.5", f"{prefix}<2.5", None),
-        (bookmaker, f"{prefix}_2_5", f"{prefix}_2_5_1", None),
-    )
-
-
-def _handicap(bookmaker: str, prefix: str, line: str) -> tuple[TwoWaySource, ...]:
-    return ((bookmaker, f"{prefix}H", f"{prefix}A", line),)
-
-
-GOALS_SOURCES: dict[tuple[str, str], tuple[tuple[TwoWaySource, ...], ...]] = {
-    ("ou25", "pre"): (
-        _over_under("pinnacle", "P") + _over_under("bet365", "B365"),
-        _over_under("market-avg", "Avg") + _over_under("market-avg", "BbAv"),
-        _over_under("market-max", "Max") + _over_under("market-max", "BbMx"),
-    ),
-    ("ou25", "close"): (
-        _over_under("pinnacle", "PC") + _over_under("bet365", "B365C"),
-        _over_under("market-avg", "AvgC"),
-        _over_under("market-max", "MaxC"),
-    ),
-    ("ah", "pre"): (
-        _handicap("pinnacle", "PAH", "AHh") + _handicap("bet365", "B365AH", "AHh"),
-        _handicap("market-avg", "AvgAH", "AHh") + _handicap("market-avg", "BbAvAH", "BbAHh"),
-        _handicap("market-max", "MaxAH", "AHh") + _handicap("market-max", "BbMxAH", "BbAHh"),
-    ),
-    ("ah", "close"): (
-        _handicap("pinnacle", "PCAH", "AHCh") + _handicap("bet365", "B365CAH", "AHCh"),
-        _handicap("market-avg", "AvgCAH", "AHCh"),
-        _handicap("market-max", "MaxCAH", "AHCh"),
-    ),
-}
-
 _STAT_COLUMNS = {
     "shots": ("HS", "AS"),
     "shots_on_target": ("HST", "AST"),
@@ -99,19 +60,6 @@ class Prices:
     home: float
     draw: float
     away: float
-
-
-@dataclass(frozen=True)
-class TwoWayPrices:
-    """A goals market's quote: over/under 2.5 (``first`` is over) or the Asian
-    handicap at the home side's ``line`` (``first`` is the home side)."""
-
-    market: str
-    phase: str
-    bookmaker: str
-    first: float
-    second: float
-    line: float | None = None
 
 
 @dataclass(frozen=True)
@@ -196,8 +144,7 @@ class _Layout:
     pre: tuple[Alternatives, ...]
     close: tuple[Alternatives, ...]
     stats: tuple[tuple[str, str, str], ...]
-    # (market, phase) -> groups of the sources whose columns exist
-    goals: tuple[tuple[str, str, tuple[tuple[TwoWaySource, ...], ...]], ...] = ()
+    goals: GoalsLayout = ()  # the goals markets' sources whose columns exist
 
     @classmethod
     def of(cls, header: list[str]) -> _Layout:
@@ -218,43 +165,7 @@ class _Layout:
             for name, (home, away) in _STAT_COLUMNS.items()
             if home in present or away in present
         )
-        goals = tuple(
-            (market, phase, kept)
-            for (market, phase), sources in GOALS_SOURCES.items()
-            if any(kept := tuple(_present(group, present) for group in sources))
-        )
-        return cls(groups(PRE_SOURCES), groups(CLOSE_SOURCES), stats, goals)
-
-
-def _present(group: tuple[TwoWaySource, ...], columns: set[str]) -> tuple[TwoWaySource, ...]:
-    return tuple(
-        source
-        for source in group
-        if {source[1], source[2]} <= columns and (source[3] is None or source[3] in columns)
-    )
-
-
-def _two_way(row: Row, market: str, phase: str, group: tuple[TwoWaySource, ...]):
-    """The group's first source with both prices (and its line) readable."""
-    for bookmaker, first_col, second_col, line_col in group:
-        first, second = _number(row, first_col), _number(row, second_col)
-        line = _number(row, line_col) if line_col else None
-        if first is None or second is None or not (first > 1.0 and second > 1.0):
-            continue
-        if line_col is not None and (line is None or abs(line * 4 - round(line * 4)) > 1e-9):
-            continue  # a handicap without a quarter-goal line prices nothing
-        return TwoWayPrices(market, phase, bookmaker, first, second, line)
-    return None
-
-
-def _goals(row: Row, layout: _Layout) -> tuple[TwoWayPrices, ...]:
-    found = (
-        _two_way(row, market, phase, group)
-        for market, phase, groups in layout.goals
-        for group in groups
-        if group
-    )
-    return tuple(quote for quote in found if quote is not None)
+        return cls(groups(PRE_SOURCES), groups(CLOSE_SOURCES), stats, goals_layout(present))
 
 
 def _prices(row: Row, group: Alternatives) -> Prices | None:
@@ -350,7 +261,7 @@ def _match(row: Row, league: str, season: str, played: bool, layout: _Layout) ->
         pre=_quotes(row, layout.pre),
         close=_quotes(row, layout.close),
         stats=_stats(row, layout.stats),
-        goals=_goals(row, layout),
+        goals=read_goals(row, layout.goals, _number),
     )
 
 

@@ -1,5 +1,7 @@
 import shutil
 
+import pytest
+
 from stream.loader import BUNDLED_DATA, available, load, load_season
 
 
@@ -73,3 +75,41 @@ def test_kickoff_times_are_uk_local_time_stored_in_utc():
     england = load_season(BUNDLED_DATA / "E0" / "2019-20.csv", "E0", "2019-20").rows
     newcastle = next(r for r in england if (r.home, r.away) == ("Newcastle", "Leicester"))
     assert newcastle.kickoff.isoformat() == "2020-01-01T15:00:00+00:00"  # 15:00 GMT
+
+
+@pytest.mark.parametrize(
+    ("season", "books"),
+    [
+        (
+            "2010-11",
+            {
+                ("ou25", "pre"): {"market-avg", "market-max"},
+                ("ah", "pre"): {"market-avg", "market-max"},
+            },
+        ),
+        (
+            "2020-21",
+            {
+                ("ou25", "close"): {"pinnacle", "market-avg", "market-max"},
+                ("ah", "close"): {"pinnacle", "market-avg", "market-max"},
+            },
+        ),
+        (
+            "2024-25",
+            {
+                ("ou25", "pre"): {"pinnacle", "market-avg", "market-max"},
+                ("ah", "pre"): {"pinnacle", "market-avg", "market-max"},
+            },
+        ),
+    ],
+)
+def test_goals_prices_are_read_in_both_spellings(season, books):
+    """``_2_5``/``_2_5_1`` (the bundled files to 2023-24), ``>2.5``/``<2.5``
+    (football-data's own, 2024-25) and the ``Bb`` columns of old seasons."""
+    rows = load(BUNDLED_DATA, ["E0"], [season]).rows
+    for (market, phase), names in books.items():
+        quotes = [q for r in rows for q in r.goals if (q.market, q.phase) == (market, phase)]
+        assert {q.bookmaker for q in quotes} >= names
+        assert len(quotes) >= 0.95 * len(rows) * len(names)
+        assert all(q.first > 1 and q.second > 1 for q in quotes)
+        assert all((q.line is not None) == (market == "ah") for q in quotes)
