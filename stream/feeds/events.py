@@ -25,15 +25,20 @@ def event_key(event: Event) -> str:
     >>> event_key(Odds(match_id="E0-x", league="E0", season="2025-26", ts=ko, phase="pre",
     ...                bookmaker="pinnacle", home=2.0, draw=3.4, away=3.9))
     'E0-x|odds|pre|pinnacle'
+
+    A goals market's quote names its market (a 1X2 quote's key is unchanged).
     """
     if isinstance(event, Odds):
-        return f"{event.match_id}|odds|{event.phase}|{event.bookmaker}"
+        key = f"{event.match_id}|odds|{event.phase}|{event.bookmaker}"
+        return key if event.market == "1x2" else f"{key}|{event.market}"
     return f"{event.match_id}|{event.type}"
 
 
 def digest(event: Event) -> str:
-    """The event's content apart from its time: a changed price changes it."""
-    content = event.model_dump(mode="json", exclude={"ts"})
+    """The event's content apart from its time: a changed price changes it
+    (its JSON: a 1X2 quote's digest is the one it had before the goals markets)."""
+    content = json.loads(event.to_json())
+    content.pop("ts")
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
 
 

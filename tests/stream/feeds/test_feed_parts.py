@@ -90,15 +90,17 @@ def test_events_are_never_stamped_after_they_were_seen():
     books = ["pinnacle", "market-avg", "market-max"]
     before = row.kickoff - timedelta(days=3)
     early = observed_events(row, before)
-    # no result, no closing odds yet: the fixture and every bookmaker's pre-match quote
-    assert [(e.type, getattr(e, "bookmaker", None)) for e in early] == [("fixture", None)] + [
-        ("odds", book) for book in books
+    # no result, no closing odds yet: the fixture and every bookmaker's
+    # pre-match quote of every market the file prices
+    seen = [(e.type, getattr(e, "bookmaker", None), getattr(e, "market", None)) for e in early]
+    assert seen == [("fixture", None, None)] + [
+        ("odds", book, market) for market in ("1x2", "ou25", "ah") for book in books
     ]
     assert all(e.ts <= before for e in early)
     after = observed_events(row, row.kickoff + timedelta(days=1))
-    assert [(e.type, getattr(e, "phase", None)) for e in after] == [("fixture", None)] + [
-        ("odds", "pre")
-    ] * 3 + [("odds", "close")] * 3 + [("result", None)]
+    phases = [(e.type, getattr(e, "phase", None)) for e in after]
+    assert phases[0] == ("fixture", None) and phases[-1] == ("result", None)
+    assert phases.count(("odds", "pre")) == phases.count(("odds", "close")) == 9
     assert after[-1].ts == row.kickoff + timedelta(hours=2)
 
 
@@ -239,3 +241,24 @@ def test_a_run_killed_after_publishing_is_recovered_from_the_topic(server, tmp_p
     assert restarted.recover() == published
     assert restarted.poll().published == 0 and len(sink.events) == published
     assert FeedState.load(tmp_path / "s.json", "t").inflight is None
+
+
+def test_each_market_of_a_bookmaker_is_its_own_event_and_1x2_keys_are_unchanged():
+    from stream.events import Odds
+    from stream.feeds.events import digest, event_key
+
+    ko = datetime(2025, 8, 16, 14, tzinfo=UTC)
+    common = {"match_id": "E0-x", "league": "E0", "season": "2025-26", "ts": ko, "phase": "pre"}
+    quotes = [
+        Odds(**common, bookmaker="pinnacle", home=2.0, draw=3.4, away=3.9),
+        Odds(**common, bookmaker="pinnacle", market="ou25", over=1.9, under=1.95),
+        Odds(**common, bookmaker="pinnacle", market="ah", line=-0.25, home=1.9, away=2.0),
+    ]
+    assert [event_key(q) for q in quotes] == [
+        "E0-x|odds|pre|pinnacle",
+        "E0-x|odds|pre|pinnacle|ou25",
+        "E0-x|odds|pre|pinnacle|ah",
+    ]
+    # a 1X2 quote's digest is what it was before events had a market
+    before = {k: v for k, v in json.loads(quotes[0].to_json()).items() if k != "ts"}
+    assert "market" not in before and len({digest(q) for q in quotes}) == 3
