@@ -81,7 +81,9 @@ def fixtures_csv(frame: pd.DataFrame, rows: range, changes: dict | None = None) 
     """The upcoming-fixtures file: no scores, no closing odds; ``changes``
     maps a row to the column values that differ (new odds, a misspelt team)."""
     upcoming = frame.iloc[list(rows)].copy()
-    closing = [c for c in upcoming.columns if c.startswith(("PSC", "AvgC", "MaxC", "B365C"))]
+    closing = [
+        c for c in upcoming.columns if c.startswith(("PSC", "PC", "AHCh", "AvgC", "MaxC", "B365C"))
+    ]
     upcoming = upcoming.drop(columns=[c for c in (*RESULT_COLUMNS, *closing) if c in upcoming])
     for row, values in (changes or {}).items():
         for column, value in values.items():
@@ -91,8 +93,8 @@ def fixtures_csv(frame: pd.DataFrame, rows: range, changes: dict | None = None) 
 
 def events_in(frame: pd.DataFrame, played: range, upcoming: range = range(0)) -> int:
     """How many events one poll publishes: a played match's fixture, every
-    bookmaker's quote at both moments and its result; an upcoming match's
-    fixture and its pre-match quotes."""
+    bookmaker's quote of every market at both moments and its result; an
+    upcoming match's fixture and its pre-match quotes."""
     from stream.loader import decode_csv, parse_csv
 
     season = parse_csv(decode_csv(season_csv(frame, played)), "E0", "2022-23").rows
@@ -101,7 +103,9 @@ def events_in(frame: pd.DataFrame, played: range, upcoming: range = range(0)) ->
         if len(upcoming)
         else []
     )
-    return sum(2 + len(r.pre) + len(r.close) for r in season) + sum(1 + len(r.pre) for r in coming)
+    return sum(2 + len(r.pre) + len(r.close) + len(r.goals) for r in season) + sum(
+        1 + len(r.pre) + sum(q.phase == "pre" for q in r.goals) for r in coming
+    )
 
 
 class Recorder:

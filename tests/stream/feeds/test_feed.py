@@ -143,15 +143,15 @@ def test_each_event_reaches_the_topic_exactly_once(kafka, server, topic, tmp_pat
     assert sorted(e["match_id"] for e in by_type["fixture"]) == sorted(wanted)
     assert sorted(e["match_id"] for e in by_type["result"]) == sorted(match_ids[:n4])
     assert {e["bookmaker"] for e in by_type["odds"]} == {"pinnacle", "market-avg", "market-max"}
-    pre = [e for e in by_type["odds"] if e["phase"] == "pre" and e["bookmaker"] == "pinnacle"]
+    assert {e.get("market", "1x2") for e in by_type["odds"]} == {"1x2", "ou25", "ah"}
+    one_x_two = [e for e in by_type["odds"] if "market" not in e]  # a 1X2 quote's JSON as in v1
+    pre = [e for e in one_x_two if e["phase"] == "pre" and e["bookmaker"] == "pinnacle"]
     assert sorted(e["match_id"] for e in pre) == sorted([*wanted, match_ids[changed_row]])
     changed = [e for e in pre if e["match_id"] == match_ids[changed_row]]
     assert {e["home"] for e in changed} == {float(frame.loc[changed_row, "PSH"]), new_price}
     assert datetime.fromisoformat(max(e["ts"] for e in changed)) == t2
     close = [
-        e["match_id"]
-        for e in by_type["odds"]
-        if e["phase"] == "close" and e["bookmaker"] == "pinnacle"
+        e["match_id"] for e in one_x_two if e["phase"] == "close" and e["bookmaker"] == "pinnacle"
     ]
     assert sorted(close) == sorted(m for m, r in zip(match_ids[:n4], rows) if r.close)
 

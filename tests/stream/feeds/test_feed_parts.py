@@ -235,7 +235,8 @@ def test_a_run_killed_after_publishing_is_recovered_from_the_topic(server, tmp_p
     with pytest.raises(KeyboardInterrupt):
         crashing.poll()
     published = len(sink.events)
-    assert published == events_in(frame, range(20), range(20, 25)) == 20 * 8 + 5 * 4
+    # a played match: fixture, 3 books x 2 moments x 3 markets, result; upcoming: 1 + 3 x 3
+    assert published == events_in(frame, range(20), range(20, 25)) == 20 * 20 + 5 * 10
     restarted = _feed(server, tmp_path, sink, now)  # loads the state the crash left
     assert restarted.state.inflight == {"0": 0}
     assert restarted.recover() == published
