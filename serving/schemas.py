@@ -122,6 +122,22 @@ class PredictionView(BaseModel):
     model_version: int
 
 
+class MarketPredictionView(BaseModel):
+    """A goals market's prediction (``market=ou25``: over/under 2.5 goals;
+    ``market=ah``: the Asian handicap at the home side's ``line``): each
+    selection's probability, the reference's prices and fair probabilities."""
+
+    market: str = Field(description="ou25 or ah")
+    moment: str
+    ts: str
+    line: float | None = Field(description="The handicap's home line; null for ou25.")
+    odds: dict[str, float]
+    models: dict[str, dict[str, float]]
+    fair: dict[str, float] | None
+    edge: dict[str, dict[str, float]]
+    model_version: int
+
+
 class MatchOut(BaseModel):
     match_id: str
     league: str
@@ -132,7 +148,7 @@ class MatchOut(BaseModel):
     status: str
     home_goals: int | None
     away_goals: int | None
-    prediction: PredictionView | None
+    prediction: PredictionView | MarketPredictionView | None
 
 
 class PredictionsPage(BaseModel):
