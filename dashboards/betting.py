@@ -18,7 +18,8 @@ from dashboards.panels import (
 UID = "matchflow-betting"
 CHOSEN = "league IN (${league:sqlstring}) AND strategy IN (${strategy:sqlstring})"
 ONE_X_TWO = f"market = '1x2' AND {CHOSEN}"  # the bets of the 1X2
-GOALS = f"market <> '1x2' AND {CHOSEN}"  # of the goals markets
+# the goals markets' bets (their strategies are the best-price ones: all shown)
+GOALS = "market <> '1x2' AND league IN (${league:sqlstring})"
 
 BANKROLL = f"""
 SELECT $__timeGroupAlias(ts, $__interval), league || ' ' || strategy AS metric,
