@@ -39,7 +39,8 @@ def e0_topic(kafka):
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout)["published"] == 41420  # 6,840 matches, 3 quotes a moment
+    # 6,840 matches: 3 books a moment quote the 1X2, over/under 2.5 and the handicap
+    assert json.loads(done.stdout)["published"] == 80920
     return name
 
 
