@@ -49,6 +49,12 @@ TopicOpt = Annotated[
     typer.Option("--topic", envvar="MATCHFLOW_TOPIC", help="Kafka topic (default match-events)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+WideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wide", help="Tables with every column (accuracy, stakes, drawdown): over 80 wide."
+    ),
+]
 SnapshotsOpt = Annotated[
     bool, typer.Option("--snapshots", help="Snapshot each league's state to MLflow as it goes.")
 ]

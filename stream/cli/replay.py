@@ -22,6 +22,7 @@ from stream.cli.common import (
     SnapshotsOpt,
     TopicOpt,
     WarmOpt,
+    WideOpt,
     current_settings,
     err,
     events_progress,
@@ -61,6 +62,7 @@ def replay(
     ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
     to_kafka: Annotated[
         str | None,
         typer.Option(
@@ -156,6 +158,7 @@ def replay(
             as_json,
             options,
             workers,
+            wide,
         )
     finally:
         if workers is not None:
@@ -173,6 +176,7 @@ def _replay_into_store(
     as_json: bool,
     snapshot,
     workers,
+    wide: bool = False,
 ) -> None:
     from stream.summary import summarize
 
@@ -223,7 +227,7 @@ def _replay_into_store(
             "data_dir": str(directory),
         }
         summary["mlflow_run"] = _log_backtest(snapshot.tracking_uri, settings, selection, summary)
-    _emit(summary, as_json)
+    _emit(summary, as_json, wide)
 
 
 def _check_warm_start(options, codes: list[str], settings: Settings) -> None:
@@ -371,13 +375,13 @@ def _run_with_progress(
         return stats, (json.loads(payloads[done - 1])["ts"] if done else None)
 
 
-def _emit(summary: dict[str, Any], as_json: bool) -> None:
+def _emit(summary: dict[str, Any], as_json: bool, wide: bool = False) -> None:
     if as_json:
         print(json.dumps(summary, indent=2, sort_keys=False))
         return
     from stream.display import print_summary
 
-    print_summary(out, summary)
+    print_summary(out, summary, wide or None)
 
 
 def summary(
@@ -385,6 +389,7 @@ def summary(
     score_from: ScoreFromOpt = None,
     leagues: LeaguesOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Print the summary of what a store holds."""
     from stream.storage import StoreError, open_store
@@ -400,7 +405,7 @@ def summary(
             result = summarize(store, scored_from, chosen)
     except StoreError as exc:
         fail(str(exc))
-    _emit({"events": None, **result}, as_json)
+    _emit({"events": None, **result}, as_json, wide)
 
 
 def migrate(db: DbOpt = None) -> None:

@@ -1,7 +1,10 @@
 """The command line: exit codes, messages, and a small real replay."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -83,5 +86,16 @@ def test_replay_of_a_new_league_from_a_data_dir(tmp_path):
     stored = json.loads(again.stdout[again.stdout.index("{") :])
     assert stored["leagues"]["NEW"]["models"] == new["models"]
     assert stored["leagues"]["NEW"]["betting"] == new["betting"]
-    tables = runner.invoke(app, ["summary", "--db", db])
-    assert "market" in tables.stdout and "paper betting" in tables.stdout
+    # as a terminal of 80 columns (or a pipe) shows it: every value whole
+    narrow = subprocess.run(
+        [sys.executable, "-m", "stream.cli", "summary", "--db", db, "--score-from", "2019-20"],
+        env=os.environ | {"COLUMNS": "80"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert "paper betting" in narrow and "best-kelly" in narrow and "…" not in narrow
+    assert max(len(line) for line in narrow.splitlines()) <= 80
+    low, high = (f"{bound * 100:+.1f}" for bound in best["roi_ci90"])
+    assert f"{low}..{high}" in narrow
