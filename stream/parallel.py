@@ -8,7 +8,8 @@ leagues are split by their number of events, longest first, so the processes
 finish together. On PostgreSQL they write to the store side by side; on SQLite
 each writes a file of its own beside the store (one writer at a time is
 SQLite's rule: sharing the file made two processes no faster than one), and
-the store takes their rows in one transaction at the end.
+the store swaps the leagues' old rows for theirs in one transaction at the end
+(:mod:`stream.recompute`).
 
 Why not one Bytewax cluster (``-i/-a``)? Its stateful step routes each league
 by a hash of its name, not by where the league's events are read: measured
@@ -31,8 +32,9 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+from stream.recompute import builds_beside, part_urls, remove_parts, swap_in
 
 if TYPE_CHECKING:  # the children unpickle their target before anything heavy loads
     from stream.config import FlowConfig
@@ -156,8 +158,8 @@ class ReplayWorkers:
     ) -> ParallelStats:
         """Stream the payloads into the store, one group of leagues per
         child; ``stop()`` ends each at its next batch."""
-        grouped = _grouped(payloads, len(self._children))
-        targets = _part_urls(db_url, len(grouped))
+        leagues, grouped = _grouped(payloads, len(self._children))
+        targets = part_urls(db_url, len(grouped))
         jobs = [
             _Job(items, target, config, batch_size, snapshot, key)
             for items, target in zip(grouped, targets)
@@ -179,10 +181,10 @@ class ReplayWorkers:
             if errors or len(outcomes) < len(jobs):
                 self._stop.set()
                 raise ProcessFailed("; ".join(errors) or "a replay process ended without a result")
-            if targets != [db_url] * len(targets):  # everything written, even when stopped early
-                _absorb(db_url, targets)
+            if builds_beside(db_url):  # everything written, even when stopped early
+                swap_in(db_url, leagues, targets)
         finally:
-            _remove_parts(db_url, targets)
+            remove_parts(db_url, targets)
         by_index = {index: stats for _, index, stats in outcomes}
         parts = [by_index[i] for i in range(len(jobs))]
         return _merge(parts, jobs, time.perf_counter() - started)
@@ -194,8 +196,8 @@ def run_parallel(payloads: Sequence[str], processes: int, *args, **kwargs) -> Pa
         return workers.run(payloads, *args, **kwargs)
 
 
-def _grouped(payloads: Sequence[str], processes: int) -> list[list[str]]:
-    """The payloads of each group of leagues, each in the replay's own order."""
+def _grouped(payloads: Sequence[str], processes: int) -> tuple[list[str], list[list[str]]]:
+    """The leagues, and the payloads of each group of them in the replay's own order."""
     leagues = [league_of(payload) for payload in payloads]
     sizes: dict[str, int] = {}
     for code in leagues:
@@ -205,35 +207,7 @@ def _grouped(payloads: Sequence[str], processes: int) -> list[list[str]]:
     grouped: list[list[str]] = [[] for _ in groups]
     for payload, code in zip(payloads, leagues):
         grouped[group_of[code]].append(payload)
-    return grouped
-
-
-def _part_urls(db_url: str, count: int) -> list[str]:
-    if not db_url.startswith("sqlite:") or db_url.endswith(":memory:"):
-        return [db_url] * count
-    return [f"{db_url}.part{i}" for i in range(count)]
-
-
-def _absorb(db_url: str, parts: list[str]) -> None:
-    from stream.storage.sqlite import SQLiteStore, sqlite_path
-
-    store = SQLiteStore(db_url)
-    try:
-        store.create_schema()
-        for part in parts:
-            store.absorb(sqlite_path(part))
-    finally:
-        store.close()
-
-
-def _remove_parts(db_url: str, parts: list[str]) -> None:
-    from stream.storage.sqlite import sqlite_path
-
-    for part in parts:
-        if part == db_url:
-            continue
-        for suffix in ("", "-wal", "-shm"):
-            Path(sqlite_path(part) + suffix).unlink(missing_ok=True)
+    return sorted(sizes), grouped
 
 
 def _collect(children, expected, progress, results, stop_event, on_batch, stop) -> list[tuple]:

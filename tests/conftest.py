@@ -48,6 +48,28 @@ def kafka(services_dir):
     broker.stop()
 
 
+# What `make check` leaves out: tests that start a service (Kafka, PostgreSQL)
+# or a program the machine may lack (docker compose, chromium, prometheus, a
+# fresh uv); `make test` runs them all.
+SERVICE_FIXTURES = {"kafka", "postgres", "pg_url", "dashboard_db"}
+SERVICE_MODULES = {"test_deploy.py", "test_bootstrap.py", "test_prometheus.py", "test_report.py"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "services: starts Kafka, PostgreSQL or an outside program (not in make check)"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        uses_pg_api = params.get("api", "sqlite") != "sqlite"
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SERVICE_FIXTURES or uses_pg_api or item.path.name in SERVICE_MODULES:
+            item.add_marker(pytest.mark.services)
+
+
 def pytest_report_header(config):
     if len(PG_KINDS) == 2:
         return "PostgreSQL tests: on plain PostgreSQL and on TimescaleDB"

@@ -36,6 +36,13 @@ from stream.cli.common import (
 )
 from stream.config import Settings
 from stream.interrupts import StopRequest
+from stream.recompute import (
+    builds_beside,
+    part_urls,
+    remove_parts,
+    remove_stale_parts,
+    swap_in,
+)
 from stream.selection import (
     SelectionError,
     check_season,
@@ -186,8 +193,13 @@ def _replay_into_store(
             f"--seasons: no matches of {', '.join(codes)} in "
             f"{seasons or score_from or 'the data'} under {directory}"
         )
-    with writer_store(settings) as store:  # a replay recomputes its leagues from scratch
-        store.delete_leagues(codes)
+    # A replay recomputes its leagues from scratch: built beside a SQLite
+    # store and swapped in at the end, deleted first from a PostgreSQL one.
+    if builds_beside(settings.db):
+        remove_stale_parts(settings.db)
+    else:
+        with writer_store(settings) as store:
+            store.delete_leagues(codes)
     with StopRequest() as stop:
         stats, reached = _run_with_progress(
             payloads,
@@ -196,6 +208,7 @@ def _replay_into_store(
             workers=workers,
             snapshot=snapshot,
             stop=lambda: stop.requested,
+            leagues=codes,
         )
     if stop.requested:
         _stopped_early(stop, stats.events, len(payloads), reached)
@@ -340,6 +353,7 @@ def _run_with_progress(
     workers=None,
     snapshot=None,
     stop=None,
+    leagues: list[str] | None = None,
 ) -> tuple[RunStats, str | None]:
     """The replay with a progress bar; returns its stats and the event time up
     to which the store holds every event (it matters when stopped early)."""
@@ -368,9 +382,15 @@ def _run_with_progress(
             return parallel.stats, (min(reached) if len(reached) == len(parallel.reached) else None)
         from stream.embedded import run_payloads
 
-        stats = run_payloads(
-            payloads, settings.db, config, settings.batch_size, advance, snapshot, stop, key=key
-        )
+        (target,) = part_urls(settings.db, 1)
+        try:
+            stats = run_payloads(
+                payloads, target, config, settings.batch_size, advance, snapshot, stop, key=key
+            )
+            if target != settings.db:  # even when stopped early: what it wrote
+                swap_in(settings.db, leagues or [], [target])
+        finally:
+            remove_parts(settings.db, [target])
         done = stats.events
         return stats, (json.loads(payloads[done - 1])["ts"] if done else None)
 

@@ -124,36 +124,45 @@ class SQLiteStore(Store):
             self._conn.executemany(sql, params_rows)
 
     def delete_leagues(self, leagues: list[str]) -> int:
-        marks = ", ".join("?" * len(leagues))
         with self._conn:
-            return sum(
-                self._conn.execute(
-                    f"DELETE FROM {table} WHERE league IN ({marks})", leagues
-                ).rowcount
-                for table in LEAGUE_TABLES
-            )
+            return self._delete_leagues(leagues)
+
+    def _delete_leagues(self, leagues: list[str]) -> int:
+        marks = ", ".join("?" * len(leagues))
+        return sum(
+            self._conn.execute(f"DELETE FROM {table} WHERE league IN ({marks})", leagues).rowcount
+            for table in LEAGUE_TABLES
+        )
 
     def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         cursor = self._conn.execute(sql, params or {})
         return [dict(row) for row in cursor.fetchall()]
 
-    def absorb(self, path: str) -> int:
-        """Copy every row of another matchflow file into this one, in one
-        transaction (a parallel replay's processes each write a file of their
-        own: two writers on one SQLite file wait on each other's locks)."""
-        self._conn.execute("ATTACH DATABASE ? AS part", (path,))
+    def replace_leagues(self, leagues: list[str], paths: list[str]) -> int:
+        """Delete the leagues' rows and copy in every row of other matchflow
+        files, in one transaction: a reader sees the old rows or the new,
+        never neither (a replay's dataflows each write a file of their own:
+        see :mod:`stream.recompute`). Returns the rows copied."""
+        names = [f"part{i}" for i in range(len(paths))]
+        for name, path in zip(names, paths):  # ATTACH cannot run inside a transaction
+            self._conn.execute(f"ATTACH DATABASE ? AS {name}", (path,))
         try:
             with self._conn:
-                copied = 0
-                for table in ALL_TABLES.values():
-                    columns = ", ".join(table.column_names)
-                    copied += self._conn.execute(
-                        f"INSERT OR REPLACE INTO main.{table.name} ({columns}) "
-                        f"SELECT {columns} FROM part.{table.name}"
-                    ).rowcount
-                return copied
+                self._delete_leagues(leagues)
+                return sum(self._copy_from(name) for name in names)
         finally:
-            self._conn.execute("DETACH DATABASE part")
+            for name in names:
+                self._conn.execute(f"DETACH DATABASE {name}")
+
+    def _copy_from(self, schema: str) -> int:
+        copied = 0
+        for table in ALL_TABLES.values():
+            columns = ", ".join(table.column_names)
+            copied += self._conn.execute(
+                f"INSERT OR REPLACE INTO main.{table.name} ({columns}) "
+                f"SELECT {columns} FROM {schema}.{table.name}"
+            ).rowcount
+        return copied
 
     def data_version(self) -> object | None:
         return self._conn.execute("PRAGMA data_version").fetchone()[0]
