@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from stream.recompute import builds_beside, part_urls, remove_parts, swap_in
+from stream.recompute import beside, swap_in
 
 if TYPE_CHECKING:  # the children unpickle their target before anything heavy loads
     from stream.config import FlowConfig
@@ -159,15 +159,14 @@ class ReplayWorkers:
         """Stream the payloads into the store, one group of leagues per
         child; ``stop()`` ends each at its next batch."""
         leagues, grouped = _grouped(payloads, len(self._children))
-        targets = part_urls(db_url, len(grouped))
-        jobs = [
-            _Job(items, target, config, batch_size, snapshot, key)
-            for items, target in zip(grouped, targets)
-        ]
-        started = time.perf_counter()
-        for index, job in enumerate(jobs):
-            self._jobs.put((index, job))
-        try:
+        with beside(db_url, len(grouped)) as targets:
+            jobs = [
+                _Job(items, target, config, batch_size, snapshot, key)
+                for items, target in zip(grouped, targets)
+            ]
+            started = time.perf_counter()
+            for index, job in enumerate(jobs):
+                self._jobs.put((index, job))
             outcomes = _collect(
                 self._children,
                 len(jobs),
@@ -181,10 +180,7 @@ class ReplayWorkers:
             if errors or len(outcomes) < len(jobs):
                 self._stop.set()
                 raise ProcessFailed("; ".join(errors) or "a replay process ended without a result")
-            if builds_beside(db_url):  # everything written, even when stopped early
-                swap_in(db_url, leagues, targets)
-        finally:
-            remove_parts(db_url, targets)
+            swap_in(db_url, leagues, targets)  # everything written, even when stopped early
         by_index = {index: stats for _, index, stats in outcomes}
         parts = [by_index[i] for i in range(len(jobs))]
         return _merge(parts, jobs, time.perf_counter() - started)

@@ -36,13 +36,7 @@ from stream.cli.common import (
 )
 from stream.config import Settings
 from stream.interrupts import StopRequest
-from stream.recompute import (
-    builds_beside,
-    part_urls,
-    remove_parts,
-    remove_stale_parts,
-    swap_in,
-)
+from stream.recompute import beside, builds_beside, remove_stale_parts, swap_in
 from stream.selection import (
     SelectionError,
     check_season,
@@ -382,15 +376,11 @@ def _run_with_progress(
             return parallel.stats, (min(reached) if len(reached) == len(parallel.reached) else None)
         from stream.embedded import run_payloads
 
-        (target,) = part_urls(settings.db, 1)
-        try:
+        with beside(settings.db, 1) as (target,):
             stats = run_payloads(
                 payloads, target, config, settings.batch_size, advance, snapshot, stop, key=key
             )
-            if target != settings.db:  # even when stopped early: what it wrote
-                swap_in(settings.db, leagues or [], [target])
-        finally:
-            remove_parts(settings.db, [target])
+            swap_in(settings.db, leagues or [], [target])  # even when stopped early: what it wrote
         done = stats.events
         return stats, (json.loads(payloads[done - 1])["ts"] if done else None)
 

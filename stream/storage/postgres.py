@@ -4,6 +4,7 @@ COPY into a temporary table, versioned migrations, TimescaleDB when present."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from collections.abc import Iterable
@@ -17,6 +18,7 @@ from psycopg_pool import ConnectionPool
 
 from stream.config import TimescaleSettings
 from stream.records import Record
+from stream.storage import pg_parts
 from stream.storage.base import (
     LEAGUE_TABLES,
     Store,
@@ -80,6 +82,10 @@ def _upsert_from(table: str, columns: tuple[str, ...]) -> str:
     )
 
 
+def _part_schema(url: str) -> str:
+    return pg_parts.url_options(url).split("search_path=", 1)[1].split(",", 1)[0]
+
+
 class PostgresStore(Store):
     dialect = "postgres"
 
@@ -104,7 +110,10 @@ class PostgresStore(Store):
         self._staged: WeakKeyDictionary[psycopg.Connection, set[str]] = WeakKeyDictionary()
         # a server only reads: autocommit spares each query its BEGIN and COMMIT
         options: dict[str, Any] = {"autocommit": serving, "connect_timeout": 10}
-        settings = []
+        # a part being built (stream/storage/pg_parts.py) names its schema in
+        # the URL's options: kept, and it refreshes and retains nothing
+        self.building = pg_parts.building(url)
+        settings = [pg_parts.url_options(url)] if self.building else []
         if timeout is not None:  # the server ends a statement that runs longer
             settings.append(f"-c statement_timeout={int(timeout * 1000)}")
             options["connect_timeout"] = max(int(timeout), 1)
@@ -158,7 +167,7 @@ class PostgresStore(Store):
     def _apply_retention(self, conn: psycopg.Connection) -> None:
         """Retention is a setting, not a schema step: applied at every start,
         so changing ``MATCHFLOW_RETENTION_DAYS`` takes effect at the next one."""
-        if self.retention_days is None:  # not this opener's business
+        if self.retention_days is None or self.building:  # not this opener's business
             return
         if not self.timescale:
             if self.retention_days > 0:
@@ -234,13 +243,35 @@ class PostgresStore(Store):
         self._maybe_refresh(force=True)
         return removed
 
+    def build_beside(self, count: int) -> list[str]:
+        """``count`` parts to write a recompute into: their URLs."""
+        schemas = [f"{pg_parts.PREFIX}{os.getpid()}_{i}" for i in range(count)]
+        with self._pool.connection() as conn:
+            self._home = pg_parts.prepare(conn, schemas)
+        return [pg_parts.in_schema(self.url, schema, self._home) for schema in schemas]
+
+    def replace_leagues(self, leagues: list[str], parts: list[str]) -> int:
+        """The leagues' rows swapped for the parts', in one transaction; the
+        parts dropped. Readers see the old rows until the commit."""
+        schemas = [_part_schema(part) for part in parts]
+        with self._pool.connection() as conn:
+            home = pg_parts.current_schema(conn)
+            copied = pg_parts.swap_in(conn, leagues, schemas, home)
+        self._dirty = True
+        self._maybe_refresh(force=True)
+        return copied
+
+    def drop_parts(self, parts: list[str]) -> None:
+        with self._pool.connection() as conn:
+            pg_parts.drop(conn, [_part_schema(part) for part in parts])
+
     def _maybe_refresh(self, force: bool = False) -> None:
         """Keep the daily aggregate near live: the fallback's materialized view
         is recomputed; TimescaleDB's continuous aggregate (real-time, so rows
         past its last refresh show anyway) re-materializes what writes and
         deletes invalidated, so a re-replay leaves no stale buckets."""
         due = force or time.monotonic() - self._last_refresh >= REFRESH_EVERY
-        if not self._dirty or not due:
+        if not self._dirty or not due or self.building:
             return
         self._last_refresh, self._dirty = time.monotonic(), False
         with self._pool.connection() as conn:
