@@ -17,6 +17,8 @@ import argparse
 import asyncio
 import json
 import time
+from collections import Counter
+from pathlib import Path
 from urllib.parse import urlsplit
 
 
@@ -67,24 +69,36 @@ def _summary(latencies: list[float], errors: int, seconds: float) -> dict:
     }
 
 
-async def open_loop(url: str, rate: float, duration: float, pool: int = 32) -> dict:
+async def open_loop(
+    url: str, rate: float, duration: float, pool: int = 32, until: Path | None = None
+) -> dict:
+    """``rate`` requests a second for ``duration`` seconds, or until the file
+    ``until`` exists (a writer's end, say)."""
     idle: asyncio.Queue[Connection] = asyncio.Queue()
     for _ in range(pool):
         idle.put_nowait(await Connection.open(url))
-    latencies, errors = [], 0
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
 
     async def one(due: float) -> None:
-        nonlocal errors
         await asyncio.sleep(max(due - time.perf_counter(), 0))
         conn = await idle.get()
-        if await conn.get() != 200:
-            errors += 1
+        statuses[await conn.get()] += 1
         latencies.append(time.perf_counter() - due)
         idle.put_nowait(conn)
 
     start = time.perf_counter() + 0.05
-    await asyncio.gather(*(one(start + i / rate) for i in range(int(rate * duration))))
-    return _summary(latencies, errors, time.perf_counter() - start)
+    tasks = []
+    for i in range(int(rate * duration)):
+        if until is not None and i % max(int(rate / 10), 1) == 0 and until.exists():
+            break
+        tasks.append(asyncio.create_task(one(start + i / rate)))
+        await asyncio.sleep(max(start + i / rate - time.perf_counter() - 0.5, 0))  # stay ahead
+    await asyncio.gather(*tasks)
+    errors = sum(n for status, n in statuses.items() if status != 200)
+    summary = _summary(latencies, errors, time.perf_counter() - start)
+    summary["statuses"] = {str(status): n for status, n in sorted(statuses.items())}
+    return summary
 
 
 async def closed_loop(url: str, concurrency: int, duration: float) -> dict:
@@ -114,9 +128,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--until", type=Path, help="rate: stop early once this file exists")
     args = parser.parse_args()
     if args.mode == "rate":
-        result = asyncio.run(open_loop(args.url, args.rate, args.seconds))
+        result = asyncio.run(open_loop(args.url, args.rate, args.seconds, until=args.until))
     else:
         result = asyncio.run(closed_loop(args.url, args.concurrency, args.seconds))
     print(json.dumps(result))

@@ -1,5 +1,5 @@
 """Acceptance. [core]: E0 2005-06..2022-23, scored from 2017-18, against the
-reference numbers of the README; run twice, identical apart from timing.
+reference numbers of docs/models-and-betting.md; run twice, identical apart from timing.
 [edge]: the primary against the market in four leagues, and the best-price
 bets' fair closing-line value (Shin's fair probabilities). [markets]: the
 goals markets of the same replay, scored from 2019-20 (where Pinnacle quotes

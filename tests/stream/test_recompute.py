@@ -30,7 +30,7 @@ def _states_seen_while_recomputing(db: str, *extra: str) -> tuple[tuple, tuple, 
     """SP1 2017-18..2018-19 replayed, then 2018-19 alone while a reader
     polls: (before, after, every state seen in between)."""
     first = _replay(db, "2017-18:2018-19")
-    assert first.wait(timeout=300) == 0, first.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
+    assert first.wait(timeout=300) == 0, first.stderr.read().decode()[-2000:]
     with open_store(db, create=False) as store:
         read = lambda: tuple(store.fetch(QUERY)[0].values())  # noqa: E731
 
@@ -40,7 +40,7 @@ def _states_seen_while_recomputing(db: str, *extra: str) -> tuple[tuple, tuple, 
         while writer.poll() is None:
             seen.add(read())
             time.sleep(0.01)
-        assert writer.returncode == 0, writer.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
+        assert writer.returncode == 0, writer.stderr.read().decode()[-2000:]
         after = read()
     return before, after, seen
 
