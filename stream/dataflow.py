@@ -51,6 +51,19 @@ def keyed_by_league(item: object) -> tuple[str, Event | Record]:
     return (parsed.league, parsed)
 
 
+def keyed_by_route(routes: dict[str, str]) -> Callable[[object], tuple[str, Event | Record]]:
+    """Keyed by each league's routing key (:mod:`stream.routing`): the
+    league's name, or a name Bytewax sends to the worker the balance wants."""
+
+    def keyed(item: object) -> tuple[str, Event | Record]:
+        parsed = parse_payload(item)
+        if isinstance(parsed, Record):
+            return (REJECTED, parsed)
+        return (routes.get(parsed.league, parsed.league), parsed)
+
+    return keyed
+
+
 class LeagueLogic(StatefulBatchLogic[Event | Record, list[Record], bytes]):
     """Bytewax's handle on one league: its events put in event-time order
     (:class:`~stream.ordering.EventTimeBuffer`), then its processor.
@@ -196,15 +209,17 @@ def build_dataflow(
     dlq_sink: Sink | None = None,
     flow_id: str = "matchflow",
     context: RunContext | None = None,
+    routes: dict[str, str] | None = None,
 ) -> Dataflow:
     """Wire source -> parse and key -> per-league state -> sink (dead letters also
-    -> ``dlq_sink``). Sinks receive ``(league, [Record, ...])`` pairs; the
-    ``context`` carries the run's MLflow snapshots, warm start and metrics."""
+    -> ``dlq_sink``). Sinks receive ``(key, [Record, ...])`` pairs, the key a
+    league or its routing key (``routes``, a cluster's); the ``context``
+    carries the run's MLflow snapshots, warm start and metrics."""
     config = config or FlowConfig()
     context = context or RunContext()
     flow = Dataflow(flow_id)
     raw = op.input("events", flow, source)
-    keyed = op.map("parse_and_key", raw, keyed_by_league)
+    keyed = op.map("parse_and_key", raw, keyed_by_route(routes) if routes else keyed_by_league)
     records = _league_state("league_state", keyed, _stateful_builder(config, context))
     op.output("store", records, sink)
     if dlq_sink is not None:

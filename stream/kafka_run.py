@@ -48,6 +48,7 @@ class KafkaRun:
     snapshot: SnapshotOptions | None = None  # MLflow's
     key: bytes = b""  # seals model state
     fresh: frozenset[str] = frozenset()  # leagues whose restored state is set aside
+    routes: dict[str, str] | None = None  # league -> routing key (stream/routing.py)
 
 
 def _recovery(run: KafkaRun) -> RecoveryConfig | None:
@@ -82,6 +83,7 @@ def run_kafka(
             config,
             dlq_sink=DeadLetterSink(run.bootstrap, dlq_topic(run.topic)),
             context=context,
+            routes=run.routes,
         )
         cli_main(
             flow,

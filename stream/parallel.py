@@ -15,12 +15,13 @@ Why not one Bytewax cluster (``-i/-a``)? Its stateful step routes each league
 by a hash of its name, not by where the league's events are read: measured
 with two processes, three of eight leagues were read in one process and kept
 in the other, and four of our five default leagues hashed to the same worker.
-A cluster would ship every event between processes and still leave one core
-idle; disjoint dataflows need no exchange at all. ``matchflow run`` keeps the
-cluster, where Kafka's partitions decide the split.
+A cluster ships every event between processes; disjoint dataflows need no
+exchange at all. ``matchflow run`` keeps the cluster, where Kafka's
+partitions decide who reads what, and routes the leagues evenly
+(:mod:`stream.routing`).
 
->>> split({"E0": 40, "SP1": 30, "E1": 25, "D1": 20}, 2)
-[['E0', 'D1'], ['SP1', 'E1']]
+The split is :func:`stream.routing.split`: the leagues, heaviest first, onto
+the lightest process.
 """
 
 from __future__ import annotations
@@ -35,23 +36,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from stream.recompute import beside, swap_in
+from stream.routing import split
 
 if TYPE_CHECKING:  # the children unpickle their target before anything heavy loads
     from stream.config import FlowConfig
     from stream.embedded import RunStats
     from stream.snapshots import SnapshotOptions
-
-
-def split(sizes: dict[str, int], processes: int) -> list[list[str]]:
-    """Leagues into at most ``processes`` groups of nearly equal total size:
-    each league, largest first, joins the group with the least so far."""
-    groups: list[list[str]] = [[] for _ in range(min(processes, len(sizes)))]
-    totals = [0] * len(groups)
-    for league in sorted(sizes, key=lambda code: (-sizes[code], code)):
-        lightest = totals.index(min(totals))
-        groups[lightest].append(league)
-        totals[lightest] += sizes[league]
-    return groups
 
 
 def league_of(payload: str) -> str:

@@ -174,6 +174,31 @@ def _local_cluster(
         return max(child.wait() for child in children)
 
 
+def _cluster_routes(
+    settings: Settings, total_workers: int, recovery_dir: Path | None
+) -> dict[str, str] | None:
+    """Each league's routing key in a cluster (stream/routing.py): given by
+    ``--processes``' parent (MATCHFLOW_ROUTES), kept in the recovery dir, or
+    planned here; None for a single worker."""
+    import os
+
+    from stream.routing import cluster_routes
+
+    if given := os.environ.get("MATCHFLOW_ROUTES"):
+        try:
+            routes = json.loads(given)
+        except ValueError:
+            routes = None
+        if not isinstance(routes, dict) or not all(isinstance(v, str) for v in routes.values()):
+            fail(
+                'MATCHFLOW_ROUTES: not a JSON object of league -> routing key, e.g. {"E0": "E0~2"}'
+            )
+        return routes
+    if total_workers == 1:
+        return None
+    return cluster_routes(total_workers, settings.data_dir, recovery_dir)
+
+
 def run(
     kafka: KafkaOpt = None,
     topic: TopicOpt = None,
@@ -264,7 +289,8 @@ def run(
             fail("--processes: starts its own cluster; not with --process-id/--addresses")
         # URLs may hold passwords: children get them in their environment,
         # never on a command line (`ps` shows every process's arguments)
-        secrets = {"MATCHFLOW_DB": url}
+        routes = _cluster_routes(settings, processes * workers, recovery_dir)
+        secrets = {"MATCHFLOW_DB": url, "MATCHFLOW_ROUTES": json.dumps(routes)}
         if mlflow:
             secrets["MLFLOW_TRACKING_URI"] = mlflow
         flags = ["--kafka", bootstrap, "--topic", settings.topic]
@@ -277,6 +303,7 @@ def run(
         flags += ["--keep-versions", str(keep_versions)]
         raise typer.Exit(_local_cluster(processes, flags, metrics_port, secrets))
     job = KafkaRun(
+        routes=_cluster_routes(settings, workers * len(peers or [""]), recovery_dir),
         bootstrap=bootstrap,
         topic=settings.topic,
         db_url=url,

@@ -119,3 +119,18 @@ def test_a_state_is_pickled_once_for_recovery_the_api_and_mlflow(monkeypatch):
     published = {pickle.loads(row["state"]).events for row in states}
     logged = {pickle.loads(s.state).events for s in logger.submitted}
     assert published | logged <= set(pickled)  # every consumer got one of those pickles
+
+
+def test_routing_keys_change_where_a_league_runs_not_what_it_writes():
+    """A cluster keys each league by its routing key (stream/routing.py);
+    the records are those of the league's own name."""
+    events = list(replay_events(load(BUNDLED_DATA, ["E0", "SP1"], ["2017-18"]).rows))[:600]
+    payloads = [e.to_json() for e in events]
+    plain, routed = [], []
+    run_main(build_dataflow(TestingSource(payloads, batch_size=50), TestingSink(plain)))
+    routes = {"E0": "E0~7", "SP1": "SP1"}
+    run_main(
+        build_dataflow(TestingSource(payloads, batch_size=50), TestingSink(routed), routes=routes)
+    )
+    assert {key for key, _ in routed} == {"E0~7", "SP1"}
+    assert sorted(map(repr, _flat(routed))) == sorted(map(repr, _flat(plain)))
