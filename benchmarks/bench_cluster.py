@@ -76,7 +76,8 @@ def main() -> None:
     _, events = selected_events(LEAGUES, args.seasons)
     payloads = [e.to_json() for e in events]
     times: dict[int, list[float]] = {1: [], 2: []}
-    ratios, prints = [], {}
+    ratios: list[float] = []
+    prints: dict[int, dict[str, str]] = {}
     with kafka_server(work) as bootstrap, postgres_server(work) as server:
         topic, _ = published_topic(bootstrap, events, payloads)
         console.log(f"{len(payloads):,} events of {LEAGUES} {args.seasons} on {topic}")
