@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 # EXTERNALLY-MANAGED, and pip refuses (rightly) to write there.
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 
-.PHONY: setup services-deps timescaledb replay lint format test bench
+.PHONY: setup services-deps timescaledb replay lint format check test bench
 
 $(CURDIR)/.tools/bin/uv:
 	@echo "uv not found: installing uv $(UV_VERSION) into .tools/ (a private virtualenv)"
@@ -50,6 +50,11 @@ lint: setup
 format: setup
 	$(UV) run ruff format .
 	$(UV) run ruff check --fix .
+
+# The inner loop: lint, then every test that starts no service and replays
+# no long history (markers set in tests/conftest.py), on every core.
+check: lint
+	$(UV) run pytest -m "not services and not slow" -n auto -q -p no:cacheprovider
 
 test: services-deps timescaledb
 	$(UV) run pytest

@@ -48,26 +48,61 @@ def kafka(services_dir):
     broker.stop()
 
 
-# What `make check` leaves out: tests that start a service (Kafka, PostgreSQL)
-# or a program the machine may lack (docker compose, chromium, prometheus, a
-# fresh uv); `make test` runs them all.
-SERVICE_FIXTURES = {"kafka", "postgres", "pg_url", "dashboard_db"}
-SERVICE_MODULES = {"test_deploy.py", "test_bootstrap.py", "test_prometheus.py", "test_report.py"}
+# What `make check` leaves out (`make test` runs everything):
+# - services: tests that start Kafka or PostgreSQL (through the fixtures below
+#   or on their own) or a program the machine may lack (docker compose,
+#   chromium, prometheus, a fresh uv);
+# - slow: whole replays of many seasons, each over 10 s on its own (the
+#   acceptance replays, MLflow backtests, replays as subprocesses).
+SERVICE_FIXTURES = {"kafka", "postgres", "pg_url", "dashboard_db", "broker"}
+SERVICE_MODULES = {
+    "test_deploy.py",
+    "test_bootstrap.py",
+    "test_prometheus.py",
+    "test_report.py",
+    "test_dev.py",
+}
+SERVICE_TESTS = {"test_a_postgres_that_goes_away_is_a_fast_503"}
+SLOW_MODULES = {
+    "test_acceptance.py",
+    "test_snapshots.py",
+    "test_interrupts.py",
+    "test_recompute.py",
+}
+SLOW_TESTS = {
+    "test_the_command_gives_the_same_summary_with_two_processes",
+    "test_two_processes_write_the_rows_of_one",
+    "test_slow_bodies_get_408_and_connections_over_the_limit_503",
+    "test_a_body_that_trickles_in_is_cut_off_with_408",
+    "test_a_locked_sqlite_file_is_a_fast_503_and_health_does_not_wait",
+    "test_a_deleted_sqlite_file_is_not_ready_and_a_replaced_one_is_served",
+    "test_replay_reports_its_snapshots",
+    "test_unreachable_broker_is_one_error_line_within_seconds",
+}
 
 
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "services: starts Kafka, PostgreSQL or an outside program (not in make check)"
     )
+    config.addinivalue_line("markers", "slow: a replay of many seasons (not in make check)")
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        uses_pg_api = params.get("api", "sqlite") != "sqlite"
+        on_postgres = any(params.get(name, "sqlite") != "sqlite" for name in ("api", "kind"))
         fixtures = set(getattr(item, "fixturenames", ()))
-        if fixtures & SERVICE_FIXTURES or uses_pg_api or item.path.name in SERVICE_MODULES:
+        name = getattr(item, "originalname", item.name)
+        if (
+            fixtures & SERVICE_FIXTURES
+            or on_postgres
+            or item.path.name in SERVICE_MODULES
+            or name in SERVICE_TESTS
+        ):
             item.add_marker(pytest.mark.services)
+        if item.path.name in SLOW_MODULES or name in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_report_header(config):
