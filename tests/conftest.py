@@ -52,8 +52,9 @@ def kafka(services_dir):
 # - services: tests that start Kafka or PostgreSQL (through the fixtures below
 #   or on their own) or a program the machine may lack (docker compose,
 #   chromium, prometheus, a fresh uv);
-# - slow: whole replays of many seasons, each over 10 s on its own (the
-#   acceptance replays, MLflow backtests, replays as subprocesses).
+# - slow: tests over ~8 s on their own: replays of many seasons (the
+#   acceptance replays, MLflow backtests, replays as subprocesses), the
+#   schema fuzz and the abuse of a real server.
 SERVICE_FIXTURES = {"kafka", "postgres", "pg_url", "dashboard_db", "broker"}
 SERVICE_MODULES = {
     "test_deploy.py",
@@ -64,12 +65,17 @@ SERVICE_MODULES = {
 }
 SERVICE_TESTS = {"test_a_postgres_that_goes_away_is_a_fast_503"}
 SLOW_MODULES = {
-    "test_acceptance.py",
-    "test_snapshots.py",
-    "test_interrupts.py",
-    "test_recompute.py",
+    "tests/test_acceptance.py",
+    "tests/models/test_snapshots.py",
+    "tests/stream/test_interrupts.py",
+    "tests/stream/test_recompute.py",
+    "tests/stream/cli/test_models_commands.py",
+    "tests/serving/test_fuzz.py",
+    "tests/serving/test_abuse_limits.py",
+    "tests/stream/test_loader_broken_csv.py",
 }
 SLOW_TESTS = {
+    "test_a_second_replay_recomputes_its_league_and_keeps_the_others",
     "test_the_command_gives_the_same_summary_with_two_processes",
     "test_two_processes_write_the_rows_of_one",
     "test_slow_bodies_get_408_and_connections_over_the_limit_503",
@@ -101,7 +107,7 @@ def pytest_collection_modifyitems(config, items):
             or name in SERVICE_TESTS
         ):
             item.add_marker(pytest.mark.services)
-        if item.path.name in SLOW_MODULES or name in SLOW_TESTS:
+        if item.nodeid.split("::")[0] in SLOW_MODULES or name in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)
 
 
