@@ -138,15 +138,16 @@ def test_a_kickoff_without_a_time_zone_is_utc(server):
     assert naive.json()["kickoff"].startswith("2023-05-28T15:30:00")
 
 
-def test_serving_a_store_that_does_not_exist_exits_2(tmp_path):
-    done = subprocess.run(
-        [MATCHFLOW, "serve", "--db", "sqlite:///typo.db", "--port", str(free_port())],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
+def test_serving_a_store_that_does_not_exist_exits_2(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from stream.cli import app
+
+    monkeypatch.chdir(tmp_path)  # in process: the exit code, not the start-up, is the subject
+    done = CliRunner().invoke(
+        app, ["serve", "--db", "sqlite:///typo.db", "--port", str(free_port())]
     )
-    assert done.returncode == 2 and "--db" in done.stderr and "typo.db" in done.stderr
+    assert done.exit_code == 2 and "--db" in done.output and "typo.db" in done.output
     assert not (tmp_path / "typo.db").exists()
 
 
