@@ -27,6 +27,7 @@ from stream.events import Event, EventError, parse_event
 from stream.league import LeagueProcessor
 from stream.ordering import EventTimeBuffer
 from stream.records import Record, dead_letter
+from stream.routing import Share
 
 # Rejected payloads travel under this key, so one map both validates and keys
 # the stream (every extra operator costs a Python call per event).
@@ -49,6 +50,35 @@ def keyed_by_league(item: object) -> tuple[str, Event | Record]:
     if isinstance(parsed, Record):
         return (REJECTED, parsed)
     return (parsed.league, parsed)
+
+
+def keyed_for_share(share: Share) -> Callable[[object], tuple[str, Event | Record] | None]:
+    """A share's events keyed by league (``run --processes``), None for
+    another process's: the message's key (the league) decides who takes it;
+    a keyless message is parsed by every process and kept by its league's,
+    a broken keyless one by the first. A key that is not its event's league
+    is a dead letter: its league's process never saw it."""
+
+    def keyed(item: object) -> tuple[str, Event | Record] | None:
+        parsed = parse_payload(item)
+        key = getattr(item, "key", None)
+        if isinstance(parsed, Record):
+            return (REJECTED, parsed) if key is not None or share.index == 0 else None
+        if share.owner(parsed.league) == share.index:
+            if key is None or key == parsed.league.encode():
+                return (parsed.league, parsed)
+        elif key is None:
+            return None
+        return (
+            REJECTED,
+            dead_letter(
+                getattr(item, "value", b""),
+                f"key: {key!r} is not the event's league {parsed.league!r} "
+                "(run --processes routes each message by its key)",
+            ),
+        )
+
+    return keyed
 
 
 def keyed_by_route(routes: dict[str, str]) -> Callable[[object], tuple[str, Event | Record]]:
@@ -210,6 +240,7 @@ def build_dataflow(
     flow_id: str = "matchflow",
     context: RunContext | None = None,
     routes: dict[str, str] | None = None,
+    share: Share | None = None,
 ) -> Dataflow:
     """Wire source -> parse and key -> per-league state -> sink (dead letters also
     -> ``dlq_sink``). Sinks receive ``(key, [Record, ...])`` pairs, the key a
@@ -219,7 +250,10 @@ def build_dataflow(
     context = context or RunContext()
     flow = Dataflow(flow_id)
     raw = op.input("events", flow, source)
-    keyed = op.map("parse_and_key", raw, keyed_by_route(routes) if routes else keyed_by_league)
+    if share is not None:  # one of several processes: its own leagues' events
+        keyed = op.filter_map("parse_and_key", raw, keyed_for_share(share))
+    else:
+        keyed = op.map("parse_and_key", raw, keyed_by_route(routes) if routes else keyed_by_league)
     records = _league_state("league_state", keyed, _stateful_builder(config, context))
     op.output("store", records, sink)
     if dlq_sink is not None:

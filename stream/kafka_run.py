@@ -25,6 +25,7 @@ from stream.kafka.admin import dlq_topic, ensure_topics
 from stream.kafka.dlq import DeadLetterSink
 from stream.kafka.source import KafkaEventSource
 from stream.metrics import FlowMetrics
+from stream.routing import Share
 from stream.runtime import tune_gc
 from stream.sinks import StoreSink
 from stream.snapshots import SnapshotOptions
@@ -49,17 +50,21 @@ class KafkaRun:
     key: bytes = b""  # seals model state
     fresh: frozenset[str] = frozenset()  # leagues whose restored state is set aside
     routes: dict[str, str] | None = None  # league -> routing key (stream/routing.py)
+    share: Share | None = None  # this process's leagues, one of run --processes N
 
 
 def _recovery(run: KafkaRun) -> RecoveryConfig | None:
     if run.recovery_dir is None:
         return None
-    run.recovery_dir.mkdir(parents=True, exist_ok=True)
-    if not any(run.recovery_dir.glob("part-*.sqlite3")):
-        init_db_dir(run.recovery_dir, RECOVERY_PARTITIONS)
+    folder = run.recovery_dir
+    if run.share is not None:  # each process of run --processes saves its own leagues
+        folder = folder / f"share-{run.share.index}-of-{run.share.count}"
+    folder.mkdir(parents=True, exist_ok=True)
+    if not any(folder.glob("part-*.sqlite3")):
+        init_db_dir(folder, RECOVERY_PARTITIONS)
     # Backup interval 0: superseded state is deleted at once. It would be the
     # interval of copying the recovery files elsewhere; nothing copies them.
-    return RecoveryConfig(str(run.recovery_dir), timedelta(0))
+    return RecoveryConfig(str(folder), timedelta(0))
 
 
 def run_kafka(
@@ -77,13 +82,14 @@ def run_kafka(
     with run_context(run.snapshot, run.db_url, run.key, metrics, run.fresh) as context:
         flow = build_dataflow(
             KafkaEventSource(
-                run.bootstrap, run.topic, run.until_idle, run.batch_size, stop, metrics
+                run.bootstrap, run.topic, run.until_idle, run.batch_size, stop, metrics, run.share
             ),
             StoreSink(run.db_url, run.key),
             config,
             dlq_sink=DeadLetterSink(run.bootstrap, dlq_topic(run.topic)),
             context=context,
             routes=run.routes,
+            share=run.share,
         )
         cli_main(
             flow,

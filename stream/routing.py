@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import json
 import logging
+import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger("matchflow.routing")
@@ -128,3 +130,72 @@ def cluster_routes(
         saved.parent.mkdir(parents=True, exist_ok=True)
         saved.write_text(json.dumps(routes, indent=1, sort_keys=True))
     return routes
+
+
+@dataclass(frozen=True)
+class Share:
+    """One process's share of the leagues in ``run --processes N``: N
+    dataflows side by side, each reading the whole topic and keeping the
+    events of its own leagues (no Bytewax cluster: its idle workers spin,
+    and every event would cross between processes).
+
+    A message's key (the league, as matchflow's producers send it) decides
+    before anything is parsed; a message without a key is parsed, and its
+    league decides. A league the plan does not know goes by a hash of its
+    name.
+
+    >>> share = Share(1, 2, {"E0": 0, "SP1": 1})
+    >>> share.takes_key(b"SP1"), share.takes_key(b"E0"), share.takes_key(None)
+    (True, False, True)
+    >>> share.owner("XX") in (0, 1)
+    True
+    """
+
+    index: int
+    count: int
+    owners: dict[str, int]
+
+    def owner(self, league: str) -> int:
+        known = self.owners.get(league)
+        return known if known is not None else zlib.crc32(league.encode()) % self.count
+
+    def takes_key(self, key: bytes | None) -> bool:
+        return key is None or self.owner(key.decode("utf-8", "replace")) == self.index
+
+    def to_json(self) -> str:
+        return json.dumps({"index": self.index, "count": self.count, "owners": self.owners})
+
+    @classmethod
+    def from_json(cls, text: str) -> Share:
+        """Raises ValueError when ``text`` is not a share."""
+        data = json.loads(text)
+        share = cls(int(data["index"]), int(data["count"]), dict(data["owners"]))
+        if not 0 <= share.index < share.count or not all(
+            isinstance(v, int) and 0 <= v < share.count for v in share.owners.values()
+        ):
+            raise ValueError(f"not a share of {share.count} processes: {text[:200]}")
+        return share
+
+
+class PlanMismatch(ValueError):
+    pass
+
+
+def share_plan(count: int, data_dir: Path, recovery_dir: Path | None) -> dict[str, int]:
+    """League -> process for ``count`` processes, balanced by weight. A
+    recovery directory keeps it (each process saves its leagues' states in a
+    folder of its own there), and refuses another number of processes."""
+    saved = recovery_dir / "shares.json" if recovery_dir is not None else None
+    if saved is not None and saved.is_file():
+        kept = json.loads(saved.read_text())
+        if kept["count"] != count:
+            raise PlanMismatch(
+                f"--processes: {recovery_dir} holds the states of {kept['count']} processes, "
+                f"not {count}; run with --processes {kept['count']} or a new --recovery-dir"
+            )
+        return {str(k): int(v) for k, v in kept["owners"].items()}
+    owners = plan(league_weights(data_dir), count)
+    if saved is not None:
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.write_text(json.dumps({"count": count, "owners": owners}, indent=1))
+    return owners

@@ -137,26 +137,30 @@ def _stop_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
-def _local_cluster(
-    processes: int, flags: list[str], metrics_port: int | None, secrets: dict[str, str]
+def _local_shares(
+    owners: dict[str, int],
+    processes: int,
+    flags: list[str],
+    metrics_port: int | None,
+    secrets: dict[str, str],
 ) -> int:
-    """``processes`` copies of ``matchflow run`` as one Bytewax cluster on
-    127.0.0.1; the first serves the metrics. Returns the worst exit code."""
+    """``processes`` copies of ``matchflow run``, each with its share of the
+    leagues (stream/routing.py's Share); the first serves the metrics.
+    Returns the worst exit code."""
     import os
     import subprocess
     import sys
 
-    from stream.services.ports import free_port
+    from stream.routing import Share
 
-    addresses = ";".join(f"127.0.0.1:{free_port()}" for _ in range(processes))
     children = []
     for index in range(processes):
         extra = ["--metrics-port", str(metrics_port)] if metrics_port and index == 0 else []
         command = [sys.executable, "-m", "stream.cli", "run", *flags, *extra]
-        command += ["--process-id", str(index), "--addresses", addresses]
+        share = Share(index, processes, owners).to_json()
         # own sessions: the terminal's Ctrl-C reaches only this process, which
         # passes it on once (a second signal would stop a child at once)
-        env = {**os.environ, **secrets}
+        env = {**os.environ, **secrets, "MATCHFLOW_SHARE": share}
         children.append(
             subprocess.Popen(
                 command,
@@ -165,13 +169,34 @@ def _local_cluster(
                 preexec_fn=_stop_with_parent,  # noqa: PLW1509 (no threads run yet)
             )
         )
-    err.print(f"cluster of {processes} processes on {addresses}", soft_wrap=True)
+    groups = [sorted(k for k, v in owners.items() if v == i) for i in range(processes)]
+    err.print(
+        f"{processes} processes, the leagues shared out: "
+        + " | ".join(", ".join(group) or "-" for group in groups),
+        soft_wrap=True,
+    )
     try:
         return max(child.wait() for child in children)
     except Interrupted as exc:  # pass the signal on: each stops at its next batch and says so
         for child in children:
             child.send_signal(exc.exit_code - 128)
         return max(child.wait() for child in children)
+
+
+def _this_share():
+    """This process's share of the leagues when ``run --processes`` started
+    it (MATCHFLOW_SHARE), else None."""
+    import os
+
+    from stream.routing import Share
+
+    given = os.environ.get("MATCHFLOW_SHARE")
+    if not given:
+        return None
+    try:
+        return Share.from_json(given)
+    except (ValueError, KeyError, TypeError) as exc:
+        fail(f"MATCHFLOW_SHARE: {exc}")
 
 
 def _cluster_routes(
@@ -289,8 +314,13 @@ def run(
             fail("--processes: starts its own cluster; not with --process-id/--addresses")
         # URLs may hold passwords: children get them in their environment,
         # never on a command line (`ps` shows every process's arguments)
-        routes = _cluster_routes(settings, processes * workers, recovery_dir)
-        secrets = {"MATCHFLOW_DB": url, "MATCHFLOW_ROUTES": json.dumps(routes)}
+        from stream.routing import PlanMismatch, share_plan
+
+        try:
+            owners = share_plan(processes, settings.data_dir, recovery_dir)
+        except PlanMismatch as exc:
+            fail(str(exc))
+        secrets = {"MATCHFLOW_DB": url}
         if mlflow:
             secrets["MLFLOW_TRACKING_URI"] = mlflow
         flags = ["--kafka", bootstrap, "--topic", settings.topic]
@@ -301,8 +331,9 @@ def run(
         flags += ["--warm-start"] if warm_start else []
         flags += ["--fresh", ",".join(sorted(fresh_codes))] if fresh_codes else []
         flags += ["--keep-versions", str(keep_versions)]
-        raise typer.Exit(_local_cluster(processes, flags, metrics_port, secrets))
+        raise typer.Exit(_local_shares(owners, processes, flags, metrics_port, secrets))
     job = KafkaRun(
+        share=_this_share(),
         routes=_cluster_routes(settings, workers * len(peers or [""]), recovery_dir),
         bootstrap=bootstrap,
         topic=settings.topic,

@@ -13,13 +13,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import NamedTuple, cast
 
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 from stream.kafka.admin import client_config, partitions_of
 from stream.metrics import FlowMetrics
+from stream.routing import Share
 
 BACKOFF = timedelta(milliseconds=50)
 FILL_WAIT = 0.05  # seconds
@@ -36,8 +37,10 @@ class _PartitionReader(StatefulSourcePartition[bytes, int | None]):
         batch_size: int,
         stop: Callable[[], bool] | None = None,
         metrics: FlowMetrics | None = None,
+        share: Share | None = None,
     ) -> None:
         self._metrics = metrics
+        self._share = share
         self._consumer = Consumer(
             client_config(
                 bootstrap,
@@ -66,7 +69,7 @@ class _PartitionReader(StatefulSourcePartition[bytes, int | None]):
         self._active = False
         self._stop = stop
 
-    def next_batch(self) -> list[bytes]:
+    def next_batch(self) -> list:
         if self._stop is not None and self._stop():  # Ctrl-C: end cleanly, state saved
             raise StopIteration()
         # An active partition may wait briefly to fill a batch (the store writes
@@ -74,7 +77,9 @@ class _PartitionReader(StatefulSourcePartition[bytes, int | None]):
         # never blocks the worker's other partitions.
         wait = FILL_WAIT if self._active else 0
         messages = self._consumer.consume(self._batch_size, timeout=wait)
-        values: list[bytes] = []
+        values: list = []
+        read = 0  # messages read, a share's skipped ones included
+        share = self._share
         for message in messages:
             error = message.error()
             if error is not None:
@@ -82,11 +87,15 @@ class _PartitionReader(StatefulSourcePartition[bytes, int | None]):
                     self._awake = datetime.now(UTC) + BACKOFF
                 continue
             # a message without an error has both (the types allow None for errors)
-            values.append(cast(bytes, message.value()))
             self._offset = cast(int, message.offset()) + 1
-        self._active = bool(values)
+            read += 1
+            if share is None:
+                values.append(cast(bytes, message.value()))
+            elif share.takes_key(key := message.key()):  # another process's league: skipped
+                values.append(KeyedValue(key, cast(bytes, message.value())))
+        self._active = bool(read)
         self._report_lag()
-        if values:
+        if read:
             self._last_seen = time.monotonic()
             self._awake = None
             return values
@@ -124,9 +133,18 @@ class _PartitionReader(StatefulSourcePartition[bytes, int | None]):
         self._consumer.close()
 
 
+class KeyedValue(NamedTuple):
+    """A message of a share's (``run --processes``): its key says whose it is."""
+
+    key: bytes | None
+    value: bytes
+
+
 class KafkaEventSource(FixedPartitionedSource[bytes, int | None]):
     """Raw message values of ``topic``, partition by partition; every part ends
-    once ``stop()`` is true."""
+    once ``stop()`` is true. With a ``share`` (one of ``run --processes N``),
+    only the messages its leagues' keys name, and those without a key, each
+    as a :class:`KeyedValue`."""
 
     def __init__(
         self,
@@ -136,7 +154,9 @@ class KafkaEventSource(FixedPartitionedSource[bytes, int | None]):
         batch_size: int = 500,
         stop: Callable[[], bool] | None = None,
         metrics: FlowMetrics | None = None,
+        share: Share | None = None,
     ) -> None:
+        self.share = share
         self.bootstrap = bootstrap
         self.metrics = metrics
         self.topic = topic
@@ -157,4 +177,5 @@ class KafkaEventSource(FixedPartitionedSource[bytes, int | None]):
             self.batch_size,
             self.stop,
             self.metrics,
+            self.share,
         )
