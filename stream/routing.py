@@ -6,8 +6,8 @@ of two processes left one core idle. So the dataflow keys a league's events by
 a *routing key*: the league itself where its hash already lands on the worker
 a balanced plan wants, else the league with a suffix (``E0~3``) that lands
 there. Leagues are planned heaviest first onto the lightest worker, weighed
-by their matches a season; a league the plan does not know keeps its own name
-(Bytewax's hash).
+by their matches in the data dir; a league the plan does not know keeps its
+own name (Bytewax's hash).
 
 Which worker a key lands on is asked of Bytewax itself, by running a tiny
 dataflow on as many worker threads (:func:`bytewax_workers`, 0.3 s): the
@@ -105,13 +105,18 @@ def bytewax_workers(keys: list[str], workers: int) -> dict[str, int]:
 
 
 def league_weights(data_dir: Path) -> dict[str, int]:
-    """Each league of a data dir, weighed by the matches of its newest season."""
+    """Each league of a data dir, weighed by its matches over every season:
+    what a replay of the data dir puts on the topic, and for a live season
+    the history the models warmed up on."""
     from stream.loader import available
 
     weights = {}
     for league, seasons in available(data_dir).items():
-        with open(data_dir / league / f"{seasons[-1]}.csv", "rb") as newest:
-            weights[league] = max(sum(1 for _ in newest) - 1, 1)
+        rows = 0
+        for season in seasons:
+            with open(data_dir / league / f"{season}.csv", "rb") as lines:
+                rows += max(sum(1 for line in lines if line.strip(b" ,\r\n")) - 1, 0)
+        weights[league] = max(rows, 1)
     return weights
 
 
