@@ -9,7 +9,7 @@ command (start-up included) less the idle wait. The ratio is the median of
 the pairs' own ratios of events/s, with their spread; then the stores are
 compared table by table (they must be identical). Bar: >= 1.7x.
 
-    uv run python -m benchmarks.bench_cluster [--seasons 2015-16:2022-23] [--repeats 3]
+    uv run python -m benchmarks.bench_cluster [--seasons 2019-20:2024-25] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def fingerprint(url: str) -> dict[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seasons", default="2015-16:2022-23", help="FIRST:LAST")
+    parser.add_argument("--seasons", default="2019-20:2024-25", help="FIRST:LAST (E1: 2024-25)")
     parser.add_argument("--repeats", type=positive_int, default=3, help="pairs of runs")
     args = parser.parse_args()
     console = Console()
