@@ -412,6 +412,13 @@ def summary(
     chosen = [c.strip() for c in leagues.split(",")] if leagues else None
     try:
         with open_store(current_settings(db=db).db, create=False) as store:
+            if chosen:
+                held = {r["league"] for r in store.fetch("SELECT DISTINCT league FROM matches")}
+                if missing := sorted(set(chosen) - held):
+                    fail(
+                        f"--leagues: {', '.join(missing)} not in the store "
+                        f"(it holds {', '.join(sorted(held)) or 'no league'})"
+                    )
             result = summarize(store, scored_from, chosen)
     except StoreError as exc:
         fail(str(exc))

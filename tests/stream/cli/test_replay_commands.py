@@ -86,6 +86,10 @@ def test_replay_of_a_new_league_from_a_data_dir(tmp_path):
     stored = json.loads(again.stdout[again.stdout.index("{") :])
     assert stored["leagues"]["NEW"]["models"] == new["models"]
     assert stored["leagues"]["NEW"]["betting"] == new["betting"]
+    unknown = runner.invoke(app, ["summary", "--db", db, "--leagues", "NEW,XX"])
+    assert (
+        unknown.exit_code == 2 and "--leagues: XX not in the store (it holds NEW)" in unknown.output
+    )
     # as a terminal of 80 columns (or a pipe) shows it: every value whole
     narrow = subprocess.run(
         [sys.executable, "-m", "stream.cli", "summary", "--db", db, "--score-from", "2019-20"],
