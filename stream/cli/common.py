@@ -90,8 +90,8 @@ ProcessesOpt = Annotated[
         "-p",
         min=1,
         max=64,
-        help="Processes, one per core: replay splits the leagues between them, "
-        "run starts a local Bytewax cluster (-i/-a on free ports).",
+        help="Processes, one per core, each with its share of the leagues "
+        "(replay and run alike; the stores end as with one).",
     ),
 ]
 

@@ -202,9 +202,9 @@ def _this_share():
 def _cluster_routes(
     settings: Settings, total_workers: int, recovery_dir: Path | None
 ) -> dict[str, str] | None:
-    """Each league's routing key in a cluster (stream/routing.py): given by
-    ``--processes``' parent (MATCHFLOW_ROUTES), kept in the recovery dir, or
-    planned here; None for a single worker."""
+    """Each league's routing key in a Bytewax cluster (``--workers N``,
+    ``-i/-a``; stream/routing.py): given (MATCHFLOW_ROUTES, the same on every
+    host), kept in the recovery dir, or planned here; None for one worker."""
     import os
 
     from stream.routing import cluster_routes
@@ -311,7 +311,7 @@ def run(
         fail(str(exc))
     if processes > 1:
         if peers is not None:
-            fail("--processes: starts its own cluster; not with --process-id/--addresses")
+            fail("--processes: starts its own processes; not with --process-id/--addresses")
         # URLs may hold passwords: children get them in their environment,
         # never on a command line (`ps` shows every process's arguments)
         from stream.routing import PlanMismatch, share_plan
