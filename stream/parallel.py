@@ -16,9 +16,8 @@ by a hash of its name, not by where the league's events are read: measured
 with two processes, three of eight leagues were read in one process and kept
 in the other, and four of our five default leagues hashed to the same worker.
 A cluster ships every event between processes; disjoint dataflows need no
-exchange at all. ``matchflow run`` keeps the cluster, where Kafka's
-partitions decide who reads what, and routes the leagues evenly
-(:mod:`stream.routing`).
+exchange at all. ``matchflow run --processes`` is disjoint too: each process
+reads the topic and keeps its share of the leagues (:class:`stream.routing.Share`).
 
 The split is :func:`stream.routing.split`: the leagues, heaviest first, onto
 the lightest process.

@@ -34,6 +34,7 @@ from stream.cli.common import (
 )
 from stream.config import Settings
 from stream.interrupts import Interrupted, StopRequest, signal_name
+from stream.routing import Share
 
 
 def _bootstrap(value: str | None, settings: Settings, flag: str) -> str:
@@ -151,8 +152,6 @@ def _local_shares(
     import subprocess
     import sys
 
-    from stream.routing import Share
-
     children = []
     for index in range(processes):
         extra = ["--metrics-port", str(metrics_port)] if metrics_port and index == 0 else []
@@ -183,12 +182,10 @@ def _local_shares(
         return max(child.wait() for child in children)
 
 
-def _this_share():
+def _this_share() -> Share | None:
     """This process's share of the leagues when ``run --processes`` started
     it (MATCHFLOW_SHARE), else None."""
     import os
-
-    from stream.routing import Share
 
     given = os.environ.get("MATCHFLOW_SHARE")
     if not given:
@@ -197,6 +194,7 @@ def _this_share():
         return Share.from_json(given)
     except (ValueError, KeyError, TypeError) as exc:
         fail(f"MATCHFLOW_SHARE: {exc}")
+        return None  # fail() exits
 
 
 def _cluster_routes(

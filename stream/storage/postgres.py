@@ -247,8 +247,8 @@ class PostgresStore(Store):
         """``count`` parts to write a recompute into: their URLs."""
         schemas = [f"{pg_parts.PREFIX}{os.getpid()}_{i}" for i in range(count)]
         with self._pool.connection() as conn:
-            self._home = pg_parts.prepare(conn, schemas)
-        return [pg_parts.in_schema(self.url, schema, self._home) for schema in schemas]
+            home = pg_parts.prepare(conn, schemas)
+        return [pg_parts.in_schema(self.url, schema, home) for schema in schemas]
 
     def replace_leagues(self, leagues: list[str], parts: list[str]) -> int:
         """The leagues' rows swapped for the parts', in one transaction; the
