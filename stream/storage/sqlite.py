@@ -142,17 +142,30 @@ class SQLiteStore(Store):
         """Delete the leagues' rows and copy in every row of other matchflow
         files, in one transaction: a reader sees the old rows or the new,
         never neither (a replay's dataflows each write a file of their own:
-        see :mod:`stream.recompute`). Returns the rows copied."""
+        see :mod:`stream.recompute`). A file without matchflow's tables was
+        never written (its dataflow stopped before it began); when no file
+        was, the store stays as it was. Returns the rows copied."""
         names = [f"part{i}" for i in range(len(paths))]
         for name, path in zip(names, paths):  # ATTACH cannot run inside a transaction
             self._conn.execute(f"ATTACH DATABASE ? AS {name}", (path,))
         try:
+            written = [name for name in names if self._holds_tables(name)]
+            if not written:
+                return 0
             with self._conn:
                 self._delete_leagues(leagues)
-                return sum(self._copy_from(name) for name in names)
+                return sum(self._copy_from(name) for name in written)
         finally:
             for name in names:
                 self._conn.execute(f"DETACH DATABASE {name}")
+
+    def _holds_tables(self, schema: str) -> bool:
+        found = self._conn.execute(
+            f"SELECT count(*) FROM {schema}.sqlite_master WHERE type = 'table' AND name IN "
+            f"({', '.join('?' * len(ALL_TABLES))})",
+            [table.name for table in ALL_TABLES.values()],
+        ).fetchone()[0]
+        return found == len(ALL_TABLES)
 
     def _copy_from(self, schema: str) -> int:
         copied = 0

@@ -8,6 +8,8 @@ import time
 
 import psycopg
 
+from stream.records import Record
+from stream.recompute import beside, swap_in
 from stream.storage import open_store
 from tests.support.processes import MATCHFLOW
 
@@ -61,3 +63,47 @@ def test_postgres_readers_see_the_old_league_until_the_new_one_is_whole(pg_url):
             "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'matchflow_part_%'"
         ).fetchall()
     assert parts == []  # the parts' schemas dropped after the swap
+
+
+def _match(match_id: str) -> Record:
+    return Record(
+        "matches",
+        {
+            "match_id": match_id,
+            "league": "SP1",
+            "season": "2018-19",
+            "kickoff": "2018-08-17T19:00:00+00:00",
+            "home": "A",
+            "away": "B",
+            "home_goals": None,
+            "away_goals": None,
+            "status": "scheduled",
+        },
+    )
+
+
+def _ids(db: str) -> list[str]:
+    with open_store(db, create=False) as store:
+        return [r["match_id"] for r in store.fetch("SELECT match_id FROM matches")]
+
+
+def test_a_part_never_written_leaves_the_store_as_it_was(tmp_path):
+    # stopped before its dataflow opened the part (Ctrl-C during start-up)
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    with open_store(db) as store:
+        store.write([_match("old")])
+    with beside(db, 1) as parts:
+        swap_in(db, ["SP1"], parts)
+    assert _ids(db) == ["old"]
+    assert not list(tmp_path.glob("store.db.part*"))
+
+
+def test_a_written_part_replaces_the_league(tmp_path):
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    with open_store(db) as store:
+        store.write([_match("old")])
+    with beside(db, 2) as parts:
+        with open_store(parts[0]) as part:
+            part.write([_match("new")])
+        swap_in(db, ["SP1"], parts)  # the second part was never written
+    assert _ids(db) == ["new"]
