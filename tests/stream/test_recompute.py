@@ -8,8 +8,8 @@ import time
 
 import psycopg
 
-from stream.records import Record
 from stream.recompute import beside, swap_in
+from stream.records import Record
 from stream.storage import open_store
 from tests.support.processes import MATCHFLOW
 
