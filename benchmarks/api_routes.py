@@ -55,6 +55,9 @@ ROUTES = (
     "/bets?strategy=best-flat&status=won",
     "/bankroll",
     "/bankroll?league=E0",
+    "/predictions?league=SP1&market=ou25&status=all&limit=50",
+    "/bets?league=E0&market=ah&limit=50",
+    "/bankroll?league=E0&market=ah",
     "/models",
 )
 
