@@ -5,7 +5,7 @@ Imports nothing from the other command modules."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import click
 import typer
@@ -127,7 +127,7 @@ def fail_conflict(conflict) -> None:
     )
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     # a store's own errors start "db:": the flag that names the store is --db
     message = f"--{message}" if message.startswith("db:") else message
     err.print(f"[bold red]error:[/] {message}", soft_wrap=True)

@@ -194,7 +194,6 @@ def _this_share() -> Share | None:
         return Share.from_json(given)
     except (ValueError, KeyError, TypeError) as exc:
         fail(f"MATCHFLOW_SHARE: {exc}")
-        return None  # fail() exits
 
 
 def _cluster_routes(

@@ -97,7 +97,7 @@ def _odds(text: str) -> tuple[float, float, float]:
         odds = ()
     if len(odds) != 3 or not all(o > 1.0 for o in odds):
         fail(f"--odds: expected three decimal odds > 1, e.g. 2.1,3.5,3.4, got {text!r}")
-    return odds  # type: ignore[return-value]
+    return odds
 
 
 @models_app.command("predict")

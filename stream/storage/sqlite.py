@@ -65,14 +65,17 @@ class SQLiteStore(Store):
                     self._conn.execute(statement)
                 self._record(migration.version, migration.name)
 
+    def _table_names(self, schema: str = "main") -> set[str]:
+        return {row[0] for row in self._conn.execute(f"SELECT name FROM {schema}.sqlite_master")}
+
     def _unversioned(self) -> bool:
-        names = {row[0] for row in self._conn.execute("SELECT name FROM sqlite_master")}
+        names = self._table_names()
         return bool(names & set(ALL_TABLES)) and "schema_migrations" not in names
 
     def _adopt(self) -> None:
         """A file from before versioning holds the latest schema or is refused,
         with its name, rather than failing at the first write in the dataflow."""
-        names = {row[0] for row in self._conn.execute("SELECT name FROM sqlite_master")}
+        names = self._table_names()
         stored = {k: t for k, t in ALL_TABLES.items() if k not in SUMMARY_TABLES}
         for table in stored.values():
             if table.name in names:
@@ -149,7 +152,7 @@ class SQLiteStore(Store):
         for name, path in zip(names, paths):  # ATTACH cannot run inside a transaction
             self._conn.execute(f"ATTACH DATABASE ? AS {name}", (path,))
         try:
-            written = [name for name in names if self._holds_tables(name)]
+            written = [name for name in names if set(ALL_TABLES) <= self._table_names(name)]
             if not written:
                 return 0
             with self._conn:
@@ -158,14 +161,6 @@ class SQLiteStore(Store):
         finally:
             for name in names:
                 self._conn.execute(f"DETACH DATABASE {name}")
-
-    def _holds_tables(self, schema: str) -> bool:
-        found = self._conn.execute(
-            f"SELECT count(*) FROM {schema}.sqlite_master WHERE type = 'table' AND name IN "
-            f"({', '.join('?' * len(ALL_TABLES))})",
-            [table.name for table in ALL_TABLES.values()],
-        ).fetchone()[0]
-        return found == len(ALL_TABLES)
 
     def _copy_from(self, schema: str) -> int:
         copied = 0
